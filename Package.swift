@@ -1,0 +1,107 @@
+// swift-tools-version: 6.1
+// Kyso: USB tokens and smartcards for Vietnamese customs declarants (VNACCS/VCIS).
+//
+// Data flows C → wrappers → domain → (daemon → API) → clients:
+//   CPCSCLite, CP11Kit   system-library shims that include the real C headers
+//   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
+//   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
+//   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
+//   kyso                 the command-line tool
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Kyso",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kyso", targets: ["kyso"]),
+        .library(name: "KysoCore", targets: ["KysoCore"]),
+        .library(name: "PKCS11", targets: ["PKCS11"]),
+        .library(name: "PCSC", targets: ["PCSC"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCSCLite",
+            pkgConfig: "libpcsclite",
+            providers: [.apt(["libpcsclite-dev"])]
+        ),
+        .systemLibrary(
+            name: "CP11Kit",
+            pkgConfig: "p11-kit-1",
+            providers: [.apt(["libp11-kit-dev"])]
+        ),
+        .target(
+            name: "PCSC",
+            dependencies: ["CPCSCLite"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PKCS11",
+            dependencies: ["CP11Kit"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KysoCore",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KysoDaemon",
+            dependencies: [
+                "PCSC", "PKCS11", "KysoCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kyso",
+            dependencies: [
+                "PCSC", "PKCS11", "KysoCore", "KysoDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KysoCoreTests",
+            dependencies: ["KysoCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PKCS11Tests",
+            dependencies: [
+                "PKCS11", "KysoCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PCSCTests",
+            dependencies: ["PCSC", "KysoDaemon", "PKCS11", "KysoCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Placeholder until the PC/SC wrapper lands.
+enum PCSCPlaceholder {}

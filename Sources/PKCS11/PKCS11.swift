@@ -1,0 +1,1 @@
+enum PKCS11Placeholder {}

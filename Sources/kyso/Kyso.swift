@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Kyso: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kyso",
+        abstract: "Digital-signature tokens for Vietnamese customs declarants.",
+        subcommands: []
+    )
+}
