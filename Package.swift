@@ -5,6 +5,7 @@
 //   CPCSCLite, CP11Kit   system-library shims that include the real C headers
 //   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
 //   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
+//   KysoInventory        reads tokens once into plain values (certificates, key presence, URIs); blocking
 //   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
 //   kyso                 the command-line tool
 import PackageDescription
@@ -63,6 +64,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "KysoInventory",
+            dependencies: ["PKCS11", "KysoCore"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "KysoDaemon",
             dependencies: [
                 "PCSC", "PKCS11", "KysoCore",
@@ -74,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoDaemon",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "PKCS11Tests",
             dependencies: [
-                "PKCS11", "KysoCore",
+                "PKCS11", "KysoCore", "KysoInventory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
