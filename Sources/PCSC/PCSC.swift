@@ -1,2 +1,0 @@
-/// Placeholder until the PC/SC wrapper lands.
-enum PCSCPlaceholder {}
