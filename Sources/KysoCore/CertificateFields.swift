@@ -60,7 +60,7 @@ struct CertificateFields {
             guard (0...2).contains(version) else {
                 throw CertificateReadError(.malformedDER, "unknown X.509 version \(version + 1)")
             }
-            let serial = try ArraySlice<UInt8>(derEncoded: &nodes)
+            let serial = try integerOctets(nodes.next())
             let inner = try readAlgorithm(nodes.next()).oid
             let issuer = try DistinguishedName(derEncoded: required(nodes.next(), "issuer"))
             let (notBefore, notAfter) = try children(nodes.next()).validityPair()
@@ -84,6 +84,15 @@ struct CertificateFields {
                 publicKeyAlgorithm: keyAlgorithm.oid, publicKeyParameters: keyAlgorithm.parameters,
                 publicKeyBits: keyBits, extensions: try Certificate.Extensions(extensions))
         }
+    }
+
+    /// The INTEGER's content octets exactly as encoded: the serial users compare keeps DER's leading `00`
+    /// (swift-asn1's integer decoding drops it).
+    private static func integerOctets(_ node: ASN1Node?) throws -> ArraySlice<UInt8> {
+        guard let node, node.identifier == .integer, case .primitive(let octets) = node.content, !octets.isEmpty else {
+            throw CertificateReadError(.malformedDER, "serial number is not an INTEGER")
+        }
+        return octets
     }
 
     private static func required(_ node: ASN1Node?, _ field: String) throws -> ASN1Node {

@@ -1,3 +1,4 @@
+import Foundation
 import SwiftASN1
 
 /// Finds the certificates in the bytes of a file: PEM (one or many blocks, text around them ignored), a single DER
@@ -41,7 +42,14 @@ public enum CertificateFileContents {
         do {
             documents = try PEMDocument.parseMultiple(pemString: text)
         } catch {
-            throw CertificateReadError(.malformedPEM, "PEM is damaged (truncated or bad base64): \(error)")
+            // swift-asn1's message quotes the input at length; say what is wrong in words instead.
+            let begins = text.components(separatedBy: "-----BEGIN ").count
+            let ends = text.components(separatedBy: "-----END ").count
+            throw CertificateReadError(
+                .malformedPEM,
+                begins > ends
+                    ? "PEM is truncated: a \"-----BEGIN\" line has no matching \"-----END\" line"
+                    : "PEM is damaged: a block is not valid base64 or its BEGIN and END lines differ")
         }
         var found: [[UInt8]] = []
         for (number, document) in documents.enumerated() {

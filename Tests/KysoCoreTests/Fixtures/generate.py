@@ -174,6 +174,18 @@ SHA256_RSA = bytes.fromhex("300d06092a864886f70d01010b0500")
 SHA1_RSA = bytes.fromhex("300d06092a864886f70d0101050500")
 
 
+def resign_patched(cert, issuer_key, old, new):
+    """Replaces bytes inside the TBS (same length) and signs again: how a fixture gets Latin-1 bytes in a
+    TeletexString, which cryptography would write as UTF-8."""
+    assert len(old) == len(new)
+    tbs = cert.tbs_certificate_bytes
+    assert tbs.count(old) == 1
+    tbs = tbs.replace(old, new)
+    signature = issuer_key.sign(tbs, padding.PKCS1v15(), hashes.SHA256())
+    der = der_tlv(0x30, tbs + SHA256_RSA + der_tlv(0x03, b"\x00" + signature))
+    return x509.load_der_x509_certificate(der)
+
+
 def resign_with_sha1(cert, issuer_key):
     """cryptography 48 refuses SHA-1 certificate signatures; old Vietnamese certificates have them, so swap the
     (same-length) algorithm identifier in the TBS and sign the TBS ourselves."""
@@ -219,13 +231,15 @@ NAME_OVERRIDES = {TITLE: "T", PHONE: "telephoneNumber", NameOID.EMAIL_ADDRESS: "
 
 
 def rfc4514(name_):
+    if isinstance(name_, str):
+        return name_
     return unicodedata.normalize("NFC", name_.rfc4514_string(NAME_OVERRIDES))
 
 
 manifest = {"fixtures": {}}
 
 
-def write(file_name, cert, expect=None):
+def write(file_name, cert, expect=None, subject=None):
     der = cert.public_bytes(serialization.Encoding.DER)
     with open(os.path.join(HERE, file_name), "wb") as f:
         f.write(der)
@@ -236,7 +250,7 @@ def write(file_name, cert, expect=None):
         "sha256": hashlib.sha256(der).hexdigest(),
         "notBefore": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "notAfter": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "subject": rfc4514(cert.subject),
+        "subject": subject or rfc4514(cert.subject),
         "issuer": rfc4514(cert.issuer),
         "signatureHash": cert.signature_hash_algorithm.name,
         **key_facts(cert),
@@ -321,23 +335,34 @@ def main():
     # Remote signing (VNPT SmartCA RS): an individual with personal identifiers only.
     write("vnpt-smartca-rs.der", issued("vnpt-rs", name(
         attr(NameOID.COUNTRY_NAME, "VN"), attr(NameOID.COMMON_NAME, "PHẠM THỊ HOA"),
-        attr(UID, "PID:036199001234"), attr(UID, "HC:B1234567"))),
+        attr(UID, "PID:036199001234"), attr(UID, "HC:B1234567"), attr(UID, "PPID:AB12345"))),
         {"provider": "vnpt", "remoteSigning": True, "holderKind": "individual",
-         "identifiers": [["PID", "036199001234"], ["HC", "B1234567"]]})
+         "identifiers": [["PID", "036199001234"], ["HC", "B1234567"], ["PPID", "AB12345"]]})
 
     # Remote signing (Viettel-CA RS), TeletexString and IA5String names, the spacing/case variant `mst: `,
-    # and BHXH, PPID and an unknown prefix.
+    # a BHXH code and an unknown prefix.
     write("viettel-rs-teletex.der", issued("viettel-rs", name(
         attr(NameOID.COUNTRY_NAME, "VN"),
         attr(NameOID.ORGANIZATION_NAME, "Société Générale Viet Nam", _ASN1Type.T61String),
         attr(NameOID.COMMON_NAME, "SOCIETE GENERALE VIET NAM", _ASN1Type.T61String),
         attr(NameOID.EMAIL_ADDRESS, "ketoan@example.vn"),
-        attr(UID, f"mst: {GENERIC_MST}"), attr(UID, "BHXH:0123456789"), attr(UID, "PPID:AB12345"),
+        attr(UID, f"mst: {GENERIC_MST}"), attr(UID, "BHXH:0123456789"),
         attr(UID, "XYZ:ABC-42"))),
         {"provider": "viettel", "remoteSigning": True, "holderKind": "organisation", "taxCode": GENERIC_MST,
          "taxCodeForm": "enterprise",
-         "identifiers": [["MST", GENERIC_MST], ["BHXH", "0123456789"], ["PPID", "AB12345"], ["XYZ", "ABC-42"]],
+         "identifiers": [["MST", GENERIC_MST], ["BHXH", "0123456789"], ["XYZ", "ABC-42"]],
          "stringTypes": {"CN": "teletexString", "O": "teletexString", "E": "ia5String"}})
+
+    # A TeletexString holding Latin-1 bytes, as OpenSSL-era software wrote them.
+    latin1 = issued("viettel", name(
+        attr(NameOID.COUNTRY_NAME, "VN"), attr(NameOID.ORGANIZATION_NAME, "Soci~t~ G~n~rale", _ASN1Type.T61String),
+        attr(UID, f"MST:{GENERIC_MST}")))
+    latin1 = resign_patched(latin1, issuer_keys["viettel"], b"Soci~t~ G~n~rale", "Société Générale".encode("latin-1"))
+    write("teletex-latin1.der", latin1,
+          {"provider": "viettel", "holderKind": "organisation", "taxCode": GENERIC_MST, "taxCodeForm": "enterprise",
+           "identifiers": [["MST", GENERIC_MST]], "stringTypes": {"O": "teletexString"},
+           "organization": "Société Générale"},
+          subject=f"UID=MST:{GENERIC_MST},O=Société Générale,C=VN")
 
     write("unknown-issuer.der", issued("unknown", name(
         attr(NameOID.COUNTRY_NAME, "VN"), attr(NameOID.COMMON_NAME, "CÔNG TY KHÔNG RÕ CA"),
