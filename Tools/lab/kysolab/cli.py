@@ -38,8 +38,7 @@ def extra_specs(count, prefix, kind, provider=None):
     specs = []
     for i in range(count):
         chosen = provider or tokens.PROVIDER_ORDER[i % len(tokens.PROVIDER_ORDER)]
-        label = prefix if count == 1 and prefix != "kyso-extra" else "%s-%02d" % (prefix, i + 1)
-        specs.append(tokens.plan(label, kind, chosen))
+        specs.append(tokens.plan("%s-%02d" % (prefix, i + 1), kind, chosen))
     return specs
 
 
@@ -245,7 +244,7 @@ def main(argv=None):
         return 2
     try:
         args.run(args)
-    except LabError as error:
+    except (LabError, OSError) as error:
         print("kyso-lab: %s" % error, file=sys.stderr)
         return 1
     return 0

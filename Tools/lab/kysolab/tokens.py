@@ -4,6 +4,7 @@ token, written back to the token under the same CKA_ID."""
 import hashlib
 import os
 import secrets
+import shutil
 
 from cryptography.hazmat.primitives import serialization
 
@@ -142,6 +143,17 @@ def create(store, layout, spec, authorities):
     so key generation on the token can overlap with CA creation)."""
     with layout.locked():
         slot, serial = store.init_token(spec.label)
+    try:
+        return _fill(store, layout, spec, authorities, slot, serial)
+    except BaseException:
+        # A half-made token must not linger outside the manifest: remove its folder.
+        folder = store.token_folder(serial)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _fill(store, layout, spec, authorities, slot, serial):
     certificates = []
     for id_hex, key_type, provider, subject in spec.keys:
         uids = _uids(subject)
