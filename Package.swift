@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "PKCS11", "KysoCore", "KysoInventory",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: strict

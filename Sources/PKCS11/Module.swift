@@ -33,7 +33,10 @@ public final class PKCS11Module: Sendable {
             .lowercased() == "yes"
     }
 
-    deinit { finalize() }
+    deinit {
+        finalize()
+        if owner == nil { p11_kit_module_release(functions) }
+    }
 
     /// Loads one module file and initialises it.
     ///
@@ -84,20 +87,29 @@ public final class PKCS11Module: Sendable {
             return done
         }
         guard !wasFinalized else { return }
+        // The function list stays allocated until deinit, so a late call gets CKR_CRYPTOKI_NOT_INITIALIZED, not a crash.
         _ = p11_kit_module_finalize(functions)
-        if owner == nil { p11_kit_module_release(functions) }
+    }
+
+    /// The function list, or `CKR_CRYPTOKI_NOT_INITIALIZED` once `finalize()` was called: p11-kit keeps a shared
+    /// module initialised while another user holds it, so the wrapper refuses late calls itself.
+    func live(_ function: StaticString) throws(PKCS11Error) -> UnsafeMutablePointer<CK_FUNCTION_LIST> {
+        if finalized.withLock({ $0 }) {
+            throw PKCS11Error(.returnValue(.cryptokiNotInitialized), function: "\(function)", detail: "module finalised")
+        }
+        return functions
     }
 
     /// `C_GetInfo`. Blocking.
     public func info() throws(PKCS11Error) -> ModuleInfo {
         var info = CK_INFO()
-        try check(try entry(functions.pointee.C_GetInfo, "C_GetInfo")(&info), "C_GetInfo")
+        try check(try entry(live("C_GetInfo").pointee.C_GetInfo, "C_GetInfo")(&info), "C_GetInfo")
         return ModuleInfo(info)
     }
 
     /// `C_GetSlotList`, size first, then the list; retried when slots appear between the two calls. Blocking.
     public func slots(tokenPresent: Bool = true) throws(PKCS11Error) -> [SlotID] {
-        let getSlotList = try entry(functions.pointee.C_GetSlotList, "C_GetSlotList")
+        let getSlotList = try entry(live("C_GetSlotList").pointee.C_GetSlotList, "C_GetSlotList")
         let present: CK_BBOOL = tokenPresent ? CK_BBOOL(CK_TRUE) : CK_BBOOL(CK_FALSE)
         while true {
             var count: CK_ULONG = 0
@@ -114,20 +126,20 @@ public final class PKCS11Module: Sendable {
     /// `C_GetSlotInfo`. Blocking.
     public func slotInfo(_ slot: SlotID) throws(PKCS11Error) -> SlotInfo {
         var info = CK_SLOT_INFO()
-        try check(try entry(functions.pointee.C_GetSlotInfo, "C_GetSlotInfo")(CK_SLOT_ID(slot), &info), "C_GetSlotInfo")
+        try check(try entry(live("C_GetSlotInfo").pointee.C_GetSlotInfo, "C_GetSlotInfo")(CK_SLOT_ID(slot), &info), "C_GetSlotInfo")
         return SlotInfo(id: slot, info)
     }
 
     /// `C_GetTokenInfo`: label, serial and the PIN flags, read fresh from the token. Blocking.
     public func tokenInfo(_ slot: SlotID) throws(PKCS11Error) -> TokenInfo {
         var info = CK_TOKEN_INFO()
-        try check(try entry(functions.pointee.C_GetTokenInfo, "C_GetTokenInfo")(CK_SLOT_ID(slot), &info), "C_GetTokenInfo")
+        try check(try entry(live("C_GetTokenInfo").pointee.C_GetTokenInfo, "C_GetTokenInfo")(CK_SLOT_ID(slot), &info), "C_GetTokenInfo")
         return TokenInfo(info)
     }
 
     /// `C_GetMechanismList`. Blocking.
     public func mechanisms(_ slot: SlotID) throws(PKCS11Error) -> [MechanismType] {
-        let getList = try entry(functions.pointee.C_GetMechanismList, "C_GetMechanismList")
+        let getList = try entry(live("C_GetMechanismList").pointee.C_GetMechanismList, "C_GetMechanismList")
         var count: CK_ULONG = 0
         try check(getList(CK_SLOT_ID(slot), nil, &count), "C_GetMechanismList")
         var list = [CK_MECHANISM_TYPE](repeating: 0, count: Int(count))
@@ -142,7 +154,7 @@ public final class PKCS11Module: Sendable {
     public func waitForSlotEvent(blocking: Bool) throws(PKCS11Error) -> SlotID? {
         var slot: CK_SLOT_ID = 0
         let flags: CK_FLAGS = blocking ? 0 : CK_FLAGS(CKF_DONT_BLOCK)
-        let rv = try entry(functions.pointee.C_WaitForSlotEvent, "C_WaitForSlotEvent")(flags, &slot, nil)
+        let rv = try entry(live("C_WaitForSlotEvent").pointee.C_WaitForSlotEvent, "C_WaitForSlotEvent")(flags, &slot, nil)
         if rv == CK_RV(CKR_NO_EVENT) { return nil }
         try check(rv, "C_WaitForSlotEvent")
         return SlotID(slot)
@@ -154,7 +166,7 @@ public final class PKCS11Module: Sendable {
         if readWrite { flags |= CK_FLAGS(CKF_RW_SESSION) }
         var handle: CK_SESSION_HANDLE = 0
         try check(
-            try entry(functions.pointee.C_OpenSession, "C_OpenSession")(CK_SLOT_ID(slot), flags, nil, nil, &handle),
+            try entry(live("C_OpenSession").pointee.C_OpenSession, "C_OpenSession")(CK_SLOT_ID(slot), flags, nil, nil, &handle),
             "C_OpenSession")
         return Session(module: self, slot: slot, handle: handle)
     }

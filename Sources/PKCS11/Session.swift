@@ -19,7 +19,6 @@ public final class Session: Sendable {
 
     deinit { close() }
 
-    private var functions: UnsafeMutablePointer<CK_FUNCTION_LIST> { module.functions }
 
     /// Runs `body` with the session handle under the session's lock.
     private func withHandle<R>(_ function: StaticString, _ body: (CK_SESSION_HANDLE) throws(PKCS11Error) -> R) throws(PKCS11Error) -> R {
@@ -38,7 +37,7 @@ public final class Session: Sendable {
             defer { handle = nil }
             return handle
         }
-        guard let handle, let closeSession = functions.pointee.C_CloseSession else { return }
+        guard let handle, let closeSession = try? module.live("C_CloseSession").pointee.C_CloseSession else { return }
         _ = closeSession(handle)
     }
 
@@ -49,7 +48,7 @@ public final class Session: Sendable {
     /// `CKR_USER_ALREADY_LOGGED_IN` counts as success.
     public func login(pin: [UInt8]?) throws(PKCS11Error) {
         try withHandle("C_Login") { (handle) throws(PKCS11Error) in
-            let login = try entry(functions.pointee.C_Login, "C_Login")
+            let login = try entry(module.live("C_Login").pointee.C_Login, "C_Login")
             var rv: CK_RV
             if var pin {
                 rv = pin.withUnsafeMutableBufferPointer { login(handle, CK_USER_TYPE(CKU_USER), $0.baseAddress, CK_ULONG($0.count)) }
@@ -65,7 +64,7 @@ public final class Session: Sendable {
     /// `C_Logout`. `CKR_USER_NOT_LOGGED_IN` counts as success.
     public func logout() throws(PKCS11Error) {
         try withHandle("C_Logout") { (handle) throws(PKCS11Error) in
-            let rv = try entry(functions.pointee.C_Logout, "C_Logout")(handle)
+            let rv = try entry(module.live("C_Logout").pointee.C_Logout, "C_Logout")(handle)
             if rv == CK_RV(CKR_USER_NOT_LOGGED_IN) { return }
             try check(rv, "C_Logout")
         }
@@ -74,9 +73,9 @@ public final class Session: Sendable {
     /// `C_FindObjectsInit`, `C_FindObjects` in batches, `C_FindObjectsFinal`: every object matching all of `template`.
     public func findObjects(_ template: [SearchAttribute]) throws(PKCS11Error) -> [ObjectHandle] {
         try withHandle("C_FindObjects") { (handle) throws(PKCS11Error) -> [ObjectHandle] in
-            let findInit = try entry(functions.pointee.C_FindObjectsInit, "C_FindObjectsInit")
-            let find = try entry(functions.pointee.C_FindObjects, "C_FindObjects")
-            let findFinal = try entry(functions.pointee.C_FindObjectsFinal, "C_FindObjectsFinal")
+            let findInit = try entry(module.live("C_FindObjectsInit").pointee.C_FindObjectsInit, "C_FindObjectsInit")
+            let find = try entry(module.live("C_FindObjects").pointee.C_FindObjects, "C_FindObjects")
+            let findFinal = try entry(module.live("C_FindObjectsFinal").pointee.C_FindObjectsFinal, "C_FindObjectsFinal")
             try withTemplate(template) { (pointer, count) throws(PKCS11Error) in
                 try check(findInit(handle, pointer, count), "C_FindObjectsInit")
             }
@@ -113,7 +112,7 @@ public final class Session: Sendable {
     /// which is an answer, not a failure.
     public func attribute(_ type: AttributeType, of object: ObjectHandle) throws(PKCS11Error) -> [UInt8]? {
         try withHandle("C_GetAttributeValue") { (handle) throws(PKCS11Error) -> [UInt8]? in
-            let getAttribute = try entry(functions.pointee.C_GetAttributeValue, "C_GetAttributeValue")
+            let getAttribute = try entry(module.live("C_GetAttributeValue").pointee.C_GetAttributeValue, "C_GetAttributeValue")
             var attribute = CK_ATTRIBUTE(type: CK_ATTRIBUTE_TYPE(type.rawValue), pValue: nil, ulValueLen: 0)
             let sizeRV = getAttribute(handle, CK_OBJECT_HANDLE(object), &attribute, 1)
             if sizeRV == CK_RV(CKR_ATTRIBUTE_TYPE_INVALID) || sizeRV == CK_RV(CKR_ATTRIBUTE_SENSITIVE) { return nil }
@@ -146,8 +145,8 @@ public final class Session: Sendable {
     /// For `.rsaPKCS` pass a DER DigestInfo; for `.rsaPKCSPSSOverSHA256Digest` and `.ecdsa` pass the digest.
     public func sign(mechanism: SigningMechanism, key: ObjectHandle, data: [UInt8]) throws(PKCS11Error) -> [UInt8] {
         try withHandle("C_Sign") { (handle) throws(PKCS11Error) -> [UInt8] in
-            let signInit = try entry(functions.pointee.C_SignInit, "C_SignInit")
-            let sign = try entry(functions.pointee.C_Sign, "C_Sign")
+            let signInit = try entry(module.live("C_SignInit").pointee.C_SignInit, "C_SignInit")
+            let sign = try entry(module.live("C_Sign").pointee.C_Sign, "C_Sign")
             try mechanism.withCMechanism { (pointer) throws(PKCS11Error) in
                 try check(signInit(handle, pointer, CK_OBJECT_HANDLE(key)), "C_SignInit")
             }

@@ -1,0 +1,65 @@
+# Kyso: the two everyday commands are `make demo` and `make test`.
+SWIFT ?= swift
+LAB ?= .lab
+BIN = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
+SOFTHSM_MODULE ?= /usr/lib/softhsm/libsofthsm2.so
+PREFIX ?= /usr/local
+
+.PHONY: demo test build deps lab clean
+
+deps:
+	./scripts/install-deps
+
+build: deps
+	$(SWIFT) build
+
+# A fresh software-token lab (SoftHSM2, Vietnamese-shaped test PKI), then the doctor report on it.
+demo: build
+	Tools/kyso-lab init $(LAB) --force
+	SOFTHSM2_CONF=$(LAB)/softhsm2.conf $(BIN)/kyso doctor --no-registered-modules --module $(SOFTHSM_MODULE) || true
+
+# Everything CI runs: unit tests, SoftHSM2 tests, virtual cards in a private pcscd.
+test: deps
+	./scripts/check-boundaries
+	Tools/test-kyso-lab.sh
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+lab: deps
+	Tools/kyso-lab init $(LAB) --force
+
+clean:
+	rm -rf .build $(LAB)
+
+# --- make install (packaging engineer) -------------------------------------------------------------
+# `make install` builds release binaries and installs them with the systemd units, sysusers/tmpfiles
+# entries, udev rules, polkit rule and an example configuration (scripts/install.sh does the work).
+# DESTDIR stages into a tree (packages, tests) and then nothing else on this machine is touched;
+# without DESTDIR it also creates the kyso user, /run/kyso and /etc/kyso, and reloads systemd and udev.
+# It never enables or starts anything.
+#
+# Everything systemd reads goes under $(PREFIX)/lib: systemd 252 (Debian 12) searches
+# /usr/local/lib/{systemd/system,sysusers.d,tmpfiles.d,udev/rules.d} as well as /usr/lib/..., so the
+# default PREFIX=/usr/local keeps a hand-installed Kyso apart from dpkg's files and leaves /etc/systemd
+# and /etc/udev to the admin's overrides; a package build uses PREFIX=/usr. polkit reads only
+# /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d, so its directory is set on its own (a package
+# sets POLKITRULESDIR=/usr/share/polkit-1/rules.d).
+#
+# KYSO_BINARIES=DIR installs the kyso and kysod already built in DIR instead of building them;
+# INSTALL_BUILD_FLAGS adds `swift build` flags (e.g. --scratch-path .build-release).
+DESTDIR ?=
+KYSO_BINARIES ?=
+INSTALL_BUILD_FLAGS ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+POLKITRULESDIR ?= /etc/polkit-1/rules.d
+
+.PHONY: install
+install:
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SWIFT="$(SWIFT)" KYSO_BINARIES="$(KYSO_BINARIES)" \
+	INSTALL_BUILD_FLAGS="$(INSTALL_BUILD_FLAGS)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" \
+	SYSUSERSDIR="$(SYSUSERSDIR)" TMPFILESDIR="$(TMPFILESDIR)" UDEVRULESDIR="$(UDEVRULESDIR)" \
+	POLKITRULESDIR="$(POLKITRULESDIR)" ./scripts/install.sh
