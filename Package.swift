@@ -6,8 +6,10 @@
 //   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
 //   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
 //   KysoInventory        reads tokens once into plain values (certificates, key presence, URIs); blocking
+//   KysoAPI              JSON wire types and the HTTP-over-Unix-socket client shared by kysod and kyso;
+//                        openapi.yaml beside them is the contract the tests check
 //   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
-//   kyso                 the command-line tool
+//   kysod, kyso          the daemon and the command-line tool
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -21,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kyso", targets: ["kyso"]),
+        .executable(name: "kysod", targets: ["kysod"]),
         .library(name: "KysoCore", targets: ["KysoCore"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "PCSC", targets: ["PCSC"]),
@@ -32,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -69,18 +74,43 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "KysoAPI",
+            dependencies: [
+                "KysoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "kysod",
+            dependencies: [
+                "KysoDaemon", "KysoAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoDaemon",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoDaemon", "KysoAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

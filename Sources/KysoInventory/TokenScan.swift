@@ -89,13 +89,14 @@ public enum TokenScanner {
         let tokenURI = PKCS11URI(token: info).description
         var certificates: [ScannedCertificate] = []
         var readError: PKCS11Error?
-        do throws(PKCS11Error) {
+        // A blank token (SoftHSM's spare slot, a reset card) has no objects and refuses sessions.
+        if info.flags.contains(.tokenInitialized) { do throws(PKCS11Error) {
             let session = try module.openSession(slot: slot)
             defer { session.close() }
             certificates = try readCertificates(session: session, token: info)
         } catch {
             readError = error
-        }
+        } }
         return ScannedToken(
             moduleName: module.name, modulePath: module.path, slot: slot, slotDescription: slotInfo.description,
             info: info, uri: tokenURI, certificates: certificates, readError: readError)

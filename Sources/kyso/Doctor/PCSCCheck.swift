@@ -27,10 +27,11 @@ enum PCSCCheck {
             }
             return (section, problems)
         } catch {
-            let section = PCSCSection(reachable: false, error: error.description, readers: [])
+            let section = PCSCSection(reachable: false, error: "\(error.function): \(error.code.name)", readers: [])
             let fix = error.code.hint ?? "Check that pcscd is installed and running: `systemctl status pcscd`."
+            // Without pcscd, smartcards and CCID tokens are invisible; tokens with their own module still work.
             let severity: Problem.Severity = error.code == .noService ? .warning : .error
-            return (section, [Problem(severity: severity, what: "PC/SC is not usable: \(error)", fix: fix)])
+            return (section, [Problem(severity: severity, what: "PC/SC is not usable (\(error.function): \(error.code.name)); smartcards and CCID tokens cannot be seen.", fix: fix)])
         }
     }
 }

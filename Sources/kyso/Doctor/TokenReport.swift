@@ -8,6 +8,11 @@ enum TokenReport {
         var problems: [Problem] = []
         let name = "Token \"\(token.info.label)\" (serial \(token.info.serialNumber))"
         let pin = token.pinStatus
+        guard token.info.flags.contains(.tokenInitialized) else {
+            let blank = Problem(severity: .note, what: "The token in slot \(token.slot) (\(token.slotDescription)) is blank (not initialised).",
+                                fix: "Nothing to do for SoftHSM's spare slot. A real token that shows blank was reset: ask your CA to issue the certificate onto it again.")
+            return (section(token, pin: pin, certificates: []), [blank])
+        }
         switch pin.state {
         case .locked:
             problems.append(Problem(severity: .error, what: "\(name): the PIN is locked.",
@@ -51,12 +56,16 @@ enum TokenReport {
                                     fix: "A token for customs declarations carries the business's certificate; ask your CA to install it."))
         }
 
-        let section = TokenSection(
+        return (section(token, pin: pin, certificates: certificates), problems)
+    }
+
+    private static func section(_ token: ScannedToken, pin: PINStatus, certificates: [CertificateSection]) -> TokenSection {
+        TokenSection(
             slot: token.slot, slotDescription: token.slotDescription, label: token.info.label,
             manufacturer: token.info.manufacturerID, model: token.info.model, serialNumber: token.info.serialNumber,
-            flags: token.info.flags.names, pin: pin, pinWords: pin.words, uri: token.uri,
-            error: token.readError?.description, certificates: certificates)
-        return (section, problems)
+            flags: token.info.flags.names, pin: pin,
+            pinWords: token.info.flags.contains(.tokenInitialized) ? pin.words : "blank token (not initialised)",
+            uri: token.uri, error: token.readError?.description, certificates: certificates)
     }
 }
 

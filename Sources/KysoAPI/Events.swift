@@ -1,0 +1,56 @@
+public import Foundation
+
+/// One event on `GET /v1/events`, sent as Server-Sent Events: `id` is a sequence number, `event` the type,
+/// `data` one line of JSON.
+public struct DaemonEvent: Codable, Sendable, Equatable {
+    public var id: UInt64
+    public var type: EventType
+    public var time: Date
+    public var data: EventData
+
+    public init(id: UInt64, type: EventType, time: Date, data: EventData) {
+        self.id = id
+        self.type = type
+        self.time = time
+        self.data = data
+    }
+}
+
+public enum EventType: String, Codable, Sendable, CaseIterable {
+    /// First event of every stream (and after a resume from too far back): all tokens now.
+    case snapshot
+    case readerAdded = "reader.added"
+    case readerRemoved = "reader.removed"
+    case cardInserted = "card.inserted"
+    case cardRemoved = "card.removed"
+    case tokenInserted = "token.inserted"
+    case tokenRemoved = "token.removed"
+    case tokenChanged = "token.changed"
+    case moduleFailed = "module.failed"
+    case pcscUnavailable = "pcsc.unavailable"
+    case pcscAvailable = "pcsc.available"
+}
+
+/// The payload of an event; which fields are set depends on the type.
+public struct EventData: Codable, Sendable, Equatable {
+    public var tokens: [TokenInfoResponse]?
+    public var token: TokenInfoResponse?
+    public var tokenId: String?
+    public var reader: String?
+    public var atr: String?
+    public var module: String?
+    public var error: String?
+
+    public init(
+        tokens: [TokenInfoResponse]? = nil, token: TokenInfoResponse? = nil, tokenId: String? = nil,
+        reader: String? = nil, atr: String? = nil, module: String? = nil, error: String? = nil
+    ) {
+        self.tokens = tokens
+        self.token = token
+        self.tokenId = tokenId
+        self.reader = reader
+        self.atr = atr
+        self.module = module
+        self.error = error
+    }
+}

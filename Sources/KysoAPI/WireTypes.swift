@@ -1,0 +1,213 @@
+public import Foundation
+public import KysoCore
+
+// The JSON of the socket API (version 1). camelCase keys, RFC 3339 times, lowercase hex fingerprints and ids.
+// openapi.yaml beside this file describes the same shapes; APIContractTests keep the two in step.
+
+/// `GET /v1/status`.
+public struct StatusResponse: Codable, Sendable, Equatable {
+    public var version: String
+    public var startedAt: Date
+    public var uptimeSeconds: Double
+    public var pcsc: PCSCStatus
+    public var modules: [ModuleStatus]
+    public var tokenCount: Int
+
+    public init(version: String, startedAt: Date, uptimeSeconds: Double, pcsc: PCSCStatus, modules: [ModuleStatus], tokenCount: Int) {
+        self.version = version
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.pcsc = pcsc
+        self.modules = modules
+        self.tokenCount = tokenCount
+    }
+}
+
+public struct PCSCStatus: Codable, Sendable, Equatable {
+    /// `running` (pcscd answers), `unavailable` (not running; Kyso keeps retrying) or `refused` (polkit).
+    public var state: String
+    public var error: String?
+    public var hint: String?
+    public var readers: [ReaderInfo]
+
+    public init(state: String, error: String? = nil, hint: String? = nil, readers: [ReaderInfo]) {
+        self.state = state
+        self.error = error
+        self.hint = hint
+        self.readers = readers
+    }
+}
+
+public struct ReaderInfo: Codable, Sendable, Equatable {
+    public var name: String
+    public var cardPresent: Bool
+    /// Lowercase hex; absent without a card.
+    public var atr: String?
+    public var state: [String]
+
+    public init(name: String, cardPresent: Bool, atr: String?, state: [String]) {
+        self.name = name
+        self.cardPresent = cardPresent
+        self.atr = atr
+        self.state = state
+    }
+}
+
+public struct ModuleStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String
+    /// `loaded` or `failed`.
+    public var state: String
+    public var error: String?
+    /// `events` (C_WaitForSlotEvent), `polling` (slot list every pollInterval) or `none` (failed).
+    public var watch: String
+    public var tokenCount: Int
+
+    public init(name: String, path: String, state: String, error: String?, watch: String, tokenCount: Int) {
+        self.name = name
+        self.path = path
+        self.state = state
+        self.error = error
+        self.watch = watch
+        self.tokenCount = tokenCount
+    }
+}
+
+/// A token in `GET /v1/tokens` and in events.
+public struct TokenInfoResponse: Codable, Sendable, Equatable {
+    /// Stable across re-insertions: derived from module, manufacturer, model and serial number.
+    public var id: String
+    public var uri: String
+    public var module: String
+    public var slot: UInt
+    public var label: String
+    public var manufacturer: String
+    public var model: String
+    public var serialNumber: String
+    public var flags: [String]
+    public var pin: PINStatus
+    public var pinWords: String
+    public var insertedAt: Date
+    public var certificates: [TokenCertificate]
+
+    public init(
+        id: String, uri: String, module: String, slot: UInt, label: String, manufacturer: String, model: String,
+        serialNumber: String, flags: [String], pin: PINStatus, pinWords: String, insertedAt: Date,
+        certificates: [TokenCertificate]
+    ) {
+        self.id = id
+        self.uri = uri
+        self.module = module
+        self.slot = slot
+        self.label = label
+        self.manufacturer = manufacturer
+        self.model = model
+        self.serialNumber = serialNumber
+        self.flags = flags
+        self.pin = pin
+        self.pinWords = pinWords
+        self.insertedAt = insertedAt
+        self.certificates = certificates
+    }
+}
+
+/// A certificate object on a token.
+public struct TokenCertificate: Codable, Sendable, Equatable {
+    /// SHA-256 of the DER, lowercase hex: the certificate's id in the API.
+    public var sha256: String
+    public var label: String
+    /// `CKA_ID`, lowercase hex. Two certificates may share one; both are listed.
+    public var objectId: String
+    public var uri: String
+    public var privateKeyOnToken: Bool
+    public var keyEvidence: String
+    public var privateKeyUri: String?
+    /// The certificate itself, base64 DER.
+    public var der: Data
+    public var profile: CertificateProfile
+
+    public init(
+        sha256: String, label: String, objectId: String, uri: String, privateKeyOnToken: Bool, keyEvidence: String,
+        privateKeyUri: String?, der: Data, profile: CertificateProfile
+    ) {
+        self.sha256 = sha256
+        self.label = label
+        self.objectId = objectId
+        self.uri = uri
+        self.privateKeyOnToken = privateKeyOnToken
+        self.keyEvidence = keyEvidence
+        self.privateKeyUri = privateKeyUri
+        self.der = der
+        self.profile = profile
+    }
+}
+
+/// `GET /v1/tokens`.
+public struct TokenListResponse: Codable, Sendable, Equatable {
+    public var tokens: [TokenInfoResponse]
+    public init(tokens: [TokenInfoResponse]) { self.tokens = tokens }
+}
+
+/// `GET /v1/certificates/{sha256}`: one certificate and every token it is on.
+public struct CertificateResponse: Codable, Sendable, Equatable {
+    public struct Location: Codable, Sendable, Equatable {
+        public var tokenId: String
+        public var tokenLabel: String
+        public var objectId: String
+        public var uri: String
+        public var privateKeyOnToken: Bool
+        public init(tokenId: String, tokenLabel: String, objectId: String, uri: String, privateKeyOnToken: Bool) {
+            self.tokenId = tokenId
+            self.tokenLabel = tokenLabel
+            self.objectId = objectId
+            self.uri = uri
+            self.privateKeyOnToken = privateKeyOnToken
+        }
+    }
+    public var sha256: String
+    public var der: Data
+    public var profile: CertificateProfile
+    public var locations: [Location]
+
+    public init(sha256: String, der: Data, profile: CertificateProfile, locations: [Location]) {
+        self.sha256 = sha256
+        self.der = der
+        self.profile = profile
+        self.locations = locations
+    }
+}
+
+/// RFC 9457 problem details (`application/problem+json`), with a stable `code`.
+public struct ProblemDetails: Codable, Sendable, Equatable, Error {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String?
+    public var code: String
+
+    public init(status: Int, code: String, title: String, detail: String? = nil) {
+        self.type = "urn:kyso:problem:\(code)"
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.code = code
+    }
+}
+
+/// The JSON coders every side of the API uses.
+public enum APIJSON {
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.dataEncodingStrategy = .base64
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        decoder.dataDecodingStrategy = .base64
+        return decoder
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import KysoAPI
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import ServiceLifecycle
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The socket API: HTTP/1.1 over a Unix socket (SwiftNIO parses it), each connection tagged with its
+/// caller's kernel credentials.
+public final class APIServer: Service, Sendable {
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    private let settings: DaemonSettings
+    private let inventory: Inventory
+    private let router: Router
+    private let metrics: DaemonMetrics
+    private let logger: Logger
+    private let listening: Readiness.Step
+    private let connections = ConnectionRegistry()
+
+    public init(settings: DaemonSettings, inventory: Inventory, metrics: DaemonMetrics, readiness: Readiness,
+                version: String, logger: Logger) {
+        self.settings = settings
+        self.inventory = inventory
+        self.metrics = metrics
+        self.logger = logger
+        router = Router(inventory: inventory, access: settings.access, metrics: metrics, version: version)
+        listening = readiness.step("socket")
+    }
+
+    public func run() async throws {
+        let server = try await bind()
+        listening.done()
+        logger.info("listening", metadata: ["socket": "\(settings.socketPath)"])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await (peer, connection) in inbound {
+                        group.addTask { await self.serve(connection, peer: peer) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            // Stop accepting, end event streams, close idle keep-alive connections; requests in flight finish.
+            server.channel.close(promise: nil)
+            self.connections.shutDown()
+            self.inventory.finishSubscribers()
+        }
+        logger.info("API stopped")
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<(PeerCredentials, Connection), Never> {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+        let headerTimeout = TimeAmount.nanoseconds(settings.headerTimeout.nanoseconds)
+        let idleTimeout = TimeAmount.nanoseconds(settings.idleTimeout.nanoseconds)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<(PeerCredentials, Connection)> = { channel in
+            PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                try channel.pipeline.syncOperations.addHandler(RequestTimeoutHandler(headerTimeout: headerTimeout, idleTimeout: idleTimeout))
+                return (peer, try Connection(wrappingChannelSynchronously: channel))
+            }
+        }
+        if let activated = SystemdSocketActivation.listeningSocket() {
+            logger.info("using the socket systemd passed (LISTEN_FDS)")
+            return try await bootstrap.bind(activated, childChannelInitializer: initializer)
+        }
+        try SocketFile.prepareDirectory(for: settings.socketPath)
+        let server = try await bootstrap.bind(
+            unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+        try SocketFile.restrict(settings.socketPath, group: settings.socketGroup, logger: logger)
+        return server
+    }
+
+    private func serve(_ connection: Connection, peer: PeerCredentials) async {
+        guard let token = connections.open(connection.channel, limit: settings.maxConnections) else {
+            try? await connection.executeThenClose { _, outbound in
+                try await Self.write(.problem(Problems.tooManyConnections), to: outbound, keepAlive: false)
+            }
+            return
+        }
+        metrics.connectionCount(connections.count)
+        defer {
+            connections.close(token)
+            metrics.connectionCount(connections.count)
+        }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                while true {
+                    let request: APIRequest
+                    switch try await Self.readRequest(&parts, peer: peer, limit: settings.maxBodyBytes) {
+                    case .closed: return
+                    case .tooLarge:
+                        try await Self.write(.problem(Problems.tooLarge), to: outbound, keepAlive: false)
+                        return
+                    case .request(let complete): request = complete
+                    }
+                    connections.setBusy(token, true)
+                    let started = ContinuousClock.now
+                    let response = router.respond(to: request)
+                    switch response {
+                    case .events(let lastEventID):
+                        try await streamEvents(after: lastEventID, connection: connection, outbound: outbound)
+                        return
+                    case .body(let status, _, _, _):
+                        let keepAlive = request.keepAlive && !connections.isShuttingDown
+                        try await Self.write(response, to: outbound, keepAlive: keepAlive)
+                        metrics.request(route: router.routeName(request.path), status: Int(status.code), duration: ContinuousClock.now - started)
+                        connections.setBusy(token, false)
+                        if !keepAlive { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["error": "\(error)", "pid": "\(peer.pid)"])
+        }
+    }
+
+    private func streamEvents(after lastEventID: UInt64?, connection: Connection,
+                              outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        let subscription: (id: UInt64, events: AsyncStream<DaemonEvent>)
+        do throws(Inventory.SubscribeError) {
+            subscription = try inventory.subscribe(lastEventID: lastEventID)
+        } catch {
+            try await Self.write(.problem(Problems.tooManySubscribers), to: outbound, keepAlive: false)
+            return
+        }
+        defer { inventory.unsubscribe(subscription.id) }
+        // A stream is a long answer, not an idle connection.
+        try? await connection.channel.pipeline.removeHandler(name: RequestTimeoutHandler.name).get()
+        var headers = HTTPHeaders([("content-type", "text/event-stream"), ("cache-control", "no-store"), ("connection", "close")])
+        headers.add(name: "x-accel-buffering", value: "no")
+        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
+        let channel = connection.channel
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await channel.closeFuture.get() }
+            group.addTask {
+                let encoder = APIJSON.encoder()
+                for await event in subscription.events {
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: try ServerSentEvents.frame(event, encoder: encoder)))))
+                }
+            }
+            // Whichever ends first (client gone, or the stream finished by shutdown or overflow) ends both.
+            _ = try await group.next()
+            channel.close(promise: nil)
+            group.cancelAll()
+            while (try? await group.next()) != nil {}
+        }
+    }
+
+    enum ReadOutcome {
+        case request(APIRequest)
+        case tooLarge
+        case closed
+    }
+
+    private static func readRequest(_ parts: inout NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator,
+                                     peer: PeerCredentials, limit: Int) async throws -> ReadOutcome {
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        while let part = try await parts.next() {
+            switch part {
+            case .head(let value):
+                head = value
+                if let length = value.headers.first(name: "content-length").flatMap(Int.init), length > limit { return .tooLarge }
+            case .body(var buffer):
+                guard body.count + buffer.readableBytes <= limit else { return .tooLarge }
+                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            case .end:
+                guard let head else { return .closed }
+                return .request(APIRequest(method: head.method, path: head.uri, headers: head.headers, body: body, peer: peer,
+                                            keepAlive: head.isKeepAlive))
+            }
+        }
+        return .closed
+    }
+
+    private static func write(_ response: APIResponse, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+                              keepAlive: Bool) async throws {
+        guard case .body(let status, let contentType, let bytes, let extra) = response else { return }
+        var headers = HTTPHeaders([("content-type", contentType), ("content-length", String(bytes.count)), ("cache-control", "no-store")])
+        headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+        try await outbound.write(.end(nil))
+    }
+}
+
+/// The text/event-stream framing of one event.
+enum ServerSentEvents {
+    static func frame(_ event: DaemonEvent, encoder: JSONEncoder) throws -> [UInt8] {
+        // JSON without pretty-printing has no newlines, so one `data:` line carries it.
+        let json = try encoder.encode(event)
+        return Array("id: \(event.id)\nevent: \(event.type.rawValue)\ndata: ".utf8) + Array(json) + Array("\n\n".utf8)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// kysod's configuration file (JSON, camelCase keys). Every key is optional; the defaults are safe:
+/// only root administers, only members of the socket's group read, and nobody signs until granted.
+public struct DaemonConfiguration: Codable, Sendable, Equatable {
+    public var socket: String?
+    /// The group that owns the socket (mode 0660). Default `kyso`; ignored when it does not exist.
+    public var group: String?
+    public var pollIntervalSeconds: Double?
+    public var modules: Modules?
+    public var access: Access?
+    public var limits: Limits?
+
+    public struct Modules: Codable, Sendable, Equatable {
+        /// Load every module registered with p11-kit (trust-only modules are always left out). Default true.
+        public var useRegistered: Bool?
+        /// Extra module files, e.g. a vendor's `libcastle.so.1.0.0` or `libeTPkcs11.so`.
+        public var add: [String]?
+        /// Registered modules to leave out, by p11-kit name (`opensc`) or path.
+        public var exclude: [String]?
+        public init(useRegistered: Bool? = nil, add: [String]? = nil, exclude: [String]? = nil) {
+            self.useRegistered = useRegistered
+            self.add = add
+            self.exclude = exclude
+        }
+    }
+
+    /// Who may do what: a capability is granted to the listed users and to members of the listed groups.
+    public struct Access: Codable, Sendable, Equatable {
+        public var read: Grant?
+        public var sign: Grant?
+        public var admin: Grant?
+        public init(read: Grant? = nil, sign: Grant? = nil, admin: Grant? = nil) {
+            self.read = read
+            self.sign = sign
+            self.admin = admin
+        }
+    }
+
+    public struct Grant: Codable, Sendable, Equatable {
+        public var users: [String]?
+        public var groups: [String]?
+        public init(users: [String]? = nil, groups: [String]? = nil) {
+            self.users = users
+            self.groups = groups
+        }
+    }
+
+    public struct Limits: Codable, Sendable, Equatable {
+        public var maxBodyBytes: Int?
+        public var maxConnections: Int?
+        public var maxEventSubscribers: Int?
+        public var headerTimeoutSeconds: Double?
+        public var idleTimeoutSeconds: Double?
+        public var eventBufferSize: Int?
+        public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxEventSubscribers: Int? = nil,
+                    headerTimeoutSeconds: Double? = nil, idleTimeoutSeconds: Double? = nil, eventBufferSize: Int? = nil) {
+            self.maxBodyBytes = maxBodyBytes
+            self.maxConnections = maxConnections
+            self.maxEventSubscribers = maxEventSubscribers
+            self.headerTimeoutSeconds = headerTimeoutSeconds
+            self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.eventBufferSize = eventBufferSize
+        }
+    }
+
+    public init(socket: String? = nil, group: String? = nil, pollIntervalSeconds: Double? = nil, modules: Modules? = nil,
+                access: Access? = nil, limits: Limits? = nil) {
+        self.socket = socket
+        self.group = group
+        self.pollIntervalSeconds = pollIntervalSeconds
+        self.modules = modules
+        self.access = access
+        self.limits = limits
+    }
+
+    /// Reads a configuration file; unknown keys are an error, so a typo is not silently ignored.
+    public static func load(path: String) throws -> DaemonConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ConfigurationError(path: path, reason: "cannot be read: \(error.localizedDescription)")
+        }
+        do {
+            try UnknownKeys.check(data)
+            return try JSONDecoder().decode(DaemonConfiguration.self, from: data)
+        } catch let error as ConfigurationError {
+            throw ConfigurationError(path: path, reason: error.reason)
+        } catch {
+            throw ConfigurationError(path: path, reason: "is not valid: \(error)")
+        }
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "configuration \(path) \(reason)" }
+}
+
+/// Rejects keys the configuration does not know, at any depth.
+enum UnknownKeys {
+    static let known: [String: Set<String>] = [
+        "": ["socket", "group", "pollIntervalSeconds", "modules", "access", "limits", "_comment"],
+        "modules": ["useRegistered", "add", "exclude", "_comment"],
+        "access": ["read", "sign", "admin", "_comment"],
+        "access.*": ["users", "groups"],
+        "limits": ["maxBodyBytes", "maxConnections", "maxEventSubscribers", "headerTimeoutSeconds",
+                   "idleTimeoutSeconds", "eventBufferSize", "_comment"],
+    ]
+
+    static func check(_ data: Data) throws {
+        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ConfigurationError(path: "", reason: "must be a JSON object")
+        }
+        try check(root, at: "")
+    }
+
+    private static func check(_ object: [String: Any], at path: String) throws {
+        let allowed = known[path] ?? known[path.split(separator: ".").first.map { "\($0).*" } ?? ""] ?? []
+        for (key, value) in object {
+            guard allowed.contains(key) else {
+                throw ConfigurationError(path: "", reason: "has an unknown key \"\(path.isEmpty ? key : path + "." + key)\"")
+            }
+            if let nested = value as? [String: Any] { try check(nested, at: path.isEmpty ? key : path + "." + key) }
+        }
+    }
+}
+
+/// The configuration with defaults applied and command-line flags on top.
+public struct DaemonSettings: Sendable {
+    public var socketPath: String
+    public var socketGroup: String?
+    public var stateDirectory: String
+    public var pollInterval: Duration
+    public var useRegisteredModules: Bool
+    public var extraModules: [String]
+    public var excludedModules: [String]
+    public var access: AccessPolicy
+    public var maxBodyBytes: Int
+    public var maxConnections: Int
+    public var maxEventSubscribers: Int
+    public var headerTimeout: Duration
+    public var idleTimeout: Duration
+    public var eventBufferSize: Int
+    /// Watch PC/SC readers (and rescan PKCS#11 at once on a change). Off only in tests without pcscd.
+    public var watchReaders: Bool
+
+    public init(
+        configuration: DaemonConfiguration, socketPath: String?, stateDirectory: String, extraModules: [String],
+        noRegisteredModules: Bool, pollIntervalSeconds: Double?, watchReaders: Bool = true
+    ) throws {
+        self.socketPath = socketPath ?? configuration.socket ?? DaemonSettings.defaultSocketPath()
+        socketGroup = configuration.group ?? "kyso"
+        self.stateDirectory = stateDirectory
+        let seconds = pollIntervalSeconds ?? configuration.pollIntervalSeconds ?? 2
+        guard seconds >= 0.05, seconds <= 3600 else {
+            throw ConfigurationError(path: "", reason: "poll interval must be between 0.05 and 3600 seconds")
+        }
+        pollInterval = .milliseconds(Int64(seconds * 1000))
+        useRegisteredModules = !noRegisteredModules && (configuration.modules?.useRegistered ?? true)
+        self.extraModules = (configuration.modules?.add ?? []) + extraModules
+        excludedModules = configuration.modules?.exclude ?? []
+        access = AccessPolicy(configuration.access)
+        let limits = configuration.limits
+        maxBodyBytes = limits?.maxBodyBytes ?? 64 * 1024
+        maxConnections = limits?.maxConnections ?? 256
+        maxEventSubscribers = limits?.maxEventSubscribers ?? 64
+        headerTimeout = .milliseconds(Int64((limits?.headerTimeoutSeconds ?? 10) * 1000))
+        idleTimeout = .milliseconds(Int64((limits?.idleTimeoutSeconds ?? 60) * 1000))
+        eventBufferSize = limits?.eventBufferSize ?? 1024
+        self.watchReaders = watchReaders
+    }
+
+    /// `/run/kyso/kysod.sock` for root (the system service), `$XDG_RUNTIME_DIR/kyso/kysod.sock` for a user.
+    public static func defaultSocketPath() -> String {
+        if getuid() != 0, let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+            return runtime + "/kyso/kysod.sock"
+        }
+        return "/run/kyso/kysod.sock"
+    }
+}

@@ -1,0 +1,40 @@
+public import Prometheus
+
+/// kysod's Prometheus metrics, served on `GET /metrics`.
+public final class DaemonMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let tokens: Gauge
+    private let subscribers: Gauge
+    private let connections: Gauge
+    private let requestDuration: DurationHistogram
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        tokens = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "tokens", unitName: "", helpText: "Tokens present now."))
+        subscribers = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "event_subscribers", unitName: "", helpText: "Clients following /v1/events."))
+        connections = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "connections", unitName: "", helpText: "Open API connections."))
+        requestDuration = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "kysod", metricName: "request_duration", unitName: "seconds", helpText: "Time to answer an API request (event streams excluded)."),
+            buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25),
+                      .milliseconds(100), .milliseconds(500), .seconds(2)])
+    }
+
+    func request(route: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "requests", unitName: "total", helpText: "API requests by route and status."),
+            labels: [("route", route), ("status", String(status))]).increment()
+        requestDuration.record(duration)
+    }
+
+    func connectionCount(_ count: Int) { connections.set(Double(count)) }
+
+    /// The text exposition format, with the gauges read from the inventory at scrape time.
+    func exposition(inventory: Inventory) -> [UInt8] {
+        tokens.set(Double(inventory.tokens.count))
+        subscribers.set(Double(inventory.subscriberCount))
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

@@ -1,0 +1,54 @@
+import KysoAPI
+public import Logging
+import PCSC
+public import ServiceLifecycle
+
+/// Carries the reader monitor's events into the inventory: reader and card events for clients, the reader
+/// list for status, and an immediate PKCS#11 rescan so a card's token appears without waiting for a poll.
+public struct ReaderBridge: Service {
+    let monitor: ReaderMonitor
+    let inventory: Inventory
+    let inventoryService: InventoryService
+    let logger: Logger
+
+    public init(monitor: ReaderMonitor, inventory: Inventory, inventoryService: InventoryService, logger: Logger) {
+        self.monitor = monitor
+        self.inventory = inventory
+        self.inventoryService = inventoryService
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        for await event in monitor.events.cancelOnGracefulShutdown() {
+            switch event {
+            case .readerAdded(let reader):
+                inventory.publish(.readerAdded, EventData(reader: reader))
+                inventoryService.rescanAll()
+            case .readerRemoved(let reader):
+                inventory.publish(.readerRemoved, EventData(reader: reader))
+                inventoryService.rescanAll()
+            case .cardInserted(let reader, let atr):
+                inventory.publish(.cardInserted, EventData(reader: reader, atr: atr.map { String(format: "%02x", $0) }.joined()))
+                inventoryService.rescanAll()
+            case .cardRemoved(let reader):
+                inventory.publish(.cardRemoved, EventData(reader: reader))
+                inventoryService.rescanAll()
+            case .cardStateChanged:
+                break
+            case .serviceLost(let error):
+                logger.warning("pcscd unreachable", metadata: ["error": "\(error)", "hint": "\(error.code.hint ?? "")"])
+                inventory.updatePCSC(PCSCStatus(
+                    state: error.code == .securityViolation ? "refused" : "unavailable", error: error.description,
+                    hint: error.code.hint, readers: []))
+                continue
+            case .serviceRestored:
+                logger.info("pcscd reachable")
+            }
+            inventory.updatePCSC(PCSCStatus(state: "running", readers: monitor.readers.map { reader in
+                ReaderInfo(name: reader.reader, cardPresent: reader.cardPresent,
+                           atr: reader.cardPresent ? reader.atr.map { String(format: "%02x", $0) }.joined() : nil,
+                           state: (reader.cardPresent ? ["present"] : ["empty"]) + reader.cardState.words)
+            }))
+        }
+    }
+}

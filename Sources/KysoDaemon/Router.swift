@@ -1,0 +1,125 @@
+import Foundation
+import KysoAPI
+import NIOHTTP1
+
+/// A parsed request, as the router sees it.
+struct APIRequest: Sendable {
+    var method: HTTPMethod
+    var path: String
+    var headers: HTTPHeaders
+    var body: [UInt8]
+    var peer: PeerCredentials
+    var keepAlive = false
+}
+
+/// What the router wants sent back.
+enum APIResponse: Sendable {
+    case body(status: HTTPResponseStatus, contentType: String, bytes: [UInt8], extraHeaders: [(String, String)] = [])
+    /// Server-Sent Events, starting after `lastEventID` (or with a snapshot).
+    case events(lastEventID: UInt64?)
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> APIResponse {
+        do {
+            return .body(status: status, contentType: "application/json", bytes: Array(try APIJSON.encoder().encode(value)))
+        } catch {
+            return problem(ProblemDetails(status: 500, code: "internal-error", title: "Response could not be encoded"))
+        }
+    }
+
+    static func problem(_ problem: ProblemDetails, headers: [(String, String)] = []) -> APIResponse {
+        let bytes = (try? APIJSON.encoder().encode(problem)).map(Array.init) ?? []
+        return .body(status: HTTPResponseStatus(statusCode: problem.status), contentType: "application/problem+json",
+                     bytes: bytes, extraHeaders: headers)
+    }
+}
+
+/// The stable problem codes of API version 1.
+enum Problems {
+    static func notFound(_ what: String) -> ProblemDetails {
+        ProblemDetails(status: 404, code: "not-found", title: "Not found", detail: what)
+    }
+    static func forbidden(_ capability: Capability, peer: PeerCredentials) -> ProblemDetails {
+        ProblemDetails(status: 403, code: "forbidden", title: "Not allowed",
+                       detail: "uid \(peer.uid) lacks the '\(capability.rawValue)' capability; an administrator grants it in kysod's configuration (access.\(capability.rawValue))")
+    }
+    static func methodNotAllowed(_ method: HTTPMethod) -> ProblemDetails {
+        ProblemDetails(status: 405, code: "method-not-allowed", title: "Method not allowed", detail: "\(method.rawValue) is not supported here")
+    }
+    static func badRequest(_ detail: String) -> ProblemDetails {
+        ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: detail)
+    }
+    static let tooLarge = ProblemDetails(status: 413, code: "body-too-large", title: "Request body too large")
+    static let tooManySubscribers = ProblemDetails(status: 503, code: "too-many-subscribers", title: "Too many event subscribers",
+                                                   detail: "try again later")
+    static let tooManyConnections = ProblemDetails(status: 503, code: "too-many-connections", title: "Too many connections",
+                                                   detail: "try again later")
+    static let shuttingDown = ProblemDetails(status: 503, code: "shutting-down", title: "kysod is shutting down")
+}
+
+/// Maps requests to answers. Version 1 routes; the signing and binding routes join here with their capabilities.
+struct Router: Sendable {
+    let inventory: Inventory
+    let access: AccessPolicy
+    let metrics: DaemonMetrics
+    let version: String
+
+    /// The route's template, for metrics (never the raw path, which would grow without bound).
+    func routeName(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        switch parts.count {
+        case 3 where parts[0] == "v1": return "/v1/\(parts[1])/{id}"
+        default: return parts.count <= 2 ? path : "other"
+        }
+    }
+
+    func respond(to request: APIRequest) -> APIResponse {
+        let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let capabilities = access.capabilities(of: request.peer)
+
+        func requireGET(_ capability: Capability, _ body: () -> APIResponse) -> APIResponse {
+            guard request.method == .GET else {
+                return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "GET")])
+            }
+            guard capabilities.contains(capability) else { return .problem(Problems.forbidden(capability, peer: request.peer)) }
+            return body()
+        }
+
+        switch parts {
+        case ["v1", "status"]:
+            return requireGET(.read) { .json(inventory.status(version: version)) }
+        case ["v1", "tokens"]:
+            return requireGET(.read) { .json(TokenListResponse(tokens: inventory.tokens)) }
+        case let p where p.count == 3 && p[0] == "v1" && p[1] == "tokens":
+            return requireGET(.read) {
+                guard let token = inventory.token(id: p[2]) else { return .problem(Problems.notFound("no token with id \(p[2]) is present")) }
+                return .json(token)
+            }
+        case let p where p.count == 3 && p[0] == "v1" && p[1] == "certificates":
+            return requireGET(.read) {
+                let fingerprint = p[2].lowercased()
+                guard fingerprint.count == 64, fingerprint.allSatisfy(\.isHexDigit) else {
+                    return .problem(Problems.badRequest("a certificate is named by its SHA-256 fingerprint: 64 hex digits"))
+                }
+                guard let certificate = inventory.certificate(sha256: fingerprint) else {
+                    return .problem(Problems.notFound("no present token holds certificate \(fingerprint)"))
+                }
+                return .json(certificate)
+            }
+        case ["v1", "events"]:
+            return requireGET(.read) {
+                let header = request.headers.first(name: "last-event-id")
+                if let header, UInt64(header.trimmingCharacters(in: .whitespaces)) == nil {
+                    return .problem(Problems.badRequest("Last-Event-ID must be an event id (a number)"))
+                }
+                return .events(lastEventID: header.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) })
+            }
+        case ["metrics"]:
+            return requireGET(.read) {
+                .body(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: metrics.exposition(inventory: inventory))
+            }
+        default:
+            return .problem(Problems.notFound("no such endpoint: \(path)"))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import KysoDaemon
+import Logging
+import ServiceLifecycle
+
+/// kysod: keeps the inventory of tokens and serves it on a Unix socket.
+@main
+struct Kysod: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "kysod",
+        abstract: "The Kyso daemon: watches tokens and smartcards and serves them to local tools on a Unix socket.",
+        discussion: """
+            Started by systemd (kysod.socket, kysod.service) it adopts the listening socket (LISTEN_FDS), says \
+            READY=1 once the socket listens and the first inventory is complete, and pings the watchdog when \
+            WATCHDOG_USEC is set. SIGTERM or SIGINT finishes requests in flight, ends event streams, closes \
+            sessions and finalises the modules. Logs go to stderr; no PIN or secret is ever logged.
+            """,
+        version: version)
+
+    @Option(help: ArgumentHelp("The API socket. Default: /run/kyso/kysod.sock as root, $XDG_RUNTIME_DIR/kyso/kysod.sock otherwise.", valueName: "PATH"))
+    var socket: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where kysod keeps its state.", valueName: "DIR"))
+    var stateDirectory: String = "/var/lib/kyso"
+
+    @Option(help: ArgumentHelp("Configuration file (JSON).", valueName: "FILE"))
+    var config: String?
+
+    @Option(name: .customLong("module"), help: ArgumentHelp("Also load this PKCS#11 module (repeatable).", valueName: "PATH"))
+    var modules: [String] = []
+
+    @Flag(name: .customLong("no-registered-modules"), help: "Do not load the modules registered with p11-kit.")
+    var noRegisteredModules = false
+
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Seconds between slot-list polls for modules without slot events (default 2).", valueName: "SECONDS"))
+    var pollInterval: Double?
+
+    @Flag(name: .customLong("no-pcsc"), help: "Do not watch PC/SC readers (for machines without pcscd).")
+    var noPCSC = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        var logger = Logger(label: "kysod")
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+        logger.logLevel = level
+
+        let file = try config.map { try DaemonConfiguration.load(path: $0) } ?? DaemonConfiguration()
+        let settings = try DaemonSettings(
+            configuration: file, socketPath: socket, stateDirectory: stateDirectory, extraModules: modules,
+            noRegisteredModules: noRegisteredModules, pollIntervalSeconds: pollInterval, watchReaders: !noPCSC)
+
+        let readiness = Readiness()
+        let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
+        let metrics = DaemonMetrics()
+        let inventoryService = InventoryService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
+        let api = APIServer(settings: settings, inventory: inventory, metrics: metrics, readiness: readiness,
+                            version: Self.version, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: inventoryService),
+            .init(service: api),
+            .init(service: SystemdService(readiness: readiness, logger: logger)),
+        ]
+        if settings.watchReaders {
+            let monitor = ReaderMonitor(logger: logger)
+            services.append(.init(service: monitor))
+            services.append(.init(service: ReaderBridge(monitor: monitor, inventory: inventory, inventoryService: inventoryService, logger: logger)))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit], logger: logger))
+        try await group.run()
+    }
+}
