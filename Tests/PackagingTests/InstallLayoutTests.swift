@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// `make install DESTDIR=…` with stub binaries (KYSO_BINARIES), so the test needs no release build
+/// and takes well under a second; the release build itself is `make install` without KYSO_BINARIES.
+@Suite(.enabled(if: isInstalled("make"), "make is missing"))
+struct InstallLayoutTests {
+    /// Runs `make install` from the repository root into `destination` with stub kyso and kysod.
+    static func makeInstall(into destination: URL, scratch: URL, _ extra: [String] = []) throws -> ProcessResult {
+        let binaries = scratch.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: binaries, withIntermediateDirectories: true)
+        for program in ["kyso", "kysod"] {
+            try writeStubExecutable(at: binaries.appendingPathComponent(program))
+        }
+        return try runProgram(
+            "make", ["-s", "install", "DESTDIR=\(destination.path)", "KYSO_BINARIES=\(binaries.path)"] + extra,
+            in: repositoryRoot)
+    }
+
+    static let expectedLayout: [(path: String, mode: Int)] = [
+        ("usr/local/bin/kysod", 0o755),
+        ("usr/local/bin/kyso", 0o755),
+        ("usr/local/lib/systemd/system/kysod.service", 0o644),
+        ("usr/local/lib/systemd/system/kysod.socket", 0o644),
+        ("usr/local/lib/sysusers.d/kyso.conf", 0o644),
+        ("usr/local/lib/tmpfiles.d/kyso.conf", 0o644),
+        ("usr/local/lib/udev/rules.d/70-kyso-tokens.rules", 0o644),
+        ("etc/kyso", 0o750),
+        ("etc/kyso/kysod.json.example", 0o644),
+        ("etc/kyso/kysod.json", 0o644),
+        ("usr/local/share/doc/kyso/README.md", 0o644),
+    ]
+
+    @Test func installLaysOutEveryFileWithItsMode() throws {
+        try withTemporaryDirectory { directory in
+            let destination = directory.appendingPathComponent("root")
+            let kysoAccountBefore = getpwnam("kyso") != nil
+            let result = try Self.makeInstall(into: destination, scratch: directory)
+            #expect(result.status == 0, "\(result.output)")
+            for (path, mode) in Self.expectedLayout {
+                let file = destination.appendingPathComponent(path)
+                #expect(FileManager.default.fileExists(atPath: file.path), "\(path) missing")
+                #expect((try? permissions(of: file)) == mode, "\(path) mode")
+            }
+            // The other engineer's polkit rule(s), whatever they are called, go to /etc/polkit-1/rules.d.
+            let polkitSources = (try? FileManager.default.contentsOfDirectory(atPath: repositoryFile("systemd/polkit").path)) ?? []
+            for rule in polkitSources where rule.hasSuffix(".rules") {
+                let installed = destination.appendingPathComponent("etc/polkit-1/rules.d/\(rule)")
+                #expect((try? permissions(of: installed)) == 0o644, "polkit rule \(rule)")
+            }
+            // Installed files are the repository's, byte for byte (the units differ only where the prefix
+            // is substituted, and with the default prefix not at all).
+            for (source, installed) in [
+                ("systemd/kysod.service", "usr/local/lib/systemd/system/kysod.service"),
+                ("udev/70-kyso-tokens.rules", "usr/local/lib/udev/rules.d/70-kyso-tokens.rules"),
+                ("config/kysod.example.json", "etc/kyso/kysod.json.example"),
+            ] {
+                let expected = try repositoryText(source)
+                let actual = try String(contentsOf: destination.appendingPathComponent(installed), encoding: .utf8)
+                #expect(actual == expected, "\(installed) differs from \(source)")
+            }
+            // The default configuration kysod.service names exists and is a JSON object.
+            let data = try Data(contentsOf: destination.appendingPathComponent("etc/kyso/kysod.json"))
+            #expect((try JSONSerialization.jsonObject(with: data)) is [String: Any])
+            // A DESTDIR install touches nothing outside DESTDIR: no account appears.
+            #expect((getpwnam("kyso") != nil) == kysoAccountBefore)
+        }
+    }
+
+    @Test func packagePrefixRewritesTheUnitPaths() throws {
+        try withTemporaryDirectory { directory in
+            let destination = directory.appendingPathComponent("root")
+            let result = try Self.makeInstall(
+                into: destination, scratch: directory, ["PREFIX=/usr", "POLKITRULESDIR=/usr/share/polkit-1/rules.d"])
+            #expect(result.status == 0, "\(result.output)")
+            let service = try String(
+                contentsOf: destination.appendingPathComponent("usr/lib/systemd/system/kysod.service"), encoding: .utf8)
+            let unit = UnitFile(text: service)
+            #expect(unit.value("Service", "ExecStart")?.hasPrefix("/usr/bin/kysod --socket /run/kyso/kysod.sock") == true)
+            #expect(!service.contains("/usr/local/"))
+            #expect(FileManager.default.fileExists(atPath: destination.appendingPathComponent("usr/bin/kysod").path))
+            #expect(FileManager.default.fileExists(
+                atPath: destination.appendingPathComponent("usr/lib/udev/rules.d/70-kyso-tokens.rules").path))
+            #expect(!FileManager.default.fileExists(atPath: destination.appendingPathComponent("usr/local").path))
+        }
+    }
+
+    @Test func reinstallKeepsTheAdminsConfiguration() throws {
+        try withTemporaryDirectory { directory in
+            let destination = directory.appendingPathComponent("root")
+            #expect(try Self.makeInstall(into: destination, scratch: directory).status == 0)
+            let config = destination.appendingPathComponent("etc/kyso/kysod.json")
+            let edited = "{ \"pollIntervalSeconds\": 5 }\n"
+            try edited.write(to: config, atomically: true, encoding: .utf8)
+            let again = try Self.makeInstall(into: destination, scratch: directory)
+            #expect(again.status == 0, "\(again.output)")
+            #expect(try String(contentsOf: config, encoding: .utf8) == edited)
+        }
+    }
+
+    @Test func missingBinariesStopTheInstall() throws {
+        try withTemporaryDirectory { directory in
+            let destination = directory.appendingPathComponent("root")
+            let empty = directory.appendingPathComponent("empty")
+            try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+            let result = try runProgram(
+                "make", ["-s", "install", "DESTDIR=\(destination.path)", "KYSO_BINARIES=\(empty.path)"], in: repositoryRoot)
+            #expect(result.status != 0)
+            #expect(result.standardError.contains("kyso"), "\(result.output)")
+            #expect(!FileManager.default.fileExists(atPath: destination.appendingPathComponent("usr/local/lib").path))
+        }
+    }
+}

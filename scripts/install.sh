@@ -1,0 +1,75 @@
+#!/bin/sh
+# Installs Kyso: binaries, systemd units, sysusers/tmpfiles entries, udev rules, the polkit rule and
+# an example configuration. Called by `make install`, which passes the directories below; run from
+# the repository root. See the Makefile's install section for why each directory is where it is.
+#
+# With DESTDIR set (package builds, tests) only files under DESTDIR are written. Without it, the
+# kyso user, /run/kyso and /etc/kyso are created and systemd and udev reloaded; nothing is enabled
+# or started.
+set -eu
+
+: "${DESTDIR:=}"
+: "${PREFIX:=/usr/local}"
+: "${SWIFT:=swift}"
+: "${KYSO_BINARIES:=}"             # directory with prebuilt kyso and kysod; empty: build release now
+: "${INSTALL_BUILD_FLAGS:=}"       # extra `swift build` flags, e.g. --scratch-path .build-release
+: "${SYSCONFDIR:=/etc}"
+: "${BINDIR:=$PREFIX/bin}"
+: "${UNITDIR:=$PREFIX/lib/systemd/system}"
+: "${SYSUSERSDIR:=$PREFIX/lib/sysusers.d}"
+: "${TMPFILESDIR:=$PREFIX/lib/tmpfiles.d}"
+: "${UDEVRULESDIR:=$PREFIX/lib/udev/rules.d}"
+: "${POLKITRULESDIR:=/etc/polkit-1/rules.d}"
+: "${DOCDIR:=$PREFIX/share/doc/kyso}"
+
+bins=$KYSO_BINARIES
+if [ -z "$bins" ]; then
+    # shellcheck disable=SC2086
+    "$SWIFT" build -c release $INSTALL_BUILD_FLAGS
+    # shellcheck disable=SC2086
+    bins=$("$SWIFT" build -c release $INSTALL_BUILD_FLAGS --show-bin-path)
+fi
+for program in kyso kysod; do
+    [ -x "$bins/$program" ] || { echo "install.sh: $bins/$program is missing or not executable" >&2; exit 1; }
+    install -D -m 0755 "$bins/$program" "$DESTDIR$BINDIR/$program"
+done
+
+# The units name /usr/local/bin/kysod and /usr/local/share/doc/kyso; point them at this prefix.
+install -d -m 0755 "$DESTDIR$UNITDIR"
+for unit in kysod.service kysod.socket; do
+    sed -e "s|/usr/local/bin/|$BINDIR/|g" -e "s|/usr/local/share/doc/kyso/|$DOCDIR/|g" \
+        "systemd/$unit" > "$DESTDIR$UNITDIR/$unit"
+    chmod 0644 "$DESTDIR$UNITDIR/$unit"
+done
+install -D -m 0644 systemd/sysusers.d/kyso.conf "$DESTDIR$SYSUSERSDIR/kyso.conf"
+install -D -m 0644 systemd/tmpfiles.d/kyso.conf "$DESTDIR$TMPFILESDIR/kyso.conf"
+install -D -m 0644 udev/70-kyso-tokens.rules "$DESTDIR$UDEVRULESDIR/70-kyso-tokens.rules"
+# polkit rules are read by polkitd (its own user), hence world-readable.
+for rule in systemd/polkit/*.rules; do
+    [ -e "$rule" ] || continue
+    install -D -m 0644 "$rule" "$DESTDIR$POLKITRULESDIR/$(basename "$rule")"
+done
+
+# /etc/kyso is root:kyso 0750 (tmpfiles.d fixes the group), so files in it can be 0644: only root
+# and group kyso get through the directory, and the configuration holds no secrets.
+install -d -m 0750 "$DESTDIR$SYSCONFDIR/kyso"
+install -m 0644 config/kysod.example.json "$DESTDIR$SYSCONFDIR/kyso/kysod.json.example"
+# kysod.service passes --config /etc/kyso/kysod.json, so one must exist: all defaults, never overwritten.
+if [ ! -e "$DESTDIR$SYSCONFDIR/kyso/kysod.json" ]; then
+    printf '{\n  "_comment": "kysod configuration. Every key is optional and the defaults are safe; see kysod.json.example beside this file."\n}\n' \
+        > "$DESTDIR$SYSCONFDIR/kyso/kysod.json"
+    chmod 0644 "$DESTDIR$SYSCONFDIR/kyso/kysod.json"
+fi
+install -D -m 0644 README.md "$DESTDIR$DOCDIR/README.md"
+
+if [ -n "$DESTDIR" ]; then
+    exit 0
+fi
+systemd-sysusers "$SYSUSERSDIR/kyso.conf"
+systemd-tmpfiles --create "$TMPFILESDIR/kyso.conf"
+if [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+    udevadm control --reload || true
+fi
+echo "Kyso installed. Start it: systemctl enable --now kysod.socket kysod.service"
+echo "Let a user read the API: usermod -aG kyso USER (then log in again)"
