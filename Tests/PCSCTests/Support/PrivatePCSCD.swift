@@ -1,0 +1,92 @@
+import Foundation
+import PCSC
+
+/// A pcscd of the test's own, with its own socket and vpcd readers (see Tools/vcard/private-pcscd).
+///
+/// libpcsclite reads `PCSCLITE_CSOCK_NAME` once per process, so the socket path is one per test
+/// process (``socketPath``), set with `setenv` before the first PC/SC call; every fixture binds
+/// it in turn. Tests that use it must run one at a time (they live under `LivePCSC`, `.serialized`).
+final class PrivatePCSCD: Sendable {
+    /// The socket every private pcscd of this test process listens on.
+    static let socketPath: String = {
+        let directory = "/tmp/kyso-pcscd-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/pcscd.comm"
+        setenv("PCSCLITE_CSOCK_NAME", path, 1)
+        return path
+    }()
+
+    /// Whether pcscd and the vpcd driver are installed (tests that need them are skipped otherwise).
+    static var isAvailable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/sbin/pcscd")
+            && FileManager.default.fileExists(atPath: "/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+    }
+
+    let configDirectory: String
+    /// The vpcd entries (CHANNELIDs); each gives readers `Kyso vpcd P 00 00` (port P) and `… 00 01` (P+1).
+    let vpcdPorts: [UInt16]
+    let process: ChildProcess
+
+    /// Starts pcscd with one vpcd entry per port in `vpcdPorts` and waits until it lists their readers.
+    init(configDirectory: String, vpcdPorts: [UInt16], extraArguments: [String] = []) async throws {
+        _ = Self.socketPath
+        try FileManager.default.createDirectory(atPath: configDirectory, withIntermediateDirectories: true)
+        self.configDirectory = configDirectory
+        self.vpcdPorts = vpcdPorts
+        var arguments = ["--socket", Self.socketPath, "--config-dir", configDirectory]
+        for port in vpcdPorts { arguments += ["--vpcd", String(port)] }
+        if !extraArguments.isEmpty { arguments += ["--"] + extraArguments }
+        process = try ChildProcess(tool("Tools/vcard/private-pcscd"), arguments, name: "pcscd")
+        let expected = Set(readerNames)
+        try await eventually("pcscd listing \(expected.sorted())") {
+            guard process.isRunning else { throw Failure("pcscd exited: \(process.text)") }
+            let context = try PCSCContext()
+            defer { try? context.release() }
+            return Set(try context.readers()) == expected
+        }
+    }
+
+    /// The reader names this pcscd's configuration gives.
+    var readerNames: [String] { vpcdPorts.flatMap { Self.readerNames(port: $0) } }
+
+    static func readerNames(port: UInt16) -> [String] {
+        ["Kyso vpcd \(port) 00 00", "Kyso vpcd \(port) 00 01"]
+    }
+
+    /// Graceful stop (SIGTERM), as `systemctl stop pcscd` would.
+    func stop() async throws { try await process.stop() }
+
+    /// Crash (SIGKILL).
+    func kill() async throws { try await process.stop(signal: SIGKILL) }
+}
+
+/// Picks ports for vpcd entries: each entry needs two free TCP ports (P and P+1) on all interfaces.
+enum VPCDPorts {
+    static func free(entries: Int) throws -> [UInt16] {
+        var chosen: [UInt16] = []
+        var candidate = UInt16.random(in: 20_000...50_000) & ~1
+        var attempts = 0
+        while chosen.count < entries {
+            attempts += 1
+            guard attempts < 500 else { throw Failure("no free TCP port pairs found for vpcd") }
+            if isFree(candidate) && isFree(candidate + 1) { chosen.append(candidate) }
+            candidate = candidate >= 59_000 ? 20_000 : candidate + 2
+        }
+        return chosen
+    }
+
+    private static func isFree(_ port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = INADDR_ANY
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
