@@ -1,22 +1,32 @@
 import Foundation
 
 /// A key and certificate for a virtual card, made in the test's folder by Tools/vcard/test-identity
-/// (RSA-2048, keyUsage digitalSignature + nonRepudiation, self-signed).
+/// (RSA-2048, keyUsage digitalSignature + nonRepudiation): self-signed, or issued by the lab's TEST
+/// provider CA with a Vietnamese enterprise subject and a random valid tax code.
 struct CardIdentity: Sendable {
     let keyPath: String
     let certificatePath: String
-    let commonName: String
+    /// The subject as RFC 4514 text, as the tool reports it.
+    let subject: String
+    /// The tax code in the subject (`UID=MST:…`), for lab certificates.
+    let taxCode: String?
 
-    static func make(in directory: TemporaryDirectory, name: String, commonName: String) async throws -> CardIdentity {
-        let identity = CardIdentity(keyPath: directory.file("\(name).key.pem"),
-                                    certificatePath: directory.file("\(name).cert.der"), commonName: commonName)
-        let maker = try ChildProcess(tool("Tools/vcard/test-identity"),
-                                     ["--key", identity.keyPath, "--cert", identity.certificatePath, "--cn", commonName])
+    static func make(in directory: TemporaryDirectory, name: String, commonName: String? = nil,
+                     provider: String? = nil) async throws -> CardIdentity {
+        let keyPath = directory.file("\(name).key.pem")
+        let certificatePath = directory.file("\(name).cert.der")
+        var arguments = ["--key", keyPath, "--cert", certificatePath]
+        if let commonName { arguments += ["--cn", commonName] }
+        if let provider { arguments += ["--provider", provider, "--pki-dir", directory.file("pki")] }
+        let maker = try ChildProcess(tool("Tools/vcard/test-identity"), arguments)
         try await maker.waitForExit(timeout: .seconds(60))
-        guard FileManager.default.fileExists(atPath: identity.certificatePath) else {
+        struct Report: Decodable { let subject: String; let taxCode: String? }
+        guard FileManager.default.fileExists(atPath: certificatePath),
+              let line = maker.text.split(separator: "\n").last,
+              let report = try? JSONDecoder().decode(Report.self, from: Data(line.utf8)) else {
             throw Failure("test-identity failed: \(maker.text)")
         }
-        return identity
+        return CardIdentity(keyPath: keyPath, certificatePath: certificatePath, subject: report.subject, taxCode: report.taxCode)
     }
 
     var certificateDER: [UInt8] {
