@@ -125,10 +125,19 @@ let package = Package(
         .testTarget(
             name: "PKCS11Tests",
             dependencies: [
-                "PKCS11", "KysoCore", "KysoInventory",
+                "PKCS11", "KysoCore", "KysoInventory", "KysoTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "KysoTestSupport", path: "Tests/KysoTestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "KysoAPI", "KysoCore", "KysoTestSupport", "kysod", "kyso",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -140,5 +149,6 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "PackagingTests", swiftSettings: strict),
     ]
 )

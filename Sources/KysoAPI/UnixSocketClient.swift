@@ -62,29 +62,37 @@ public struct KysoClient: Sendable {
     public func request(_ method: HTTPMethod = .GET, _ path: String, body: [UInt8]? = nil,
                         headers extra: [(String, String)] = []) async throws -> Response {
         let channel = try await connect()
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(.head(Self.head(method, path, bodyLength: body?.count, extra: extra)))
-            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
-            var response: Response?
-            for try await part in inbound {
-                switch part {
-                case .head(let head):
-                    response = Response(status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) }, body: [])
-                case .body(var buffer):
-                    response?.body += buffer.readBytes(length: buffer.readableBytes) ?? []
-                case .end:
-                    if let response { return response }
+        let received = ResponseBox()
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(.head(Self.head(method, path, bodyLength: body?.count, extra: extra)))
+                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                try await outbound.write(.end(nil))
+                var response: Response?
+                for try await part in inbound {
+                    switch part {
+                    case .head(let head):
+                        response = Response(status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) }, body: [])
+                    case .body(var buffer):
+                        response?.body += buffer.readBytes(length: buffer.readableBytes) ?? []
+                    case .end:
+                        received.response = response
+                        return
+                    }
                 }
             }
-            throw ClientError.connectionClosed
+        } catch where received.response != nil {
+            // The server closed first (Connection: close); the answer is complete, so the close error is noise.
         }
+        guard let response = received.response else { throw ClientError.connectionClosed }
+        return response
     }
 
     /// Follows `GET /v1/events` and yields each Server-Sent Event as it arrives.
     public func events(lastEventID: UInt64? = nil) -> AsyncThrowingStream<ServerSentEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
+                let ended = ResponseBox()
                 do {
                     let channel = try await connect()
                     try await channel.executeThenClose { inbound, outbound in
@@ -107,11 +115,14 @@ public struct KysoClient: Sendable {
                                 if status != 200 {
                                     throw Response(status: status, headers: [], body: errorBody).problem()
                                 }
+                                ended.response = Response(status: status, headers: [], body: [])
                                 return
                             }
                         }
                     }
                     continuation.finish()
+                } catch where ended.response != nil {
+                    continuation.finish()  // the stream ended cleanly; closing raced with the server's close
                 } catch {
                     continuation.finish(throwing: error)
                 }
@@ -198,4 +209,10 @@ public struct ServerSentEventParser: Sendable {
         }
         return events
     }
+}
+
+/// Carries a finished response out of `executeThenClose`, whose own close may still fail afterwards.
+private final class ResponseBox: @unchecked Sendable {
+    // Written once by the connection's task before it returns, read after it: no concurrent access.
+    var response: KysoClient.Response?
 }

@@ -79,7 +79,10 @@ public final class APIServer: Service, Sendable {
 
     private func serve(_ connection: Connection, peer: PeerCredentials) async {
         guard let token = connections.open(connection.channel, limit: settings.maxConnections) else {
-            try? await connection.executeThenClose { _, outbound in
+            // Answer the first request (an HTTP client ignores an answer to nothing), then close.
+            try? await connection.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                guard case .request = try await Self.readRequest(&parts, peer: peer, limit: settings.maxBodyBytes) else { return }
                 try await Self.write(.problem(Problems.tooManyConnections), to: outbound, keepAlive: false)
             }
             return
@@ -145,6 +148,8 @@ public final class APIServer: Service, Sendable {
                 for await event in subscription.events {
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: try ServerSentEvents.frame(event, encoder: encoder)))))
                 }
+                // Finished by shutdown or because the client fell behind: end the chunked body properly.
+                try await outbound.write(.end(nil))
             }
             // Whichever ends first (client gone, or the stream finished by shutdown or overflow) ends both.
             _ = try await group.next()

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import KysoInventory
 import PKCS11
+import KysoTestSupport
 import Testing
 
 @Suite("PKCS#11 against the SoftHSM lab")

@@ -1,5 +1,6 @@
 import Foundation
 import PKCS11
+import KysoTestSupport
 import Testing
 
 @Suite("clear, distinct errors")

@@ -2,6 +2,7 @@ import Crypto
 import _CryptoExtras
 import Foundation
 import PKCS11
+import KysoTestSupport
 import Testing
 import X509
 

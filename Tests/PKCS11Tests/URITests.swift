@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import KysoInventory
 import PKCS11
+import KysoTestSupport
 import Testing
 
 @Suite("RFC 7512 URIs")

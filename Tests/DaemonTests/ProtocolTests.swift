@@ -1,0 +1,145 @@
+import Foundation
+import KysoAPI
+import KysoTestSupport
+import NIOHTTP1
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("kysod under bad and heavy traffic")
+struct ProtocolTests {
+    @Test("bodies over 64 KiB are refused with 413; unknown paths get 404 and wrong methods 405, as problem details")
+    func limitsAndErrors() async throws {
+        let (daemon, _, client) = try await startDaemonOnLab()
+        let big = [UInt8](repeating: 0x41, count: 70 * 1024)
+        let tooLarge = try await client.request(.POST, "/v1/status", body: big)
+        #expect(tooLarge.status == 413)
+        #expect(tooLarge.header("content-type") == "application/problem+json")
+        let missing = try await client.request(.GET, "/v1/nothing")
+        #expect(missing.status == 404)
+        let wrongMethod = try await client.request(.DELETE, "/v1/tokens")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.header("allow") == "GET")
+        #expect(try await client.request(.GET, "/v1/status").status == 200)
+        try await daemon.stop()
+    }
+
+    @Test("malformed HTTP gets 400 and the connection closes; the daemon keeps serving")
+    func malformed() async throws {
+        let (daemon, _, client) = try await startDaemonOnLab()
+        let answer = try RawSocket.exchange(daemon.socketPath, "NOT HTTP AT ALL\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 400"))
+        let nested = try RawSocket.exchange(daemon.socketPath, "GET /v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
+        #expect(nested.hasPrefix("HTTP/1.1 400"))
+        #expect(try await client.request(.GET, "/v1/status").status == 200)
+        try await daemon.stop()
+    }
+
+    @Test("a client that sends no request head is cut off after the header timeout")
+    func headerTimeout() async throws {
+        let (daemon, _, _) = try await startDaemonOnLab(configuration: #"{"limits": {"headerTimeoutSeconds": 0.5}}"#)
+        let started = ContinuousClock.now
+        let answer = try RawSocket.exchange(daemon.socketPath, "GET /v1/status HTTP/1.1\r\n", readTimeout: 5)
+        let waited = ContinuousClock.now - started
+        #expect(answer.isEmpty)
+        #expect(waited < .seconds(4), "closed after \(waited)")
+        try await daemon.stop()
+    }
+
+    @Test("100 concurrent clients all get the inventory")
+    func concurrentClients() async throws {
+        let (daemon, manifest, client) = try await startDaemonOnLab()
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<100 {
+                group.addTask { try await client.get("/v1/tokens", as: TokenListResponse.self).tokens.count }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts == Array(repeating: manifest.tokens.count, count: 100))
+        try await daemon.stop()
+    }
+
+    @Test("connections beyond the limit are refused with 503 while the others are served")
+    func connectionLimit() async throws {
+        let (daemon, _, client) = try await startDaemonOnLab(configuration: #"{"limits": {"maxConnections": 2}}"#)
+        let held = try (0..<2).map { _ in try RawSocket(daemon.socketPath) }
+        try await Task.sleep(for: .milliseconds(200))
+        let refused = try await client.request(.GET, "/v1/status")
+        #expect(refused.status == 503)
+        held.forEach { $0.close() }
+        var served = false
+        for _ in 0..<50 where !served {
+            served = (try? await client.request(.GET, "/v1/status").status) == 200
+            if !served { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(served)
+        try await daemon.stop()
+    }
+
+    @Test("SIGTERM finishes what is in flight, ends event streams, says STOPPING=1 and exits 0")
+    func gracefulShutdown() async throws {
+        let (daemon, _, client) = try await startDaemonOnLab()
+        let subscribed = AsyncStream.makeStream(of: Void.self)
+        let stream = Task {
+            var count = 0
+            for try await _ in client.events() {
+                count += 1
+                subscribed.continuation.yield()
+            }
+            return count
+        }
+        var first = subscribed.stream.makeAsyncIterator()
+        _ = await first.next()
+        let requests = Task {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 { group.addTask { (try? await client.request(.GET, "/v1/tokens").status) ?? 0 } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        kill(daemon.pid, SIGTERM)
+        let statuses = try await requests.value
+        // Each request was either answered in full or refused at the door once the socket closed.
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 0 })
+        #expect(try await stream.value >= 1)
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.notifications().contains { $0.contains("STOPPING=1") })
+        #expect(daemon.log().contains("modules finalised"))
+    }
+}
+
+/// A bare Unix-socket client for traffic no HTTP library would send.
+final class RawSocket: @unchecked Sendable {
+    let fd: Int32
+
+    init(_ path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else { throw DaemonFailure("connect: \(errno)") }
+    }
+
+    func close() { Glibc.close(fd) }
+
+    /// Sends `request`, then reads until the server closes or `readTimeout` seconds pass.
+    static func exchange(_ path: String, _ request: String, readTimeout: Int = 5) throws -> String {
+        let socket = try RawSocket(path)
+        defer { socket.close() }
+        var timeout = timeval(tv_sec: readTimeout, tv_usec: 0)
+        setsockopt(socket.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = request.withCString { send(socket.fd, $0, strlen($0), 0) }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(socket.fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            answer += buffer.prefix(count)
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+}

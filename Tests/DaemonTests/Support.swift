@@ -1,0 +1,28 @@
+import Foundation
+import KysoAPI
+import KysoTestSupport
+import NIOHTTP1
+
+/// A kysod on a private copy of the SoftHSM lab, PC/SC off (the reader path has its own tests).
+func startDaemonOnLab(extraArguments: [String] = [], configuration: String? = nil) async throws -> (DaemonProcess, LabManifest, KysoClient) {
+    let (directory, manifest) = try await Lab.copy()
+    let daemon = try await DaemonProcess(
+        arguments: ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc", "--poll-interval", "0.2"] + extraArguments,
+        configuration: configuration,
+        environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
+    return (daemon, manifest, KysoClient(socketPath: daemon.socketPath))
+}
+
+extension KysoClient {
+    func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        try await request(.GET, path).decode(type)
+    }
+}
+
+/// Runs `curl --unix-socket` as a user would.
+func curl(_ socket: String, _ path: String, _ extra: [String] = []) throws -> (status: Int, body: String) {
+    let output = try Shell.run("curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--unix-socket", socket] + extra + ["http://localhost" + path])
+    let text = String(decoding: output, as: UTF8.self)
+    let split = text.split(separator: "\n", omittingEmptySubsequences: false)
+    return (Int(split.last ?? "") ?? 0, split.dropLast().joined(separator: "\n"))
+}
