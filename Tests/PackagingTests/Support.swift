@@ -71,7 +71,8 @@ struct ProgramNotFound: Error, CustomStringConvertible {
 /// Looks a program up on PATH, like a shell would.
 func executablePath(_ name: String) throws -> String {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
-    for directory in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
+    let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
+    for directory in directories {
         let candidate = "\(directory)/\(name)"
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
