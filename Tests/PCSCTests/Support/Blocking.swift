@@ -12,7 +12,7 @@ func poll<T: Sendable>(_ what: String, timeout: Duration = .seconds(10),
                        _ probe: @escaping @Sendable () throws -> T?) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     while true {
-        if case let value?? = try? await onThread(probe) { return value }
+        if let value = try? await onThread(probe) { return value }
         guard ContinuousClock.now < deadline else { throw Failure("timed out after \(timeout) waiting for \(what)") }
         try await Task.sleep(for: .milliseconds(20))
     }
