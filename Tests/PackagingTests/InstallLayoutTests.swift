@@ -29,6 +29,8 @@ struct InstallLayoutTests {
         ("etc/kyso/kysod.json.example", 0o644),
         ("etc/kyso/kysod.json", 0o644),
         ("usr/local/share/doc/kyso/README.md", 0o644),
+        // The PC/SC engineer's rule; polkitd reads it as its own user, hence world-readable.
+        ("etc/polkit-1/rules.d/50-kyso-pcscd.rules", 0o644),
     ]
 
     @Test func installLaysOutEveryFileWithItsMode() throws {
@@ -42,18 +44,13 @@ struct InstallLayoutTests {
                 #expect(FileManager.default.fileExists(atPath: file.path), "\(path) missing")
                 #expect((try? permissions(of: file)) == mode, "\(path) mode")
             }
-            // The other engineer's polkit rule(s), whatever they are called, go to /etc/polkit-1/rules.d.
-            let polkitSources = (try? FileManager.default.contentsOfDirectory(atPath: repositoryFile("systemd/polkit").path)) ?? []
-            for rule in polkitSources where rule.hasSuffix(".rules") {
-                let installed = destination.appendingPathComponent("etc/polkit-1/rules.d/\(rule)")
-                #expect((try? permissions(of: installed)) == 0o644, "polkit rule \(rule)")
-            }
             // Installed files are the repository's, byte for byte (the units differ only where the prefix
             // is substituted, and with the default prefix not at all).
             for (source, installed) in [
                 ("systemd/kysod.service", "usr/local/lib/systemd/system/kysod.service"),
                 ("udev/70-kyso-tokens.rules", "usr/local/lib/udev/rules.d/70-kyso-tokens.rules"),
                 ("config/kysod.example.json", "etc/kyso/kysod.json.example"),
+                ("systemd/polkit/50-kyso-pcscd.rules", "etc/polkit-1/rules.d/50-kyso-pcscd.rules"),
             ] {
                 let expected = try repositoryText(source)
                 let actual = try String(contentsOf: destination.appendingPathComponent(installed), encoding: .utf8)
@@ -81,6 +78,8 @@ struct InstallLayoutTests {
             #expect(FileManager.default.fileExists(atPath: destination.appendingPathComponent("usr/bin/kysod").path))
             #expect(FileManager.default.fileExists(
                 atPath: destination.appendingPathComponent("usr/lib/udev/rules.d/70-kyso-tokens.rules").path))
+            #expect(FileManager.default.fileExists(
+                atPath: destination.appendingPathComponent("usr/share/polkit-1/rules.d/50-kyso-pcscd.rules").path))
             #expect(!FileManager.default.fileExists(atPath: destination.appendingPathComponent("usr/local").path))
         }
     }
