@@ -5,6 +5,6 @@ struct Kyso: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kyso",
         abstract: "Digital-signature tokens for Vietnamese customs declarants.",
-        subcommands: [DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self]
+        subcommands: [DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self, WatchCommand.self]
     )
 }
