@@ -6,6 +6,7 @@
 //   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
 //   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
 //   KysoInventory        reads tokens once into plain values (certificates, key presence, URIs); blocking
+//   KysoStore            SQLite through GRDB: account bindings, sealed secrets, audit (migrations in one place)
 //   KysoAPI              JSON wire types and the HTTP-over-Unix-socket client shared by kysod and kyso;
 //                        openapi.yaml beside them is the contract the tests check
 //   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -92,7 +94,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -150,5 +157,34 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PackagingTests", swiftSettings: strict),
+        .target(
+            name: "KysoStore",
+            dependencies: [
+                "KysoCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+        // Writes bindings until killed; KysoStoreTests sends it SIGKILL to prove no half-written row survives.
+        .executableTarget(
+            name: "kyso-store-crash-writer",
+            dependencies: ["KysoStore", "KysoCore"],
+            path: "Tests/KysoStoreCrashWriter",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KysoStoreTests",
+            dependencies: [
+                "KysoStore", "KysoCore", "kyso-store-crash-writer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -23,13 +23,13 @@ public final class APIServer: Service, Sendable {
     private let listening: Readiness.Step
     private let connections = ConnectionRegistry()
 
-    public init(settings: DaemonSettings, inventory: Inventory, metrics: DaemonMetrics, readiness: Readiness,
+    public init(settings: DaemonSettings, inventory: Inventory, signer: Signer, metrics: DaemonMetrics, readiness: Readiness,
                 version: String, logger: Logger) {
         self.settings = settings
         self.inventory = inventory
         self.metrics = metrics
         self.logger = logger
-        router = Router(inventory: inventory, access: settings.access, metrics: metrics, version: version)
+        router = Router(inventory: inventory, signer: signer, access: settings.access, metrics: metrics, version: version)
         listening = readiness.step("socket")
     }
 
@@ -96,7 +96,7 @@ public final class APIServer: Service, Sendable {
             try await connection.executeThenClose { inbound, outbound in
                 var parts = inbound.makeAsyncIterator()
                 while true {
-                    let request: APIRequest
+                    var request: APIRequest
                     switch try await Self.readRequest(&parts, peer: peer, limit: settings.maxBodyBytes) {
                     case .closed: return
                     case .tooLarge:
@@ -106,7 +106,9 @@ public final class APIServer: Service, Sendable {
                     }
                     connections.setBusy(token, true)
                     let started = ContinuousClock.now
-                    let response = router.respond(to: request)
+                    let response = await router.respond(to: request)
+                    // The body may have carried a PIN: wipe our copy now that the request is answered.
+                    for index in request.body.indices { request.body[index] = 0 }
                     switch response {
                     case .events(let lastEventID):
                         try await streamEvents(after: lastEventID, connection: connection, outbound: outbound)

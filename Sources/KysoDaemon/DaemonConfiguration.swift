@@ -7,6 +7,8 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     /// The group that owns the socket (mode 0660). Default `kyso`; ignored when it does not exist.
     public var group: String?
     public var pollIntervalSeconds: Double?
+    /// Keep a token logged in this long after a signature (0 = off, the default; at most 3600).
+    public var loginCacheSeconds: Double?
     public var modules: Modules?
     public var access: Access?
     public var limits: Limits?
@@ -64,11 +66,12 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         }
     }
 
-    public init(socket: String? = nil, group: String? = nil, pollIntervalSeconds: Double? = nil, modules: Modules? = nil,
+    public init(socket: String? = nil, group: String? = nil, pollIntervalSeconds: Double? = nil, loginCacheSeconds: Double? = nil, modules: Modules? = nil,
                 access: Access? = nil, limits: Limits? = nil) {
         self.socket = socket
         self.group = group
         self.pollIntervalSeconds = pollIntervalSeconds
+        self.loginCacheSeconds = loginCacheSeconds
         self.modules = modules
         self.access = access
         self.limits = limits
@@ -100,7 +103,7 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Rejects keys the configuration does not know, at any depth.
 enum UnknownKeys {
     static let known: [String: Set<String>] = [
-        "": ["socket", "group", "pollIntervalSeconds", "modules", "access", "limits", "_comment"],
+        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "modules", "access", "limits", "_comment"],
         "modules": ["useRegistered", "add", "exclude", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
@@ -132,6 +135,8 @@ public struct DaemonSettings: Sendable {
     public var socketGroup: String?
     public var stateDirectory: String
     public var pollInterval: Duration
+    /// nil when logins are not cached.
+    public var loginCacheTTL: Duration?
     public var useRegisteredModules: Bool
     public var extraModules: [String]
     public var excludedModules: [String]
@@ -157,6 +162,11 @@ public struct DaemonSettings: Sendable {
             throw ConfigurationError(path: "", reason: "poll interval must be between 0.05 and 3600 seconds")
         }
         pollInterval = .milliseconds(Int64(seconds * 1000))
+        let cache = configuration.loginCacheSeconds ?? 0
+        guard cache >= 0, cache <= 3600 else {
+            throw ConfigurationError(path: "", reason: "loginCacheSeconds must be between 0 (off) and 3600")
+        }
+        loginCacheTTL = cache > 0 ? .milliseconds(Int64(cache * 1000)) : nil
         useRegisteredModules = !noRegisteredModules && (configuration.modules?.useRegistered ?? true)
         self.extraModules = (configuration.modules?.add ?? []) + extraModules
         excludedModules = configuration.modules?.exclude ?? []

@@ -1,6 +1,6 @@
 public import Foundation
 public import KysoAPI
-import KysoCore
+public import KysoCore
 public import KysoInventory
 import Synchronization
 
@@ -99,6 +99,26 @@ public final class Inventory: Sendable {
         state.withLock { state in
             if state.modules[key] == nil { state.moduleOrder.append(key) }
             state.modules[key] = ModuleStatus(name: name, path: path, state: "loaded", error: nil, watch: watch, tokenCount: 0)
+        }
+    }
+
+    /// Where a token is: its module (by key) and slot.
+    public func location(of tokenId: String) -> (moduleKey: String, slot: UInt)? {
+        state.withLock { state in
+            guard let module = state.tokenModule[tokenId], let token = state.tokens[tokenId] else { return nil }
+            return (module, token.slot)
+        }
+    }
+
+    /// Records PIN flags read after a login attempt and tells clients when they changed.
+    public func updatePIN(tokenId: String, flags: [String], pin: PINStatus) {
+        state.withLock { state in
+            guard var token = state.tokens[tokenId], token.flags != flags else { return }
+            token.flags = flags
+            token.pin = pin
+            token.pinWords = pin.words
+            state.tokens[tokenId] = token
+            _ = state.events.publish(.tokenChanged, EventData(token: token))
         }
     }
 

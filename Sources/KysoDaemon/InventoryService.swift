@@ -1,7 +1,7 @@
 import Foundation
 import KysoInventory
 public import Logging
-import PKCS11
+public import PKCS11
 public import ServiceLifecycle
 import Synchronization
 
@@ -27,6 +27,11 @@ public final class InventoryService: Service, Sendable {
     /// without waiting for the poll interval.
     public func rescanAll() {
         for watcher in watchers.withLock({ $0 }) { watcher.rescan() }
+    }
+
+    /// The loaded module with this key (its path), for operations on its tokens.
+    public func module(forKey key: String) -> PKCS11Module? {
+        watchers.withLock { $0.first { $0.key == key }?.module }
     }
 
     public func run() async throws {

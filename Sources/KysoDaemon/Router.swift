@@ -59,6 +59,7 @@ enum Problems {
 /// Maps requests to answers. Version 1 routes; the signing and binding routes join here with their capabilities.
 struct Router: Sendable {
     let inventory: Inventory
+    let signer: Signer
     let access: AccessPolicy
     let metrics: DaemonMetrics
     let version: String
@@ -68,11 +69,12 @@ struct Router: Sendable {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         switch parts.count {
         case 3 where parts[0] == "v1": return "/v1/\(parts[1])/{id}"
+        case 4 where parts[0] == "v1": return "/v1/\(parts[1])/{id}/\(parts[3])"
         default: return parts.count <= 2 ? path : "other"
         }
     }
 
-    func respond(to request: APIRequest) -> APIResponse {
+    func respond(to request: APIRequest) async -> APIResponse {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let capabilities = access.capabilities(of: request.peer)
@@ -85,7 +87,33 @@ struct Router: Sendable {
             return body()
         }
 
+        func requirePOST(_ capability: Capability) -> APIResponse? {
+            guard request.method == .POST else {
+                return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "POST")])
+            }
+            guard capabilities.contains(capability) else { return .problem(Problems.forbidden(capability, peer: request.peer)) }
+            return nil
+        }
+
         switch parts {
+        case let p where p.count == 4 && p[0] == "v1" && p[1] == "tokens" && p[3] == "sign":
+            if let refused = requirePOST(.sign) { return refused }
+            guard let body = decode(SignRequest.self, from: request.body) else {
+                return .problem(Problems.badRequest("the body must be a JSON sign request (base64 for bytes)"))
+            }
+            switch await signer.sign(tokenId: p[2], request: body) {
+            case .success(let response): return .json(response)
+            case .failure(let problem): return .problem(problem)
+            }
+        case let p where p.count == 4 && p[0] == "v1" && p[1] == "tokens" && p[3] == "logout":
+            if let refused = requirePOST(.sign) { return refused }
+            guard inventory.token(id: p[2]) != nil else { return .problem(Problems.notFound("no token with id \(p[2]) is present")) }
+            signer.dropLogins(tokenId: p[2])
+            return .body(status: .noContent, contentType: "application/json", bytes: [])
+        case ["v1", "logout"]:
+            if let refused = requirePOST(.sign) { return refused }
+            signer.dropLogins()
+            return .body(status: .noContent, contentType: "application/json", bytes: [])
         case ["v1", "status"]:
             return requireGET(.read) { .json(inventory.status(version: version)) }
         case ["v1", "tokens"]:
@@ -121,5 +149,9 @@ struct Router: Sendable {
         default:
             return .problem(Problems.notFound("no such endpoint: \(path)"))
         }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> T? {
+        try? APIJSON.decoder().decode(type, from: Data(body))
     }
 }

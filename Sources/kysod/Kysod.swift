@@ -16,7 +16,8 @@ struct Kysod: AsyncParsableCommand {
             Started by systemd (kysod.socket, kysod.service) it adopts the listening socket (LISTEN_FDS), says \
             READY=1 once the socket listens and the first inventory is complete, and pings the watchdog when \
             WATCHDOG_USEC is set. SIGTERM or SIGINT finishes requests in flight, ends event streams, closes \
-            sessions and finalises the modules. Logs go to stderr; no PIN or secret is ever logged.
+            sessions and finalises the modules; SIGHUP drops every cached login. Logs go to stderr; no PIN or \
+            secret is ever logged.
             """,
         version: version)
 
@@ -63,12 +64,14 @@ struct Kysod: AsyncParsableCommand {
         let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
         let metrics = DaemonMetrics()
         let inventoryService = InventoryService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
-        let api = APIServer(settings: settings, inventory: inventory, metrics: metrics, readiness: readiness,
+        let signer = Signer(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL, logger: logger)
+        let api = APIServer(settings: settings, inventory: inventory, signer: signer, metrics: metrics, readiness: readiness,
                             version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: inventoryService),
             .init(service: api),
             .init(service: SystemdService(readiness: readiness, logger: logger)),
+            .init(service: HangupService(signer: signer, logger: logger)),
         ]
         if settings.watchReaders {
             let monitor = ReaderMonitor(logger: logger)

@@ -1,0 +1,60 @@
+public import Foundation
+public import KysoCore
+
+/// `POST /v1/tokens/{id}/sign`.
+///
+/// The PIN travels in this body only (never a URL or header), is never logged, and is wiped after use. Leave it
+/// out for a token with a PIN pad (protected authentication path) or while a cached login is valid.
+public struct SignRequest: Codable, Sendable {
+    /// The certificate whose key signs, by SHA-256; needed when the token holds several keys.
+    public var certificate: String?
+    /// What to sign (base64); Kyso or the token hashes it with SHA-256.
+    public var data: Data?
+    /// A SHA-256 digest computed by the caller (base64, 32 bytes); only for `raw` output.
+    public var digest: Data?
+    /// `rsa-pkcs1-sha256` (default), `rsa-pss-sha256` or `ecdsa-sha256`.
+    public var mechanism: String?
+    /// `raw` (default) or `cms` (detached CMS SignedData with the signer's certificate).
+    public var output: String?
+    public var pin: String?
+    /// Allow a login when one PIN try is left (a wrong PIN then locks the token).
+    public var allowFinalTry: Bool?
+
+    public init(certificate: String? = nil, data: Data? = nil, digest: Data? = nil, mechanism: String? = nil,
+                output: String? = nil, pin: String? = nil, allowFinalTry: Bool? = nil) {
+        self.certificate = certificate
+        self.data = data
+        self.digest = digest
+        self.mechanism = mechanism
+        self.output = output
+        self.pin = pin
+        self.allowFinalTry = allowFinalTry
+    }
+}
+
+public struct SignResponse: Codable, Sendable, Equatable {
+    public var tokenId: String
+    /// SHA-256 of the signer's certificate.
+    public var certificate: String
+    public var mechanism: String
+    public var output: String
+    /// Raw signature (RSA: the signature block; ECDSA: DER `ECDSA-Sig-Value`) or the CMS DER, base64.
+    public var signature: Data
+    /// The PIN state after the operation.
+    public var pin: PINStatus
+    public var warning: String?
+    /// Whether the login came from the login cache.
+    public var cachedLogin: Bool
+
+    public init(tokenId: String, certificate: String, mechanism: String, output: String, signature: Data, pin: PINStatus,
+                warning: String?, cachedLogin: Bool) {
+        self.tokenId = tokenId
+        self.certificate = certificate
+        self.mechanism = mechanism
+        self.output = output
+        self.signature = signature
+        self.pin = pin
+        self.warning = warning
+        self.cachedLogin = cachedLogin
+    }
+}

@@ -1,0 +1,158 @@
+import Crypto
+import _CryptoExtras
+import Foundation
+import KysoAPI
+import KysoCore
+import PKCS11
+import SwiftASN1
+import X509
+
+/// A checked signing request: which certificate and key, what exactly goes to the token, and how to check
+/// the result. Everything that can be refused without touching the token is refused here.
+struct SigningPlan: Sendable {
+    enum Output: String, Sendable { case raw, cms }
+
+    let tokenId: String
+    let tokenSerial: String
+    let certificateSHA256: String
+    let objectID: [UInt8]
+    let certificate: Certificate
+    let mechanism: SignatureMechanism
+    let output: Output
+    /// What the caller asked to sign (nil when they sent a digest).
+    let data: [UInt8]?
+    let digest: [UInt8]
+    let signingTime: Date
+
+    static func make(tokenId: String, request: SignRequest, inventory: Inventory, now: Date = Date()) -> Result<SigningPlan, ProblemDetails> {
+        let mechanismName = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
+        guard let mechanism = SignatureMechanism(rawValue: mechanismName) else {
+            return .failure(SigningProblems.unknownMechanism(mechanismName))
+        }
+        guard let output = Output(rawValue: request.output ?? "raw") else {
+            return .failure(SigningProblems.badRequest("output must be raw or cms"))
+        }
+        let data = request.data.map(Array.init)
+        let digest: [UInt8]
+        switch (data, request.digest) {
+        case (let data?, nil): digest = Array(SHA256.hash(data: data))
+        case (nil, let given?):
+            guard given.count == 32 else { return .failure(SigningProblems.badRequest("digest must be a SHA-256 digest: 32 bytes, base64")) }
+            guard output == .raw else { return .failure(SigningProblems.badRequest("cms output signs data; send data instead of a digest")) }
+            digest = Array(given)
+        default:
+            return .failure(SigningProblems.badRequest("send exactly one of data and digest (base64)"))
+        }
+        if output == .cms && mechanism == .rsaPSSSHA256 {
+            return .failure(SigningProblems.badRequest("cms output uses rsa-pkcs1-sha256 or ecdsa-sha256"))
+        }
+        guard let token = inventory.token(id: tokenId) else { return .failure(SigningProblems.tokenNotFound(tokenId)) }
+        let candidates = token.certificates.filter { request.certificate == nil || $0.sha256 == request.certificate?.lowercased() }
+        let withKeys = candidates.filter(\.privateKeyOnToken)
+        guard let chosen = request.certificate != nil ? candidates.first : (withKeys.count == 1 ? withKeys.first : nil) else {
+            if request.certificate != nil {
+                return .failure(SigningProblems.certificateNotFound("token \(tokenId) holds no certificate \(request.certificate!)"))
+            }
+            return .failure(withKeys.isEmpty ? SigningProblems.certificateNotFound("token \(tokenId) holds no certificate with a private key")
+                : SigningProblems.badRequest("token \(tokenId) holds \(withKeys.count) keys: name the certificate (sha256)"))
+        }
+        guard chosen.privateKeyOnToken else { return .failure(SigningProblems.noPrivateKey(chosen.sha256)) }
+        let isEC = chosen.profile.publicKey.type == .ec
+        guard isEC == (mechanism == .ecdsaSHA256) else {
+            return .failure(SigningProblems.badRequest("\(mechanism.rawValue) does not fit this certificate's \(isEC ? "EC" : "RSA") key"))
+        }
+        guard let certificate = try? Certificate(derEncoded: Array(chosen.der)) else {
+            return .failure(SigningProblems.badRequest("the certificate's key type is not supported for signing"))
+        }
+        guard let objectID = [UInt8](lowercaseHex: chosen.objectId) else {
+            return .failure(SigningProblems.badRequest("certificate object id is not hex"))
+        }
+        return .success(SigningPlan(
+            tokenId: tokenId, tokenSerial: token.serialNumber, certificateSHA256: chosen.sha256, objectID: objectID,
+            certificate: certificate, mechanism: mechanism, output: output, data: data, digest: digest, signingTime: now))
+    }
+
+    /// Blocking: finds the key by the certificate's CKA_ID and signs on the token.
+    func sign(session: Session) throws -> [UInt8] {
+        let keys = try session.findObjects(class: .privateKey, id: objectID)
+        guard let key = keys.first else {
+            throw PKCS11Error(.returnValue(.keyHandleInvalid), function: "C_FindObjects", detail: "no private key with the certificate's CKA_ID")
+        }
+        switch output {
+        case .cms:
+            let tokenKey = TokenPrivateKey(session: session, key: key, publicKey: certificate.publicKey, isEC: mechanism == .ecdsaSHA256)
+            return try DetachedCMS.sign(data ?? [], certificate: certificate, key: tokenKey, signingTime: signingTime)
+        case .raw:
+            let hashedByCaller = data == nil || mechanism == .ecdsaSHA256
+            let tokenMechanism = mechanism.tokenMechanism(hashedByCaller: hashedByCaller)
+            let input: [UInt8] = switch tokenMechanism {
+            case .rsaPKCS: SignatureMechanism.sha256DigestInfoPrefix + digest
+            case .rsaPKCSPSSOverSHA256Digest, .ecdsa: digest
+            default: data ?? []
+            }
+            let signature = try session.sign(mechanism: tokenMechanism, key: key, data: input)
+            // ECDSA leaves the token as r ‖ s; tools (openssl pkeyutl) and CMS want the DER form.
+            if mechanism == .ecdsaSHA256 { return Array(try P256.Signing.ECDSASignature(rawRepresentation: signature).derRepresentation) }
+            return signature
+        }
+    }
+
+    /// Checks the signature with the certificate's public key (swift-crypto), independent of the token.
+    func verify(_ signature: [UInt8]) async -> Bool {
+        await verificationProblem(signature) == nil
+    }
+
+    /// nil when the signature verifies, else the verifier's reason.
+    func verificationProblem(_ signature: [UInt8]) async -> String? {
+        switch output {
+        case .cms:
+            // Checked while signing: TokenPrivateKey verifies the signed attributes' signature with the certificate.
+            return nil
+        case .raw:
+            return await verifyRaw(signature) ? nil : "the signature does not verify with the certificate's public key"
+        }
+    }
+
+    private func verifyRaw(_ signature: [UInt8]) async -> Bool {
+        switch output {
+        case .cms:
+            return false
+        case .raw:
+            let digest = SHA256Digest(bytes: self.digest)
+            switch mechanism {
+            case .ecdsaSHA256:
+                guard let key = P256.Signing.PublicKey(certificate.publicKey),
+                      let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+                return key.isValidSignature(parsed, for: digest)
+            case .rsaPKCS1SHA256, .rsaPSSSHA256:
+                guard let key = _RSA.Signing.PublicKey(certificate.publicKey) else { return false }
+                let padding: _RSA.Signing.Padding = mechanism == .rsaPSSSHA256 ? .PSS : .insecurePKCS1v1_5
+                return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: digest, padding: padding)
+            }
+        }
+    }
+}
+
+extension SHA256Digest {
+    /// Rebuilds a digest value from its 32 bytes (a caller's precomputed digest). swift-crypto has no public
+    /// initialiser for this; the type is a plain 32-byte value (checked), so its bytes are loaded as it.
+    init(bytes: [UInt8]) {
+        precondition(bytes.count == 32 && MemoryLayout<SHA256Digest>.size == 32)
+        self = bytes.withUnsafeBytes { $0.loadUnaligned(as: SHA256Digest.self) }
+    }
+}
+
+extension [UInt8] {
+    init?(lowercaseHex hex: String) {
+        guard hex.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self = bytes
+    }
+}
