@@ -57,12 +57,13 @@ public final class ReaderMonitor: Service, Sendable {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                     let thread = Thread { [self] in
+                        Self.nameCurrentThread("kyso-readers")
                         watchUntilStopped()
                         control.markExited()
                         continuation.finish()
                         done.resume()
                     }
-                    thread.name = "kyso.reader-monitor"
+                    thread.name = "kyso-readers"
                     thread.start()
                 }
             } onCancel: {
@@ -74,6 +75,14 @@ public final class ReaderMonitor: Service, Sendable {
     }
 
     // MARK: - The monitor thread
+
+    /// Names the calling thread for `top -H` and /proc/PID/task/*/comm (Foundation's `Thread.name`
+    /// does not reach the kernel on Linux; pthread_setname_np needs _GNU_SOURCE, so the /proc file it is).
+    private static func nameCurrentThread(_ name: String) {
+        #if os(Linux)
+        try? Data(name.utf8.prefix(15)).write(to: URL(fileURLWithPath: "/proc/thread-self/comm"))
+        #endif
+    }
 
     /// Connect, watch, and on failure report once, back off and connect again, until stopped.
     private func watchUntilStopped() {
