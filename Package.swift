@@ -155,6 +155,8 @@ let package = Package(
             dependencies: ["PCSC", "KysoDaemon", "PKCS11", "KysoCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -1,0 +1,34 @@
+/// A VNACCS account password: 1 to 8 printable ASCII characters without spaces. A secret.
+///
+/// Case is kept (nothing says VNACCS folds it). Spaces are refused because the VNACCS message header pads fields
+/// with spaces, which would make a trailing space indistinguishable from padding (inferred from the public client
+/// clone's `NaccsHeader.cs`). `description`, `debugDescription` and reflection never show the value; read it on
+/// purpose through `revealed`. Not `Codable`.
+public struct VNACCSPassword: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    public static let maximumLength = 8
+
+    private let value: String
+
+    /// Taken exactly as given: no trimming, no case change. Errors never repeat the value.
+    public init(_ text: String) throws(AccountFieldError) {
+        if text.isEmpty { throw AccountFieldError(.password, .empty, "VNACCS password is empty") }
+        if !text.allSatisfy({ AccountCharacters.isPrintableASCII($0) && $0 != " " }) {
+            throw AccountFieldError(
+                .password, .invalidCharacters,
+                "VNACCS password contains a space, an accented letter or a control character; only printable ASCII is allowed")
+        }
+        guard text.count <= Self.maximumLength else {
+            throw AccountFieldError(.password, .tooLong, "VNACCS password is longer than 8 characters")
+        }
+        value = text
+    }
+
+    /// The password itself, for the one place that must send or seal it.
+    public var revealed: String { value }
+
+    public var description: String { "VNACCSPassword(redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}

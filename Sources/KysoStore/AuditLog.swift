@@ -1,0 +1,152 @@
+public import Foundation
+import GRDB
+
+/// What an audit record is about. A struct rather than an enum so new actions do not break callers.
+public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let sign = AuditAction(rawValue: "sign")
+    public static let register = AuditAction(rawValue: "register")
+    public static let bind = AuditAction(rawValue: "bind")
+    public static let unbind = AuditAction(rawValue: "unbind")
+    public static let rebind = AuditAction(rawValue: "rebind")
+    public static let secretStore = AuditAction(rawValue: "secret.store")
+    public static let secretReveal = AuditAction(rawValue: "secret.reveal")
+    public static let secretDelete = AuditAction(rawValue: "secret.delete")
+    public static let logout = AuditAction(rawValue: "logout")
+
+    public var description: String { rawValue }
+}
+
+/// How the audited request ended.
+public enum AuditOutcome: String, Sendable, Hashable, Codable, CaseIterable {
+    case success
+    /// Refused by policy or validation before anything was done (bad input, PIN guard, capability).
+    case refused
+    /// Tried and failed (wrong PIN, card pulled, token error).
+    case failed
+}
+
+/// One audit record. Holds digests and identifiers only: never a PIN, a secret or signed data itself.
+public struct AuditEntry: Sendable, Hashable {
+    /// Assigned by the store; nil before insertion.
+    public var id: Int64?
+    /// Stored with millisecond precision.
+    public var time: Date
+    /// The caller's kernel credentials (SO_PEERCRED) and executable, when known.
+    public var uid: UInt32?
+    public var pid: Int32?
+    public var executable: String?
+    public var action: AuditAction
+    public var tokenId: String?
+    /// Lowercase hex.
+    public var certificateSha256: String?
+    public var mechanism: String?
+    /// Lowercase hex SHA-256 of what was signed (or the digest given).
+    public var dataSha256: String?
+    public var outcome: AuditOutcome
+    /// A short note (the account key, an error code); must not contain secrets.
+    public var detail: String?
+
+    public init(
+        id: Int64? = nil, time: Date, uid: UInt32? = nil, pid: Int32? = nil, executable: String? = nil,
+        action: AuditAction, tokenId: String? = nil, certificateSha256: String? = nil, mechanism: String? = nil,
+        dataSha256: String? = nil, outcome: AuditOutcome, detail: String? = nil
+    ) {
+        self.id = id
+        self.time = Date(timeIntervalSince1970: (time.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        self.uid = uid
+        self.pid = pid
+        self.executable = executable
+        self.action = action
+        self.tokenId = tokenId
+        self.certificateSha256 = certificateSha256
+        self.mechanism = mechanism
+        self.dataSha256 = dataSha256
+        self.outcome = outcome
+        self.detail = detail
+    }
+}
+
+/// How much audit history is kept. Applied on every insert: records older than `maximumAge` before the new
+/// record's time go, then the oldest beyond `maximumRows`.
+public struct AuditRetention: Sendable, Hashable {
+    public var maximumAge: TimeInterval
+    public var maximumRows: Int
+
+    public init(maximumAgeDays: Int, maximumRows: Int) {
+        self.maximumAge = TimeInterval(max(1, maximumAgeDays)) * 86_400
+        self.maximumRows = max(1, maximumRows)
+    }
+
+    /// 180 days, at most 100 000 records (a few tens of MB at most).
+    public static let standard = AuditRetention(maximumAgeDays: 180, maximumRows: 100_000)
+}
+
+extension KysoDatabase {
+    /// Appends a record (and prunes by the retention) in one transaction; returns its id.
+    @discardableResult
+    public func appendAudit(_ entry: AuditEntry) async throws(StoreError) -> Int64 {
+        let retention = auditRetention
+        return try await write("append an audit record") { db in
+            try AuditRow.append(entry, retention: retention, db)
+        }
+    }
+
+    /// The newest records first, at most `limit`, only those at or after `since` when given.
+    public func audit(limit: Int = 100, since: Date? = nil) async throws(StoreError) -> [AuditEntry] {
+        let sinceMilliseconds = since.map(AuditRow.milliseconds) ?? Int64.min
+        return try await read("read the audit log") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM audit WHERE timeMilliseconds >= ? ORDER BY id DESC LIMIT ?",
+                arguments: [sinceMilliseconds, max(0, limit)]
+            ).map(AuditRow.decode)
+        }
+    }
+}
+
+enum AuditRow {
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    @discardableResult
+    static func append(_ entry: AuditEntry, retention: AuditRetention, _ db: Database) throws -> Int64 {
+        let time = milliseconds(entry.time)
+        try db.execute(
+            sql: """
+                INSERT INTO audit (timeMilliseconds, uid, pid, executable, action, tokenId, certificateSha256, mechanism,
+                    dataSha256, outcome, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                time, entry.uid.map { Int64($0) }, entry.pid.map { Int64($0) }, entry.executable, entry.action.rawValue,
+                entry.tokenId, entry.certificateSha256, entry.mechanism, entry.dataSha256, entry.outcome.rawValue,
+                entry.detail,
+            ])
+        let id = db.lastInsertedRowID
+        try db.execute(
+            sql: "DELETE FROM audit WHERE timeMilliseconds < ?",
+            arguments: [time - Int64(retention.maximumAge * 1000)])
+        try db.execute(
+            sql: "DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            arguments: [retention.maximumRows])
+        return id
+    }
+
+    static func decode(_ row: Row) throws -> AuditEntry {
+        let milliseconds: Int64 = row["timeMilliseconds"]
+        let outcomeText: String = row["outcome"]
+        guard let outcome = AuditOutcome(rawValue: outcomeText) else {
+            throw StoreError(.invalidStoredValue, "audit record \(row["id"] as Int64) has outcome \(outcomeText)")
+        }
+        let action: String = row["action"]
+        let uid: Int64? = row["uid"]
+        let pid: Int64? = row["pid"]
+        return AuditEntry(
+            id: row["id"], time: Date(timeIntervalSince1970: Double(milliseconds) / 1000),
+            uid: uid.flatMap(UInt32.init(exactly:)), pid: pid.flatMap(Int32.init(exactly:)), executable: row["executable"],
+            action: AuditAction(rawValue: action), tokenId: row["tokenId"],
+            certificateSha256: row["certificateSha256"], mechanism: row["mechanism"], dataSha256: row["dataSha256"],
+            outcome: outcome, detail: row["detail"])
+    }
+}

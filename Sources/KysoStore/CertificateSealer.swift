@@ -1,0 +1,81 @@
+import _CryptoExtras
+public import Foundation
+public import KysoCore
+import SwiftASN1
+import X509
+
+/// Seals account secrets to a certificate's RSA public key (RSA-OAEP with SHA-256), so that revealing them needs
+/// the token holding the private key and its PIN. Opening is the token's job (`C_Decrypt` with `CKM_RSA_PKCS_OAEP`,
+/// SHA-256, MGF1-SHA-256, no label); `unwrap` then checks the context of what the token returned.
+///
+/// The plaintext carries `SealedSecret.context` before the secret, because OAEP here has no label to bind it to:
+/// a ciphertext moved to another account or kind then fails `unwrap`.
+public enum CertificateSealer {
+    /// Encrypts `secret` to the certificate's public key.
+    /// - Throws: `certificateUnsuitable` (not RSA ≥ 2048 bits, unreadable), `keyUsageForbidsEncryption` (a key usage
+    ///   extension without keyEncipherment), `tooLong`.
+    public static func seal(secret: [UInt8], to certificateDER: [UInt8], context: [UInt8]) throws(SealingError) -> [UInt8] {
+        let key = try encryptionKey(certificateDER)
+        let plaintext = context + [0] + secret
+        guard plaintext.count <= key.maximumEncryptSize(with: .PKCS1_OAEP_SHA256) else {
+            throw SealingError(.tooLong, "the secret is too long to seal to this certificate's key")
+        }
+        do {
+            return Array(try key.encrypt(plaintext, padding: .PKCS1_OAEP_SHA256))
+        } catch {
+            throw SealingError(.cryptoFailure, "RSA-OAEP encryption failed: \(error)")
+        }
+    }
+
+    /// Seals an account secret for the store.
+    public static func sealSecret(
+        _ secret: [UInt8], userId: UserID, kind: SecretKind, to certificateDER: [UInt8], createdAt: Date
+    ) throws(SealingError) -> SealedSecret {
+        let ciphertext = try seal(secret: secret, to: certificateDER, context: SealedSecret.context(userId: userId, kind: kind))
+        let sha256 = SHA256.hash(data: certificateDER).map { String(format: "%02x", $0) }.joined()
+        return SealedSecret(
+            userId: userId, kind: kind, sealing: .token(certificateSha256: sha256), ciphertext: ciphertext, createdAt: createdAt)
+    }
+
+    /// Whether secrets can be sealed to this certificate at all (the token must still allow `C_Decrypt`).
+    public static func canSeal(to certificateDER: [UInt8]) -> Bool {
+        (try? encryptionKey(certificateDER)) != nil
+    }
+
+    /// Checks and strips the context from what the token decrypted.
+    /// - Throws: `cannotOpen` when the context is not the expected one.
+    public static func unwrap(decrypted: [UInt8], context: [UInt8]) throws(SealingError) -> [UInt8] {
+        let prefix = context + [0]
+        guard decrypted.count >= prefix.count, decrypted.starts(with: prefix) else {
+            throw SealingError(.cannotOpen, "the decrypted secret belongs to another account or kind")
+        }
+        return Array(decrypted.dropFirst(prefix.count))
+    }
+
+    static func encryptionKey(_ certificateDER: [UInt8]) throws(SealingError) -> _RSA.Encryption.PublicKey {
+        let certificate: Certificate
+        do {
+            certificate = try Certificate(derEncoded: certificateDER)
+        } catch {
+            throw SealingError(.certificateUnsuitable, "not an X.509 certificate")
+        }
+        do {
+            if let usage = try certificate.extensions.keyUsage, !usage.keyEncipherment {
+                throw SealingError(
+                    .keyUsageForbidsEncryption, "the certificate's key usage does not allow key encipherment")
+            }
+        } catch let error as SealingError {
+            throw error
+        } catch {
+            throw SealingError(.certificateUnsuitable, "the certificate's key usage extension is unreadable")
+        }
+        guard let signingKey = _RSA.Signing.PublicKey(certificate.publicKey) else {
+            throw SealingError(.certificateUnsuitable, "the certificate's key is not RSA; only RSA keys can be sealed to")
+        }
+        do {
+            return try _RSA.Encryption.PublicKey(derRepresentation: signingKey.derRepresentation)
+        } catch {
+            throw SealingError(.certificateUnsuitable, "the certificate's RSA key is shorter than 2048 bits")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+public import Foundation
+public import KysoCore
+import GRDB
+
+/// Which account secret a sealed value holds.
+public enum SecretKind: String, Sendable, Codable, Hashable, CaseIterable {
+    case terminalAccessKey
+    case password
+}
+
+/// How a secret is encrypted.
+public enum SecretSealing: Sendable, Hashable {
+    /// RSA-OAEP-SHA256 to the public key of this certificate: revealing needs its token and PIN (`CertificateSealer`).
+    case token(certificateSha256: String)
+    /// AES-256-GCM with the daemon's host key (`HostSealer`).
+    case host
+}
+
+/// An account secret as stored: only ciphertext, never the value.
+public struct SealedSecret: Sendable, Hashable {
+    public let userId: UserID
+    public let kind: SecretKind
+    public let sealing: SecretSealing
+    /// The sealer's output (for the host sealer: nonce, ciphertext and tag in one).
+    public let ciphertext: [UInt8]
+    /// Whole seconds.
+    public let createdAt: Date
+
+    public init(userId: UserID, kind: SecretKind, sealing: SecretSealing, ciphertext: [UInt8], createdAt: Date) {
+        self.userId = userId
+        self.kind = kind
+        self.sealing = sealing
+        self.ciphertext = ciphertext
+        self.createdAt = Date(timeIntervalSince1970: createdAt.timeIntervalSince1970.rounded(.down))
+    }
+
+    /// The associated data / context both sealers bind a ciphertext to, so a ciphertext copied to another account
+    /// or kind does not open.
+    public static func context(userId: UserID, kind: SecretKind) -> [UInt8] {
+        Array("kyso-secret-v1\u{0}\(userId.value)\u{0}\(kind.rawValue)".utf8)
+    }
+}
+
+extension KysoDatabase {
+    /// Stores (or replaces) a secret of a bound declarant account, optionally with its audit record.
+    /// - Throws: `notBound` when the account is not bound.
+    public func storeSecret(_ secret: SealedSecret, audit: AuditEntry? = nil) async throws(StoreError) {
+        let retention = auditRetention
+        try await write("store a secret of \(secret.userId)") { db in
+            try SecretRow.upsert(secret, db)
+            if let audit { try AuditRow.append(audit, retention: retention, db) }
+        }
+    }
+
+    /// One secret, still sealed, or nil.
+    public func secret(userId: UserID, kind: SecretKind) async throws(StoreError) -> SealedSecret? {
+        try await read("read a secret of \(userId)") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM secret WHERE userId = ? AND kind = ?", arguments: [userId.value, kind.rawValue]
+            ).map(SecretRow.decode)
+        }
+    }
+
+    /// Which secrets an account has stored (kinds only; no ciphertext leaves for a listing).
+    public func secretKinds(userId: UserID) async throws(StoreError) -> [SecretKind] {
+        try await read("list secrets of \(userId)") { db in
+            try String.fetchAll(db, sql: "SELECT kind FROM secret WHERE userId = ? ORDER BY kind", arguments: [userId.value])
+                .compactMap(SecretKind.init(rawValue:))
+        }
+    }
+
+    /// Removes every secret of an account; returns how many were removed.
+    @discardableResult
+    public func deleteSecrets(userId: UserID, audit: AuditEntry? = nil) async throws(StoreError) -> Int {
+        let retention = auditRetention
+        return try await write("remove secrets of \(userId)") { db in
+            try db.execute(sql: "DELETE FROM secret WHERE userId = ?", arguments: [userId.value])
+            let removed = db.changesCount
+            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            return removed
+        }
+    }
+}
+
+enum SecretRow {
+    static func upsert(_ secret: SealedSecret, _ db: Database) throws {
+        let (sealing, certificate): (String, String?) =
+            switch secret.sealing {
+            case .token(let sha256): ("token", sha256)
+            case .host: ("host", nil)
+            }
+        try db.execute(
+            sql: """
+                INSERT INTO secret (userId, kind, sealing, certificateSha256, ciphertext, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (userId, kind) DO UPDATE SET sealing = excluded.sealing,
+                    certificateSha256 = excluded.certificateSha256, ciphertext = excluded.ciphertext,
+                    createdAt = excluded.createdAt
+                """,
+            arguments: [
+                secret.userId.value, secret.kind.rawValue, sealing, certificate, Data(secret.ciphertext),
+                RFC3339Seconds.string(from: secret.createdAt),
+            ])
+    }
+
+    static func decode(_ row: Row) throws -> SealedSecret {
+        let userText: String = row["userId"]
+        let invalid = StoreError(.invalidStoredValue, "stored secret of \(userText) is unreadable")
+        guard let userId = try? UserID(userText), let kind = SecretKind(rawValue: row["kind"]),
+            let createdAt = RFC3339Seconds.date(from: row["createdAt"])
+        else { throw invalid }
+        let sealing: SecretSealing
+        switch row["sealing"] as String {
+        case "token":
+            guard let certificate: String = row["certificateSha256"] else { throw invalid }
+            sealing = .token(certificateSha256: certificate)
+        case "host":
+            sealing = .host
+        default:
+            throw invalid
+        }
+        let ciphertext: Data = row["ciphertext"]
+        return SealedSecret(userId: userId, kind: kind, sealing: sealing, ciphertext: Array(ciphertext), createdAt: createdAt)
+    }
+}

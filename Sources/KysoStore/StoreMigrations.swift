@@ -1,0 +1,79 @@
+import GRDB
+
+/// Every schema change, in order. Append only: never edit or reorder a registered migration, add a new one.
+/// Each runs in its own transaction (GRDB's default) and uses SQL only, never app types, so an old migration keeps
+/// meaning what it meant when it shipped.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1 binding") { db in
+            // One row per bound account. Declarants are keyed by User ID, admin accounts by tax code; the CHECK keeps
+            // the two shapes apart, the partial unique index keeps a certificate to one declarant account.
+            try db.execute(sql: """
+                CREATE TABLE binding (
+                    accountKey TEXT NOT NULL PRIMARY KEY,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'declarant')),
+                    taxCode TEXT NOT NULL,
+                    userId TEXT,
+                    terminalId TEXT,
+                    certificateSha256 TEXT NOT NULL CHECK (length(certificateSha256) = 64),
+                    certificateSerial TEXT NOT NULL,
+                    issuer TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    certificateTaxCode TEXT NOT NULL,
+                    notBefore TEXT NOT NULL,
+                    notAfter TEXT NOT NULL,
+                    holderName TEXT,
+                    holderIdentifiers TEXT NOT NULL,
+                    statement BLOB NOT NULL CHECK (length(statement) > 0),
+                    signature BLOB NOT NULL CHECK (length(signature) > 0),
+                    createdAt TEXT NOT NULL,
+                    CHECK ((role = 'declarant' AND userId IS NOT NULL AND terminalId IS NOT NULL AND accountKey = userId)
+                        OR (role = 'admin' AND userId IS NULL AND terminalId IS NULL AND accountKey = taxCode))
+                ) STRICT
+                """)
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX binding_declarant_certificate ON binding (certificateSha256) WHERE role = 'declarant'
+                """)
+        }
+
+        migrator.registerMigration("v1 secret") { db in
+            // Sealed account secrets; removing a binding removes its secrets.
+            try db.execute(sql: """
+                CREATE TABLE secret (
+                    userId TEXT NOT NULL REFERENCES binding (accountKey) ON DELETE CASCADE ON UPDATE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('terminalAccessKey', 'password')),
+                    sealing TEXT NOT NULL CHECK (sealing IN ('token', 'host')),
+                    certificateSha256 TEXT,
+                    ciphertext BLOB NOT NULL CHECK (length(ciphertext) > 0),
+                    createdAt TEXT NOT NULL,
+                    PRIMARY KEY (userId, kind),
+                    CHECK ((sealing = 'token') = (certificateSha256 IS NOT NULL))
+                ) STRICT
+                """)
+        }
+
+        migrator.registerMigration("v1 audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    timeMilliseconds INTEGER NOT NULL,
+                    uid INTEGER,
+                    pid INTEGER,
+                    executable TEXT,
+                    action TEXT NOT NULL,
+                    tokenId TEXT,
+                    certificateSha256 TEXT,
+                    mechanism TEXT,
+                    dataSha256 TEXT,
+                    outcome TEXT NOT NULL,
+                    detail TEXT
+                ) STRICT
+                """)
+            try db.execute(sql: "CREATE INDEX audit_time ON audit (timeMilliseconds)")
+        }
+
+        return migrator
+    }
+}
