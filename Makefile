@@ -13,10 +13,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# A fresh software-token lab (SoftHSM2, Vietnamese-shaped test PKI), then the doctor report on it.
+# The demo on software tokens (scripts/demo): lab, doctor, kysod, and a virtual card inserted and pulled.
 demo: build
-	Tools/kyso-lab init $(LAB) --force
-	SOFTHSM2_CONF=$(LAB)/softhsm2.conf $(BIN)/kyso doctor --no-registered-modules --module $(SOFTHSM_MODULE) || true
+	LAB=$(LAB) ./scripts/demo
 
 # Everything CI runs: unit tests, SoftHSM2 tests, virtual cards in a private pcscd.
 test: deps

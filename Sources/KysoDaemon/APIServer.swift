@@ -21,6 +21,7 @@ public final class APIServer: Service, Sendable {
     private let metrics: DaemonMetrics
     private let logger: Logger
     private let listening: Readiness.Step
+    private let readiness: Readiness
     private let connections = ConnectionRegistry()
 
     public init(settings: DaemonSettings, inventory: Inventory, signer: Signer, metrics: DaemonMetrics, readiness: Readiness,
@@ -31,12 +32,15 @@ public final class APIServer: Service, Sendable {
         self.logger = logger
         router = Router(inventory: inventory, signer: signer, access: settings.access, metrics: metrics, version: version)
         listening = readiness.step("socket")
+        self.readiness = readiness
     }
 
     public func run() async throws {
         let server = try await bind()
         listening.done()
         logger.info("listening", metadata: ["socket": "\(settings.socketPath)"])
+        // Connections queue in the socket until the first inventory is in, so no client sees a half-empty list.
+        await readiness.waitUntilDone("inventory")
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in

@@ -4,6 +4,7 @@ import Synchronization
 /// Then, and only then, systemd hears READY=1.
 public final class Readiness: Sendable {
     private let state = Mutex<(pending: Set<String>, waiters: [CheckedContinuation<Void, Never>], sealed: Bool)>(([], [], false))
+    private let stepWaiters = Mutex<(done: Set<String>, waiters: [String: [CheckedContinuation<Void, Never>]])>(([], [:]))
 
     public init() {}
 
@@ -23,7 +24,24 @@ public final class Readiness: Sendable {
         return Step(self, name)
     }
 
+    /// Waits until one step is done (the API waits for the first inventory before answering anyone).
+    public func waitUntilDone(_ name: String) async {
+        await withCheckedContinuation { continuation in
+            let done = stepWaiters.withLock { state -> Bool in
+                if state.done.contains(name) { return true }
+                state.waiters[name, default: []].append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
     private func complete(_ name: String) {
+        let stepDone = stepWaiters.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done.insert(name)
+            return state.waiters.removeValue(forKey: name) ?? []
+        }
+        for waiter in stepDone { waiter.resume() }
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.pending.remove(name)
             guard state.pending.isEmpty else { return [] }

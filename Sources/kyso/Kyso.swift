@@ -5,6 +5,9 @@ struct Kyso: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kyso",
         abstract: "Digital-signature tokens for Vietnamese customs declarants.",
-        subcommands: [DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self, WatchCommand.self]
+        subcommands: [
+            DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self, WatchCommand.self,
+            SignCommand.self, LogoutCommand.self,
+        ]
     )
 }

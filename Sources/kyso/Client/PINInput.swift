@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where `kyso` reads a token PIN from: never the command line (argv is visible to every user in `ps`).
+struct PINInput: ParsableArguments {
+    @Option(name: .customLong("pin-fd"), help: ArgumentHelp("Read the PIN from this file descriptor (first line).", valueName: "N"))
+    var pinFD: Int32?
+
+    @Flag(name: .customLong("pin-stdin"), help: "Read the PIN from standard input (first line).")
+    var pinStdin = false
+
+    @Flag(name: .customLong("no-pin"), help: "Send no PIN: the token has a PIN pad, or a cached login is used.")
+    var noPIN = false
+
+    /// The PIN, or nil for `--no-pin`. Asks on the terminal, without echo, when no other source is given.
+    func read(prompt: String) throws -> String? {
+        if noPIN { return nil }
+        if let pinFD { return try Self.firstLine(of: pinFD) }
+        if pinStdin { return try Self.firstLine(of: STDIN_FILENO) }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw ValidationError("no terminal to ask for the PIN: use --pin-fd N, --pin-stdin or --no-pin")
+        }
+        return try Self.askWithoutEcho(prompt)
+    }
+
+    private static func firstLine(of fd: Int32) throws -> String {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        guard !bytes.isEmpty else { throw ValidationError("no PIN on file descriptor \(fd)") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func askWithoutEcho(_ prompt: String) throws -> String {
+        FileHandle.standardError.write(Data(prompt.utf8))
+        var saved = termios()
+        tcgetattr(STDIN_FILENO, &saved)
+        var silent = saved
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        defer {
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        return try firstLine(of: STDIN_FILENO)
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import KysoAPI
+
+/// `kyso sign`: a signature made on the token by kysod.
+struct SignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign", abstract: "Sign a file on a token (the key never leaves it).",
+        discussion: """
+            Writes the signature (raw, or a detached CMS with --cms) to --out or standard output. The PIN is asked \
+            without echo, or read from --pin-fd / --pin-stdin; it is never taken from the command line. Kyso checks \
+            the token's PIN counters first and never tries a PIN twice. \
+            Exit status: 0 signed, 1 refused (wrong PIN, bad input), 69 kysod not running, 77 access refused.
+            """)
+
+    @OptionGroup var connection: DaemonConnection
+    @OptionGroup var pinInput: PINInput
+
+    @Argument(help: ArgumentHelp("The token's id (see `kyso tokens`).", valueName: "TOKEN"))
+    var token: String
+
+    @Argument(help: ArgumentHelp("The file to sign (- for standard input).", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "The certificate (SHA-256) whose key signs, when the token holds several.")
+    var certificate: String?
+
+    @Option(help: "rsa-pkcs1-sha256 (default), rsa-pss-sha256 or ecdsa-sha256.")
+    var mechanism: String?
+
+    @Flag(help: "Write a detached CMS SignedData (DER) instead of the raw signature.")
+    var cms = false
+
+    @Flag(name: .customLong("allow-final-try"), help: "Go ahead even if one PIN try is left (a wrong PIN then locks the token).")
+    var allowFinalTry = false
+
+    @Option(help: ArgumentHelp("Write the signature here.", valueName: "PATH"))
+    var out: String?
+
+    func run() async throws {
+        let data: Data
+        do {
+            data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+        }
+        let pin = try pinInput.read(prompt: "PIN for token \(token): ")
+        let request = SignRequest(certificate: certificate, data: data, mechanism: mechanism, output: cms ? "cms" : "raw",
+                                  pin: pin, allowFinalTry: allowFinalTry)
+        let signed: SignResponse
+        do {
+            let body = Array(try APIJSON.encoder().encode(request))
+            signed = try await connection.client.request(.POST, "/v1/tokens/\(token)/sign", body: body).decode(SignResponse.self)
+        } catch {
+            throw ClientExit.fail(error)
+        }
+        if let warning = signed.warning { FileHandle.standardError.write(Data("kyso: \(warning)\n".utf8)) }
+        if let out {
+            try signed.signature.write(to: URL(fileURLWithPath: out))
+            FileHandle.standardError.write(Data("signed with certificate \(signed.certificate) (\(signed.mechanism), \(signed.output)) → \(out)\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(signed.signature)
+        }
+    }
+}
+
+/// `kyso logout`: forget cached logins.
+struct LogoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logout", abstract: "Drop kysod's cached token logins (all, or one token's).")
+
+    @OptionGroup var connection: DaemonConnection
+
+    @Argument(help: ArgumentHelp("Only this token.", valueName: "TOKEN"))
+    var token: String?
+
+    func run() async throws {
+        do {
+            let response = try await connection.client.request(.POST, token.map { "/v1/tokens/\($0)/logout" } ?? "/v1/logout")
+            guard response.status == 204 else { throw response.problem() }
+        } catch {
+            throw ClientExit.fail(error)
+        }
+    }
+}
