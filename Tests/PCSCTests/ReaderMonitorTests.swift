@@ -1,6 +1,8 @@
 import Foundation
 import KysoDaemon
+import Logging
 import PCSC
+import ServiceLifecycle
 import Testing
 
 extension LivePCSC {
@@ -186,6 +188,36 @@ extension LivePCSC {
             let start = ContinuousClock.now
             try await harness.stop()
             #expect(ContinuousClock.now - start < .seconds(1))
+        }
+    }
+}
+
+extension LivePCSC {
+    @Suite("Reader monitor as a service")
+    struct ReaderMonitorServiceTests {
+        @Test("graceful shutdown of its ServiceGroup ends the monitor's wait and its event stream")
+        func gracefulShutdown() async throws {
+            let folder = try TemporaryDirectory()
+            let pcscd = try await PrivatePCSCD(configDirectory: folder.file("readers"), vpcdPorts: try VPCDPorts.free(entries: 1))
+            var logger = Logger(label: "kyso.test.service-group")
+            logger.logLevel = .critical
+            let monitor = ReaderMonitor(logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [monitor], logger: logger))
+            let running = Task { try await group.run() }
+            var seen: [ReaderEvent] = []
+            for await event in monitor.events {
+                seen.append(event)
+                if seen.count == pcscd.readerNames.count { break }
+            }
+            #expect(Set(seen) == Set(pcscd.readerNames.map { .readerAdded(reader: $0) }))
+            let start = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(ContinuousClock.now - start < .seconds(1))
+            var rest = 0
+            for await _ in monitor.events { rest += 1 }  // finishes: the thread has ended
+            #expect(rest == 0)
+            try await pcscd.stop()
         }
     }
 }
