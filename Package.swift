@@ -175,7 +175,7 @@ let package = Package(
         // Writes bindings until killed; KysoStoreTests sends it SIGKILL to prove no half-written row survives.
         .executableTarget(
             name: "kyso-store-crash-writer",
-            dependencies: ["KysoStore", "KysoCore"],
+            dependencies: ["KysoStore", "KysoCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/KysoStoreCrashWriter",
             swiftSettings: strict
         ),
