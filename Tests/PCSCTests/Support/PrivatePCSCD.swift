@@ -7,8 +7,15 @@ import PCSC
 /// process (``socketPath``), set with `setenv` before the first PC/SC call; every fixture binds
 /// it in turn. Tests that use it must run one at a time (they live under `LivePCSC`, `.serialized`).
 final class PrivatePCSCD: Sendable {
-    /// The socket every private pcscd of this test process listens on.
+    /// The socket every private pcscd of this test process listens on: `PCSCLITE_CSOCK_NAME` when the
+    /// test run sets it (do so when other tests in the same process may touch PC/SC first, e.g. by
+    /// loading OpenSC: libpcsclite keeps the first path it sees), otherwise a fresh path set here.
     static let socketPath: String = {
+        if let given = ProcessInfo.processInfo.environment["PCSCLITE_CSOCK_NAME"], !given.isEmpty {
+            try? FileManager.default.createDirectory(atPath: (given as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+            return given
+        }
         let directory = "/tmp/kyso-pcscd-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/pcscd.comm"
@@ -38,7 +45,7 @@ final class PrivatePCSCD: Sendable {
         if !extraArguments.isEmpty { arguments += ["--"] + extraArguments }
         process = try ChildProcess(tool("Tools/vcard/private-pcscd"), arguments, name: "pcscd")
         let expected = Set(readerNames)
-        try await eventually("pcscd listing \(expected.sorted())") {
+        try await eventually("pcscd listing \(expected.sorted()) on \(Self.socketPath) (if another test in this process used PC/SC first, libpcsclite may be bound to another socket: set PCSCLITE_CSOCK_NAME for the whole test run)") {
             guard process.isRunning else { throw Failure("pcscd exited: \(process.text)") }
             let context = try PCSCContext()
             defer { try? context.release() }
