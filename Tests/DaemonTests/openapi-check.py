@@ -3,7 +3,8 @@
 
   openapi-check.py spec SPEC
       Validates the document as OpenAPI 3.1 (openapi-spec-validator) and checks that every object schema in
-      components/schemas with `properties` is closed (`additionalProperties: false`), so drift is caught.
+      components/schemas with `properties` states `additionalProperties` (false for closed shapes, so drift is
+      caught; true only for a request whose unknown fields kysod ignores).
   openapi-check.py paths SPEC
       Prints {"/path/template": ["get", ...], ...} as JSON.
   openapi-check.py response SPEC --path TEMPLATE --method M --status N --body FILE
@@ -28,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 
 import yaml
@@ -71,8 +73,9 @@ def command_spec(args):
     spec = load(args.spec)
     problems = [str(error) for error in OpenAPIV31SpecValidator(spec).iter_errors()]
     for name, schema in spec.get("components", {}).get("schemas", {}).items():
-        if schema.get("type") == "object" and "properties" in schema and schema.get("additionalProperties") is not False:
-            problems.append(f"components/schemas/{name}: an object with properties must say additionalProperties: false")
+        # Closed shapes catch drift; an open one (a request whose unknown fields are ignored) must say so.
+        if schema.get("type") == "object" and "properties" in schema and "additionalProperties" not in schema:
+            problems.append(f"components/schemas/{name}: say additionalProperties (false unless unknown fields are ignored)")
         # Every schema must itself be a valid OAS 3.1 schema.
         try:
             validate_schema(None, {**schema, "components": spec["components"]}, cls=OAS31Validator, check_schema=True)
@@ -234,14 +237,29 @@ class Forwarder:
         self.listener.close()
 
 
+# A schema-valid sign request can still be refused with 400 for what only the token knows: a mechanism that
+# does not fit its key type, or several keys and no certificate named. No schema can say that, so 400 is an
+# accepted answer to a valid sign request (the lead has been told these might better be 409 or 422).
+SCHEMATHESIS_CONFIG = """
+[[operations]]
+include-path = "/v1/tokens/{id}/sign"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "410", "423", "429", "5xx"]
+"""
+
+
 def command_schemathesis(args):
     runner = shutil.which("schemathesis") or shutil.which("st")
     if runner is None:
         print("schemathesis is not installed (pip install schemathesis)", file=sys.stderr)
         return 3
     forwarder = Forwarder(args.socket)
+    # schemathesis keeps a cache folder in its working directory: give it a temporary one, not the repository.
+    workdir = tempfile.mkdtemp(prefix="kyso-schemathesis-")
+    config = os.path.join(workdir, "schemathesis.toml")
+    with open(config, "w", encoding="utf-8") as handle:
+        handle.write(SCHEMATHESIS_CONFIG)
     command = [
-        runner, "run", args.spec,
+        runner, "--config-file", config, "run", os.path.abspath(args.spec),
         "--url", f"http://127.0.0.1:{forwarder.port}",
         "--exclude-path", "/v1/events",
         "--checks", "all",
@@ -255,7 +273,7 @@ def command_schemathesis(args):
     print("running:", " ".join(command), file=sys.stderr)
     environment = dict(os.environ, SCHEMATHESIS_TELEMETRY="false")
     try:
-        result = subprocess.run(command, env=environment, timeout=args.max_time + 60,
+        result = subprocess.run(command, env=environment, timeout=args.max_time + 60, cwd=workdir,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     except subprocess.TimeoutExpired as error:
         print((error.stdout or ""), file=sys.stderr)
@@ -263,6 +281,7 @@ def command_schemathesis(args):
         return 1
     finally:
         forwarder.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     print(result.stdout)
     return 0 if result.returncode == 0 else 1
 
