@@ -20,6 +20,7 @@ final class PrivatePCSCD: Sendable {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/pcscd.comm"
         setenv("PCSCLITE_CSOCK_NAME", path, 1)
+        atexit { _ = try? FileManager.default.removeItem(atPath: "/tmp/kyso-pcscd-\(getpid())") }
         return path
     }()
 
