@@ -31,6 +31,13 @@ struct OpenAPIContractTests {
         let served = RouterSource.routeShapes(router)
         #expect(!served.isEmpty, "no routes found in Router.swift: has its switch changed shape?")
         #expect(served == Set(documented.keys.map(RouterSource.shape)), "Router.swift serves \(served.sorted()); the document has \(documented.keys.sorted())")
+
+        // Every problem code the daemon can send is one the document lists.
+        let codes = try OpenAPICheck.run(["codes", OpenAPICheck.spec])
+        let documentedCodes = Set(try JSONDecoder().decode([String].self, from: Data(codes.output.utf8)))
+        let sentCodes = try RouterSource.problemCodes(under: Lab.repositoryRoot.appendingPathComponent("Sources/KysoDaemon"))
+        #expect(sentCodes.contains("not-found") && sentCodes.contains("pin-required"), "problem codes not found in the sources: \(sentCodes)")
+        #expect(sentCodes.subtracting(documentedCodes).isEmpty, "problem codes kysod sends but the document does not list: \(sentCodes.subtracting(documentedCodes).sorted())")
     }
 
     @Test("every answer kysod gives, success or problem, matches its documented response")
@@ -216,6 +223,18 @@ enum RouterSource {
             shapes.insert("/" + parts.joined(separator: "/"))
         }
         return shapes
+    }
+
+    /// The `code:` of every ProblemDetails built in the daemon's sources.
+    static func problemCodes(under directory: URL) throws -> Set<String> {
+        var codes: Set<String> = []
+        let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /ProblemDetails\([^)]*?code: "([a-z-]+)"/) { codes.insert(String(match.1)) }
+        }
+        return codes
     }
 
     /// `/v1/tokens/{id}` → `/v1/tokens/{}`.

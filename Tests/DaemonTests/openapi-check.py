@@ -7,6 +7,8 @@
       caught; true only for a request whose unknown fields kysod ignores).
   openapi-check.py paths SPEC
       Prints {"/path/template": ["get", ...], ...} as JSON.
+  openapi-check.py codes SPEC
+      Prints the problem codes ProblemDetails documents, as a JSON array.
   openapi-check.py response SPEC --path TEMPLATE --method M --status N --body FILE
                    [--content-type CT] [--header NAME=VALUE ...] [--component-response NAME]
       Validates a response: the status and content type must be documented for the operation (or, with
@@ -100,6 +102,12 @@ def command_spec(args):
 def command_paths(args):
     spec = load(args.spec)
     print(json.dumps({template: [m for m in METHODS if m in item] for template, item in spec.get("paths", {}).items()}))
+    return 0
+
+
+def command_codes(args):
+    spec = load(args.spec)
+    print(json.dumps(spec["components"]["schemas"]["ProblemDetails"]["properties"]["code"]["enum"]))
     return 0
 
 
@@ -307,6 +315,10 @@ def main():
     paths = commands.add_parser("paths")
     paths.add_argument("spec")
     paths.set_defaults(run=command_paths)
+
+    codes = commands.add_parser("codes")
+    codes.add_argument("spec")
+    codes.set_defaults(run=command_codes)
 
     response = commands.add_parser("response")
     response.add_argument("spec")
