@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "kysod",
             dependencies: [
-                "KysoDaemon", "KysoAPI",
+                "KysoDaemon", "KysoAPI", "KysoStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

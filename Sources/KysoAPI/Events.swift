@@ -29,6 +29,10 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case moduleFailed = "module.failed"
     case pcscUnavailable = "pcsc.unavailable"
     case pcscAvailable = "pcsc.available"
+    case bindingCreated = "binding.created"
+    case bindingRemoved = "binding.removed"
+    case bindingRenewalNeeded = "binding.renewal-needed"
+    case bindingExpiring = "binding.expiring"
 }
 
 /// The payload of an event; which fields are set depends on the type.
@@ -40,10 +44,16 @@ public struct EventData: Codable, Sendable, Equatable {
     public var atr: String?
     public var module: String?
     public var error: String?
+    public var binding: BindingInfo?
+    /// The account a binding event is about (User ID or admin tax code).
+    public var account: String?
+    /// For `binding.renewal-needed`: the certificate now on the token that could take the binding over.
+    public var certificate: String?
 
     public init(
         tokens: [TokenInfoResponse]? = nil, token: TokenInfoResponse? = nil, tokenId: String? = nil,
-        reader: String? = nil, atr: String? = nil, module: String? = nil, error: String? = nil
+        reader: String? = nil, atr: String? = nil, module: String? = nil, error: String? = nil,
+        binding: BindingInfo? = nil, account: String? = nil, certificate: String? = nil
     ) {
         self.tokens = tokens
         self.token = token
@@ -52,5 +62,8 @@ public struct EventData: Codable, Sendable, Equatable {
         self.atr = atr
         self.module = module
         self.error = error
+        self.binding = binding
+        self.account = account
+        self.certificate = certificate
     }
 }

@@ -125,6 +125,8 @@ public struct TokenCertificate: Codable, Sendable, Equatable {
     /// The certificate itself, base64 DER.
     public var der: Data
     public var profile: CertificateProfile
+    /// The customs accounts this certificate serves (a declarant account bound to it, or its tax code's admin account).
+    public var accounts: [AccountSummary]?
 
     public init(
         sha256: String, label: String, objectId: String, uri: String, privateKeyOnToken: Bool, keyEvidence: String,

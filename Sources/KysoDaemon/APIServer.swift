@@ -24,13 +24,13 @@ public final class APIServer: Service, Sendable {
     private let readiness: Readiness
     private let connections = ConnectionRegistry()
 
-    public init(settings: DaemonSettings, inventory: Inventory, signer: Signer, metrics: DaemonMetrics, readiness: Readiness,
+    public init(settings: DaemonSettings, inventory: Inventory, signer: Signer, accounts: AccountService, metrics: DaemonMetrics, readiness: Readiness,
                 version: String, logger: Logger) {
         self.settings = settings
         self.inventory = inventory
         self.metrics = metrics
         self.logger = logger
-        router = Router(inventory: inventory, signer: signer, access: settings.access, metrics: metrics, version: version)
+        router = Router(inventory: inventory, signer: signer, accounts: accounts, access: settings.access, metrics: metrics, version: version)
         listening = readiness.step("socket")
         self.readiness = readiness
     }

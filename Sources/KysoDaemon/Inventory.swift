@@ -18,6 +18,8 @@ public final class Inventory: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Adds the customs accounts each certificate serves (set by the account service); applied on every read.
+    private let decorator = Mutex<(@Sendable (TokenInfoResponse) -> TokenInfoResponse)?>(nil)
     public let startedAt = Date()
     private let expiringSoonDays: Int
 
@@ -29,10 +31,19 @@ public final class Inventory: Sendable {
     // MARK: Queries
 
     public var tokens: [TokenInfoResponse] {
-        state.withLock { state in state.tokens.values.sorted { ($0.module, $0.slot, $0.id) < ($1.module, $1.slot, $1.id) } }
+        let tokens = state.withLock { state in state.tokens.values.sorted { ($0.module, $0.slot, $0.id) < ($1.module, $1.slot, $1.id) } }
+        return tokens.map(decorate)
     }
 
-    public func token(id: String) -> TokenInfoResponse? { state.withLock { $0.tokens[id] } }
+    public func token(id: String) -> TokenInfoResponse? { state.withLock { $0.tokens[id] }.map(decorate) }
+
+    public func setDecorator(_ decorate: @escaping @Sendable (TokenInfoResponse) -> TokenInfoResponse) {
+        decorator.withLock { $0 = decorate }
+    }
+
+    private func decorate(_ token: TokenInfoResponse) -> TokenInfoResponse {
+        decorator.withLock { $0 }.map { $0(token) } ?? token
+    }
 
     public func certificate(sha256: String) -> CertificateResponse? {
         let tokens = self.tokens
@@ -71,7 +82,7 @@ public final class Inventory: Sendable {
             if let lastEventID, let missed = state.events.events(after: lastEventID) {
                 initial = missed
             } else {
-                let tokens = state.tokens.values.sorted { ($0.module, $0.slot, $0.id) < ($1.module, $1.slot, $1.id) }
+                let tokens = state.tokens.values.sorted { ($0.module, $0.slot, $0.id) < ($1.module, $1.slot, $1.id) }.map(decorate)
                 initial = [DaemonEvent(id: state.events.lastID, type: .snapshot, time: Date(), data: EventData(tokens: tokens))]
             }
             do throws(EventLog.SubscribeError) {
@@ -118,7 +129,7 @@ public final class Inventory: Sendable {
             token.pin = pin
             token.pinWords = pin.words
             state.tokens[tokenId] = token
-            _ = state.events.publish(.tokenChanged, EventData(token: token))
+            _ = state.events.publish(.tokenChanged, EventData(token: decorate(token)))
         }
     }
 
@@ -166,9 +177,9 @@ public final class Inventory: Sendable {
                 state.tokens[id] = response
                 state.tokenModule[id] = moduleKey
                 if old == nil {
-                    events.append(state.events.publish(.tokenInserted, EventData(token: response)))
+                    events.append(state.events.publish(.tokenInserted, EventData(token: decorate(response))))
                 } else if let old, TokenResponses.materiallyDiffer(old, response) {
-                    events.append(state.events.publish(.tokenChanged, EventData(token: response)))
+                    events.append(state.events.publish(.tokenChanged, EventData(token: decorate(response))))
                 }
             }
             state.modules[moduleKey]?.tokenCount = responses.count

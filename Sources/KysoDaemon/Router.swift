@@ -60,6 +60,7 @@ enum Problems {
 struct Router: Sendable {
     let inventory: Inventory
     let signer: Signer
+    let accounts: AccountService
     let access: AccessPolicy
     let metrics: DaemonMetrics
     let version: String
@@ -87,6 +88,14 @@ struct Router: Sendable {
             return body()
         }
 
+        func requireGETAsync(_ capability: Capability, _ body: () async -> APIResponse) async -> APIResponse {
+            guard request.method == .GET else {
+                return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "GET")])
+            }
+            guard capabilities.contains(capability) else { return .problem(Problems.forbidden(capability, peer: request.peer)) }
+            return await body()
+        }
+
         func requirePOST(_ capability: Capability) -> APIResponse? {
             guard request.method == .POST else {
                 return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "POST")])
@@ -101,10 +110,58 @@ struct Router: Sendable {
             guard let body = decode(SignRequest.self, from: request.body) else {
                 return .problem(Problems.badRequest("the body must be a JSON sign request (base64 for bytes)"))
             }
-            switch await signer.sign(tokenId: p[2], request: body) {
+            let result = await signer.sign(tokenId: p[2], request: body)
+            await accounts.auditSignature(tokenId: p[2], request: body, result: result, caller: request.peer)
+            switch result {
             case .success(let response): return .json(response)
             case .failure(let problem): return .problem(problem)
             }
+        case ["v1", "registrations"]:
+            if let refused = requirePOST(.sign) { return refused }
+            guard let body = decode(RegistrationRequest.self, from: request.body) else {
+                return .problem(Problems.badRequest("the body must be a JSON registration request"))
+            }
+            return respond(await accounts.register(body, caller: request.peer))
+        case ["v1", "bindings"]:
+            switch request.method {
+            case .GET:
+                guard capabilities.contains(.read) else { return .problem(Problems.forbidden(.read, peer: request.peer)) }
+                return .json(BindingListResponse(bindings: accounts.list()))
+            case .POST:
+                guard capabilities.contains(.admin) else { return .problem(Problems.forbidden(.admin, peer: request.peer)) }
+                guard let body = decode(BindingCreateRequest.self, from: request.body) else {
+                    return .problem(Problems.badRequest("the body must be a JSON binding request (statement and signature in base64)"))
+                }
+                return respond(await accounts.bind(body, caller: request.peer), status: .created)
+            default:
+                return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "GET, POST")])
+            }
+        case let p where p.count == 3 && p[0] == "v1" && p[1] == "bindings":
+            switch request.method {
+            case .GET:
+                guard capabilities.contains(.read) else { return .problem(Problems.forbidden(.read, peer: request.peer)) }
+                guard let info = accounts.info(account: p[2]) else { return .problem(Problems.notFound("account \(p[2]) is not bound")) }
+                return .json(info)
+            case .DELETE:
+                guard capabilities.contains(.admin) else { return .problem(Problems.forbidden(.admin, peer: request.peer)) }
+                switch await accounts.unbind(account: p[2], caller: request.peer) {
+                case .success: return .body(status: .noContent, contentType: "application/json", bytes: [])
+                case .failure(let problem): return .problem(problem)
+                }
+            case .PUT:
+                guard capabilities.contains(.admin) else { return .problem(Problems.forbidden(.admin, peer: request.peer)) }
+                guard let body = decode(BindingCreateRequest.self, from: request.body) else {
+                    return .problem(Problems.badRequest("the body must be a JSON binding request (statement and signature in base64)"))
+                }
+                return respond(await accounts.bind(body, replacing: p[2], caller: request.peer))
+            default:
+                return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "GET, PUT, DELETE")])
+            }
+        case let p where p.count == 5 && p[0] == "v1" && p[1] == "bindings" && p[3] == "secrets":
+            return await requireGETAsync(.admin) { respond(await accounts.reveal(account: p[2], kind: p[4], caller: request.peer)) }
+        case ["v1", "audit"]:
+            let limit = query(request.path, "limit").flatMap(Int.init) ?? 100
+            return await requireGETAsync(.admin) { respond(await accounts.auditLog(limit: limit)) }
         case let p where p.count == 4 && p[0] == "v1" && p[1] == "tokens" && p[3] == "logout":
             if let refused = requirePOST(.sign) { return refused }
             guard inventory.token(id: p[2]) != nil else { return .problem(Problems.notFound("no token with id \(p[2]) is present")) }
@@ -153,5 +210,22 @@ struct Router: Sendable {
 
     private func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> T? {
         try? APIJSON.decoder().decode(type, from: Data(body))
+    }
+
+    private func respond<T: Encodable>(_ result: Result<T, ProblemDetails>, status: HTTPResponseStatus = .ok) -> APIResponse {
+        switch result {
+        case .success(let value): .json(value, status: status)
+        case .failure(let problem): .problem(problem)
+        }
+    }
+
+    /// One query parameter of the request target (`/v1/audit?limit=20`).
+    private func query(_ target: String, _ name: String) -> String? {
+        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.first.map(String.init) == name { return parts.count > 1 ? String(parts[1]).removingPercentEncoding : "" }
+        }
+        return nil
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoDaemon
+import KysoStore
 import Logging
 import ServiceLifecycle
 
@@ -65,13 +66,18 @@ struct Kysod: AsyncParsableCommand {
         let metrics = DaemonMetrics()
         let inventoryService = InventoryService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
         let signer = Signer(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL, logger: logger)
-        let api = APIServer(settings: settings, inventory: inventory, signer: signer, metrics: metrics, readiness: readiness,
-                            version: Self.version, logger: logger)
+        let state = URL(fileURLWithPath: settings.stateDirectory)
+        let database = try KysoDatabase(stateDirectory: state)
+        let accounts = try await AccountService(
+            database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, logger: logger)
+        let api = APIServer(settings: settings, inventory: inventory, signer: signer, accounts: accounts, metrics: metrics,
+                            readiness: readiness, version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: inventoryService),
             .init(service: api),
             .init(service: SystemdService(readiness: readiness, logger: logger)),
             .init(service: HangupService(signer: signer, logger: logger)),
+            .init(service: accounts),
         ]
         if settings.watchReaders {
             let monitor = ReaderMonitor(logger: logger)

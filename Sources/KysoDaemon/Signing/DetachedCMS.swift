@@ -12,3 +12,22 @@ enum DetachedCMS {
     }
 
 }
+
+extension DetachedCMS {
+    /// The DER of the certificate whose key made this detached signature over `data`, or nil when the signature
+    /// does not verify. Chain trust is not judged here (the caller compares the certificate with the one expected):
+    /// swift-certificates reports a valid signature whose chain it cannot build as `unableToValidateSigner`.
+    static func signerCertificate(_ signature: [UInt8], data: [UInt8]) async -> [UInt8]? {
+        let result = await CMS.isValidSignature(dataBytes: data, signatureBytes: signature, trustRoots: CertificateStore([]),
+                                                policy: { RFC5280Policy(validationTime: Date()) })
+        let signer: Certificate
+        switch result {
+        case .success(let valid): signer = valid.signer
+        case .failure(.unableToValidateSigner(let failure)): signer = failure.signer
+        case .failure: return nil
+        }
+        var serializer = DER.Serializer()
+        guard (try? serializer.serialize(signer)) != nil else { return nil }
+        return serializer.serializedBytes
+    }
+}

@@ -55,6 +55,15 @@ enum DaemonWatch {
             what = "\(data.module ?? ""): \(data.error ?? "")"
         case .pcscUnavailable, .pcscAvailable:
             what = data.error ?? ""
+        case .bindingCreated:
+            let binding = data.binding
+            what = "\(data.account ?? "?") (\(binding?.role ?? "?"), MST \(binding?.taxCode ?? "?")) → certificate \(binding?.certificate.serialNumber ?? "?")"
+        case .bindingRemoved:
+            what = data.account ?? ""
+        case .bindingRenewalNeeded:
+            what = "\(data.account ?? "?"): a renewed certificate \(data.certificate ?? "?") is on a token; run kyso rebind"
+        case .bindingExpiring:
+            what = "\(data.account ?? "?"): its certificate \(data.certificate ?? "?") expires within 30 days"
         }
         return "\(time) #\(event.id) \(event.type.rawValue) \(what)"
     }

@@ -1,0 +1,315 @@
+import Crypto
+import Foundation
+public import KysoAPI
+public import KysoCore
+public import KysoStore
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Customs accounts: registration statements signed on the token, bindings kept in SQLite, sealed secrets
+/// and the audit log. Bindings are cached in memory so token listings never wait on the database.
+public final class AccountService: Service, Sendable {
+    private let database: KysoDatabase
+    private let sealer: HostSealer
+    private let inventory: Inventory
+    private let signer: Signer
+    private let rules = BindingRules()
+    private let logger: Logger
+    private let cache = BindingCache()
+    private let secretKinds = Mutex<[String: [String]]>([:])
+
+    public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, logger: Logger) async throws {
+        self.database = database
+        self.sealer = sealer
+        self.inventory = inventory
+        self.signer = signer
+        self.logger = logger
+        let stored = try await database.bindings()
+        cache.withLock { $0 = stored }
+        var kinds: [String: [String]] = [:]
+        for binding in stored {
+            if let userId = binding.account.userId {
+                kinds[binding.key.text] = try await database.secretKinds(userId: userId).map(\.rawValue)
+            }
+        }
+        secretKinds.withLock { $0 = kinds }
+        let bindings = cache
+        inventory.setDecorator { token in
+            let current = bindings.all
+            var decorated = token
+            decorated.certificates = token.certificates.map { certificate in
+                var certificate = certificate
+                certificate.accounts = BindingRules.accounts(usableWith: certificate.profile, in: current).map(\.summary)
+                return certificate
+            }
+            return decorated
+        }
+    }
+
+    // MARK: Registration
+
+    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, ProblemDetails> {
+        let fields: AccountFields
+        do throws(AccountFieldError) {
+            fields = try AccountFields(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId)
+        } catch {
+            return .failure(AccountProblems.field(error))
+        }
+        let sha256 = request.certificate.lowercased()
+        guard let certificate = inventory.certificate(sha256: sha256),
+              let location = certificate.locations.first(where: \.privateKeyOnToken) else {
+            return .failure(AccountProblems.certificateNotPresent(sha256))
+        }
+        let profile = certificate.profile
+        guard profile.status == .valid || profile.status == .expiringSoon else {
+            return .failure(AccountProblems.certificateNotValid(profile.status))
+        }
+        guard let taxCode = profile.taxCode, taxCode.servesAccount(of: fields.taxCode) else {
+            return .failure(AccountProblems.taxCodeMismatch(profile.taxCode?.value, fields.taxCode.value))
+        }
+        let statement: RegistrationStatement
+        do throws(RegistrationStatementError) {
+            let freshness: RegistrationStatement.Freshness = request.challenge.map { .challenge(Array($0)) } ?? .freshNonce()
+            statement = try RegistrationStatement(account: fields, certificate: profile, freshness: freshness, issuedAt: Date())
+        } catch {
+            return .failure(AccountProblems.statement(error))
+        }
+        let bytes = statement.canonicalBytes
+        let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
+        let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
+            certificate: sha256, data: Data(bytes), mechanism: mechanism.rawValue, output: "cms", pin: request.pin,
+            allowFinalTry: request.allowFinalTry))
+        await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
+                    data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
+        switch signed {
+        case .failure(let problem): return .failure(problem)
+        case .success(let response):
+            return .success(RegistrationResponse(
+                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: response.signature,
+                certificate: certificate.der, certificateSha256: sha256, tokenId: location.tokenId))
+        }
+    }
+
+    // MARK: Bindings
+
+    public var bindings: [AccountBinding] { cache.all }
+
+    public func list() -> [BindingInfo] {
+        let present = Set(inventory.tokens.flatMap { $0.certificates.map(\.sha256) })
+        let kinds = secretKinds.withLock { $0 }
+        return bindings.sorted { $0.key.text < $1.key.text }.map {
+            $0.info(secrets: kinds[$0.key.text] ?? [], certificatePresent: present.contains($0.certificate.sha256))
+        }
+    }
+
+    public func info(account: String) -> BindingInfo? { list().first { $0.account == account.uppercased() || $0.account == account } }
+
+    /// Binds after checking the statement, its signature by the certificate it names, the certificate's presence and
+    /// validity, the tax code and the uniqueness rules. Nothing is stored unless every check passes.
+    public func bind(_ request: BindingCreateRequest, replacing account: String? = nil, caller: PeerCredentials) async -> Result<BindingInfo, ProblemDetails> {
+        let bindingRequest: BindingRequest
+        do throws(RegistrationStatementError) {
+            bindingRequest = try BindingRequest(statementBytes: Array(request.statement), signature: Array(request.signature))
+        } catch {
+            return .failure(AccountProblems.statement(error))
+        }
+        let statement = bindingRequest.statement
+        let sha256 = statement.certificate.sha256
+        guard let certificate = inventory.certificate(sha256: sha256) else {
+            return .failure(AccountProblems.certificateNotPresent(sha256))
+        }
+        guard let signerDER = await DetachedCMS.signerCertificate(Array(request.signature), data: Array(request.statement)),
+              signerDER == Array(certificate.der) else {
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+                        outcome: .refused, detail: "signature-invalid")
+            return .failure(AccountProblems.signatureInvalid)
+        }
+        // Secrets are checked before anything is stored, so a bad one changes nothing.
+        var secrets: [SealedSecret] = []
+        do {
+            if let userId = statement.account.userId {
+                if let key = request.terminalAccessKey {
+                    let value = try TerminalAccessKey(key)
+                    secrets.append(try sealer.sealSecret(Array(value.revealed.utf8), userId: userId, kind: .terminalAccessKey, createdAt: Date()))
+                }
+                if let password = request.password {
+                    let value = try VNACCSPassword(password)
+                    secrets.append(try sealer.sealSecret(Array(value.revealed.utf8), userId: userId, kind: .password, createdAt: Date()))
+                }
+            } else if request.terminalAccessKey != nil || request.password != nil {
+                return .failure(ProblemDetails(status: 422, code: "invalid-field", title: "Invalid account field",
+                                               detail: "an admin account has no terminal access key or password to store"))
+            }
+        } catch let error as AccountFieldError {
+            return .failure(AccountProblems.field(error))
+        } catch {
+            return .failure(ProblemDetails(status: 500, code: "sealing-failed", title: "The secret could not be sealed", detail: "\(error)"))
+        }
+        let now = Date()
+        let existing = bindings
+        let decided: Result<AccountBinding, BindingRefusal>
+        if let account {
+            guard let key = try? AccountKey(account) else {
+                return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "\(account) is not a User ID or tax code"))
+            }
+            decided = rules.rebind(key, to: bindingRequest, certificate: certificate.profile, existing: existing, now: now)
+        } else {
+            decided = rules.bind(bindingRequest, certificate: certificate.profile, existing: existing, now: now)
+        }
+        let binding: AccountBinding
+        switch decided {
+        case .failure(let refusal):
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+                        outcome: .refused, detail: refusal.code.rawValue)
+            return .failure(AccountProblems.refusal(refusal))
+        case .success(let made): binding = made
+        }
+        let entry = auditEntry(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+                               outcome: .success, detail: binding.key.text)
+        do throws(StoreError) {
+            if account == nil {
+                try await database.insertBinding(binding, secrets: secrets, audit: entry)
+            } else {
+                _ = try await database.moveBinding(to: binding, audit: entry)
+                for secret in secrets { try await database.storeSecret(secret, audit: nil) }
+            }
+        } catch {
+            return .failure(AccountProblems.store(error))
+        }
+        cache.withLock { bindings in
+            bindings.removeAll { $0.key == binding.key }
+            bindings.append(binding)
+        }
+        if !secrets.isEmpty || account == nil {
+            secretKinds.withLock { kinds in
+                let added = secrets.map(\.kind.rawValue)
+                kinds[binding.key.text] = Array(Set((kinds[binding.key.text] ?? []) + added)).sorted()
+            }
+        }
+        let info = self.info(account: binding.key.text) ?? binding.info(secrets: [], certificatePresent: true)
+        inventory.publish(.bindingCreated, EventData(binding: info, account: binding.key.text))
+        logger.info(account == nil ? "binding created" : "binding moved", metadata: ["account": "\(binding.key.text)", "certificate": "\(sha256)"])
+        return .success(info)
+    }
+
+    public func unbind(account: String, caller: PeerCredentials) async -> Result<Void, ProblemDetails> {
+        guard let key = try? AccountKey(account) else {
+            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "\(account) is not a User ID or tax code"))
+        }
+        let entry = auditEntry(.unbind, caller: caller, certificate: nil, data: nil, outcome: .success, detail: key.text)
+        do throws(StoreError) {
+            guard try await database.deleteBinding(key, audit: entry) != nil else {
+                return .failure(AccountProblems.store(StoreError(.notBound, "account \(key.text) is not bound")))
+            }
+        } catch {
+            return .failure(AccountProblems.store(error))
+        }
+        cache.withLock { $0.removeAll { $0.key == key } }
+        secretKinds.withLock { _ = $0.removeValue(forKey: key.text) }
+        inventory.publish(.bindingRemoved, EventData(account: key.text))
+        return .success(())
+    }
+
+    // MARK: Secrets and audit
+
+    public func reveal(account: String, kind: String, caller: PeerCredentials) async -> Result<SecretResponse, ProblemDetails> {
+        guard let secretKind = SecretKind(rawValue: kind) else {
+            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "kind is terminalAccessKey or password"))
+        }
+        guard let userId = try? UserID(account) else {
+            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "secrets belong to declarant accounts (User ID)"))
+        }
+        do {
+            guard let sealed = try await database.secret(userId: userId, kind: secretKind) else {
+                return .failure(AccountProblems.secretNotStored(kind))
+            }
+            var bytes = try sealer.openSecret(sealed)
+            defer { for index in bytes.indices { bytes[index] = 0 } }
+            await audit(.secretReveal, caller: caller, outcome: .success, detail: "\(userId.value) \(kind)")
+            return .success(SecretResponse(account: userId.value, kind: kind, value: String(decoding: bytes, as: UTF8.self)))
+        } catch {
+            await audit(.secretReveal, caller: caller, outcome: .failed, detail: "\(userId.value) \(kind)")
+            return .failure(ProblemDetails(status: 500, code: "secret-unavailable", title: "The secret could not be opened", detail: "\(error)"))
+        }
+    }
+
+    public func auditLog(limit: Int) async -> Result<AuditResponse, ProblemDetails> {
+        do throws(StoreError) {
+            let entries = try await database.audit(limit: min(max(limit, 1), 1000))
+            return .success(AuditResponse(entries: entries.map {
+                .init(id: $0.id, time: $0.time, uid: $0.uid, pid: $0.pid, executable: $0.executable, action: $0.action.rawValue,
+                      tokenId: $0.tokenId, certificateSha256: $0.certificateSha256, mechanism: $0.mechanism, dataSha256: $0.dataSha256,
+                      outcome: $0.outcome.rawValue, detail: $0.detail)
+            }))
+        } catch {
+            return .failure(AccountProblems.store(error))
+        }
+    }
+
+    /// Records a signature made through the API (what was signed is kept as its SHA-256 only).
+    public func auditSignature(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>, caller: PeerCredentials) async {
+        let digest = request.data.map { Array(SHA256.hash(data: $0)) } ?? request.digest.map(Array.init)
+        let outcome: AuditOutcome
+        switch result {
+        case .success: outcome = .success
+        case .failure(let problem): outcome = problem.status == 401 || problem.status >= 500 || problem.status == 410 ? .failed : .refused
+        }
+        await audit(.sign, caller: caller, tokenId: tokenId, certificate: (try? result.get())?.certificate ?? request.certificate,
+                    mechanism: request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue, digest: digest, outcome: outcome,
+                    detail: result.problemCode)
+    }
+
+    private func audit(_ action: AuditAction, caller: PeerCredentials, tokenId: String? = nil, certificate: String? = nil,
+                       mechanism: String? = nil, data: [UInt8]? = nil, digest: [UInt8]? = nil, outcome: AuditOutcome, detail: String? = nil) async {
+        var entry = auditEntry(action, caller: caller, certificate: certificate, data: data, outcome: outcome, detail: detail)
+        entry.tokenId = tokenId
+        entry.mechanism = mechanism
+        if let digest { entry.dataSha256 = digest.map { String(format: "%02x", $0) }.joined() }
+        do throws(StoreError) { _ = try await database.appendAudit(entry) } catch {
+            logger.error("audit record lost", metadata: ["action": "\(action)", "error": "\(error)"])
+        }
+    }
+
+    private func auditEntry(_ action: AuditAction, caller: PeerCredentials, certificate: String?, data: [UInt8]?,
+                            outcome: AuditOutcome, detail: String?) -> AuditEntry {
+        AuditEntry(time: Date(), uid: caller.uid, pid: caller.pid, executable: caller.executable, action: action,
+                   certificateSha256: certificate, dataSha256: data.map { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() },
+                   outcome: outcome, detail: detail)
+    }
+
+    // MARK: Service
+
+    /// Watches token arrivals for bound certificates that were renewed or expire soon, and tells clients.
+    public func run() async throws {
+        guard let subscription = try? inventory.subscribe(lastEventID: inventory.lastEventID) else { return }
+        defer { inventory.unsubscribe(subscription.id) }
+        announce()
+        for await event in subscription.events.cancelOnGracefulShutdown() where event.type == .tokenInserted || event.type == .snapshot {
+            announce()
+        }
+    }
+
+    private func announce() {
+        let now = Date()
+        let profiles = inventory.tokens.flatMap { $0.certificates.map(\.profile) }
+        for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now) {
+            inventory.publish(.bindingRenewalNeeded, EventData(account: candidate.binding.key.text, certificate: candidate.certificate.fingerprints.sha256))
+        }
+        for binding in rules.expiringSoon(bindings: bindings, now: now) {
+            inventory.publish(.bindingExpiring, EventData(account: binding.key.text, certificate: binding.certificate.sha256))
+        }
+    }
+}
+
+extension Result where Failure == ProblemDetails {
+    var isSuccess: Bool { if case .success = self { return true } else { return false } }
+    var problemCode: String? { if case .failure(let problem) = self { return problem.code } else { return nil } }
+}
+
+/// The bindings in memory, shared with the inventory's token decorator.
+final class BindingCache: Sendable {
+    private let bindings = Mutex<[AccountBinding]>([])
+    var all: [AccountBinding] { bindings.withLock { $0 } }
+    func withLock<R>(_ body: (inout [AccountBinding]) -> R) -> R { bindings.withLock { body(&$0) } }
+}
