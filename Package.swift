@@ -190,5 +190,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `make bench`: kysod and kyso against p11tool, pkcs11-tool and direct C_Sign (docs/benchmarks.md).
+        .executableTarget(
+            name: "kyso-bench",
+            dependencies: [
+                "KysoAPI", "PKCS11", "PCSC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
