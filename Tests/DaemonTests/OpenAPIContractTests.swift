@@ -9,12 +9,14 @@ import Testing
 /// body are what the document says (checked by openapi-check.py with openapi-schema-validator, OAS 3.1 dialect).
 @Suite("the OpenAPI document matches kysod", .serialized)
 struct OpenAPIContractTests {
-    /// The routes kysod serves, with the one method each answers. Kept here as well as in the document so that
+    /// The routes kysod serves, with the methods each answers. Kept here as well as in the document so that
     /// a route added to one of the router, this list or the document, and not the others, fails a test.
-    static let routes: [String: String] = [
-        "/v1/status": "get", "/v1/tokens": "get", "/v1/tokens/{id}": "get", "/v1/certificates/{sha256}": "get",
-        "/v1/events": "get", "/metrics": "get",
-        "/v1/tokens/{id}/sign": "post", "/v1/tokens/{id}/logout": "post", "/v1/logout": "post",
+    static let routes: [String: [String]] = [
+        "/v1/status": ["get"], "/v1/tokens": ["get"], "/v1/tokens/{id}": ["get"], "/v1/certificates/{sha256}": ["get"],
+        "/v1/events": ["get"], "/metrics": ["get"],
+        "/v1/tokens/{id}/sign": ["post"], "/v1/tokens/{id}/logout": ["post"], "/v1/logout": ["post"],
+        "/v1/registrations": ["post"], "/v1/bindings": ["get", "post"], "/v1/bindings/{account}": ["get", "put", "delete"],
+        "/v1/bindings/{account}/secrets/{kind}": ["get"], "/v1/audit": ["get"],
     ]
 
     @Test("the document is valid OpenAPI 3.1, with closed schemas, and documents exactly the router's routes")
@@ -24,7 +26,7 @@ struct OpenAPIContractTests {
 
         let listed = try OpenAPICheck.run(["paths", OpenAPICheck.spec])
         let documented = try JSONDecoder().decode([String: [String]].self, from: Data(listed.output.utf8))
-        #expect(documented == Self.routes.mapValues { [$0] })
+        #expect(documented == Self.routes)
 
         // Read the router itself, so a route added there without a word here or in the document is caught.
         let router = try String(contentsOf: Lab.repositoryRoot.appendingPathComponent("Sources/KysoDaemon/Router.swift"), encoding: .utf8)
@@ -36,6 +38,9 @@ struct OpenAPIContractTests {
         let codes = try OpenAPICheck.run(["codes", OpenAPICheck.spec])
         let documentedCodes = Set(try JSONDecoder().decode([String].self, from: Data(codes.output.utf8)))
         let sentCodes = try RouterSource.problemCodes(under: Lab.repositoryRoot.appendingPathComponent("Sources/KysoDaemon"))
+            .union(try RouterSource.bindingRefusalCodes())
+        #expect(sentCodes.contains("taxCodeMismatch") && sentCodes.contains("userIdTaken") && sentCodes.contains("certificate-not-present"),
+                "account problem codes not found in the sources: \(sentCodes.sorted())")
         #expect(sentCodes.contains("not-found") && sentCodes.contains("pin-required"), "problem codes not found in the sources: \(sentCodes)")
         #expect(sentCodes.subtracting(documentedCodes).isEmpty, "problem codes kysod sends but the document does not list: \(sentCodes.subtracting(documentedCodes).sorted())")
     }
@@ -78,16 +83,8 @@ struct OpenAPIContractTests {
             Exchange(.GET, "/v1/logout", component: "MethodNotAllowed", expect: 405),
             Exchange(.GET, "/v1/nothing", component: "NotFound", expect: 404),
         ]
-        for exchange in cases {
-            let response = try await client.request(exchange.method, exchange.path, body: exchange.body, headers: exchange.headers)
-            let label = "\(exchange.method.rawValue) \(exchange.path.prefix(80))"
-            #expect(response.status == exchange.expect, "\(label): \(String(decoding: response.body.prefix(400), as: UTF8.self))")
-            let verdict = try OpenAPICheck.response(exchange, response)
-            #expect(verdict.ok, "\(label): \(verdict.output)")
-            if response.status >= 400, let problem = try? JSONDecoder().decode(ProblemDetails.self, from: Data(response.body)) {
-                #expect(problem.type == "urn:kyso:problem:\(problem.code)" && problem.status == response.status, "\(label)")
-            }
-        }
+        for exchange in cases { try await Self.send(exchange, to: client) }
+        try await accountAnswersMatch(client: client, manifest: manifest, tokens: tokens)
         let metrics = try await client.request(.GET, "/metrics")
         #expect(metrics.header("content-type") == "text/plain; version=0.0.4; charset=utf-8")
 
@@ -103,6 +100,163 @@ struct OpenAPIContractTests {
         try await daemon.stop()
     }
 
+    /// The account routes in the order a user takes them: register on a lab token with its PIN → bind with the
+    /// returned statement and signature → list → get → reveal a secret → move to the token's other certificate →
+    /// audit → delete; and their refusals (400, 401, 404, 405, 409, 422). Each answer is checked against the document.
+    func accountAnswersMatch(client: KysoClient, manifest: LabManifest, tokens: [TokenInfoResponse]) async throws {
+        let lab = try #require(manifest.tokens.first { $0.kind == "two-certs" && $0.certificates.count == 2 })
+        let token = try #require(tokens.first { $0.label == lab.label })
+        let taxCode = try #require(lab.certificates[0].taxCode)
+        let (first, second) = (lab.certificates[0].sha256, lab.certificates[1].sha256)
+        let userId = "KYSOA001"
+        let challenge = Data("contract-test challenge".utf8)
+        func registration(_ certificate: String, role: String = "declarant", taxCode: String = taxCode, userId: String? = userId,
+                          pin: String? = lab.pin) throws -> [UInt8] {
+            let request = RegistrationRequest(role: role, taxCode: taxCode, userId: role == "admin" ? nil : userId,
+                                              terminalId: role == "admin" ? nil : "T00001", challenge: challenge,
+                                              certificate: certificate, pin: pin)
+            return Array(try APIJSON.encoder().encode(request))
+        }
+        func binding(_ registered: RegistrationResponse, statement: Data? = nil, secrets: Bool = true) throws -> [UInt8] {
+            Array(try APIJSON.encoder().encode(BindingCreateRequest(
+                statement: statement ?? registered.statement, signature: registered.signature,
+                terminalAccessKey: secrets ? "tak0abc123" : nil, password: secrets ? "pw#2026x" : nil)))
+        }
+        let register = "/v1/registrations"
+        let bindings = "/v1/bindings"
+        let one = "/v1/bindings/{account}"
+        let secret = "/v1/bindings/{account}/secrets/{kind}"
+
+        try await Self.send(Exchange(.POST, register, template: register, expect: 422, body: try registration(first, userId: "KYSO")), to: client)
+        try await Self.send(Exchange(.POST, register, template: register, expect: 422,
+                                     body: try registration(first, role: "admin", taxCode: "0100109106")), to: client)
+        try await Self.send(Exchange(.POST, register, template: register, expect: 404, body: try registration(String(repeating: "0", count: 64))), to: client)
+        try await Self.send(Exchange(.POST, register, template: register, expect: 400, body: Array("not json".utf8)), to: client)
+        try await Self.send(Exchange(.POST, register, template: register, expect: 401, body: try registration(first, pin: nil)), to: client)
+        let registered = try await Self.send(Exchange(.POST, register, template: register, expect: 200, body: try registration(first)), to: client)
+            .decode(RegistrationResponse.self)
+        #expect(registered.certificateSha256 == first && registered.tokenId == token.id)
+        #expect(registered.statementText.contains(#""userId":"\#(userId)""#) && registered.statementText.contains(challenge.base64EncodedString()))
+        #expect(!registered.statementText.contains(#""pin""#), "the statement carries the PIN")
+
+        // A statement changed after signing (another Terminal ID) no longer matches its signature.
+        let altered = Data(registered.statementText.replacingOccurrences(of: "T00001", with: "T00002").utf8)
+        try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 422, body: try binding(registered, statement: altered)), to: client)
+        try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 400, body: Array(#"{"statement":"not base64!"}"#.utf8)), to: client)
+        let bound = try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 201, body: try binding(registered)), to: client)
+            .decode(BindingInfo.self)
+        #expect(bound.account == userId && bound.certificate.sha256 == first && bound.secrets.sorted() == ["password", "terminalAccessKey"])
+        try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 409, body: try binding(registered)), to: client)
+
+        let listed = try await Self.send(Exchange(.GET, bindings, template: bindings, expect: 200), to: client).decode(BindingListResponse.self)
+        #expect(listed.bindings.map(\.account) == [userId])
+        try await Self.send(Exchange(.GET, "/v1/bindings/\(userId)", template: one, expect: 200), to: client)
+        try await Self.send(Exchange(.GET, "/v1/bindings/\(userId.lowercased())", template: one, expect: 200), to: client)
+        try await Self.send(Exchange(.GET, "/v1/bindings/NOBODY01", template: one, expect: 404), to: client)
+        let shown = try await Self.send(Exchange(.GET, "/v1/tokens/\(token.id)", template: "/v1/tokens/{id}", expect: 200), to: client)
+            .decode(TokenInfoResponse.self)
+        #expect(shown.certificates.first { $0.sha256 == first }?.accounts?.map(\.account) == [userId])
+
+        let revealed = try await Self.send(Exchange(.GET, "/v1/bindings/\(userId)/secrets/terminalAccessKey", template: secret, expect: 200), to: client)
+            .decode(SecretResponse.self)
+        #expect(revealed.value == "TAK0ABC123", "the access key is stored upper-cased")
+        try await Self.send(Exchange(.GET, "/v1/bindings/\(userId)/secrets/pin", template: secret, expect: 400), to: client)
+        try await Self.send(Exchange(.GET, "/v1/bindings/NOBODY01/secrets/password", template: secret, expect: 404), to: client)
+
+        // The token's second certificate (same holder and tax code) takes the binding over.
+        let renewed = try await Self.send(Exchange(.POST, register, template: register, expect: 200, body: try registration(second)), to: client)
+            .decode(RegistrationResponse.self)
+        let moved = try await Self.send(Exchange(.PUT, "/v1/bindings/\(userId)", template: one, expect: 200,
+                                                 body: try binding(renewed, secrets: false)), to: client).decode(BindingInfo.self)
+        #expect(moved.certificate.sha256 == second)
+        try await Self.send(Exchange(.PUT, "/v1/bindings/\(userId)", template: one, expect: 422, body: try binding(renewed, secrets: false)), to: client)
+        try await Self.send(Exchange(.PUT, "/v1/bindings/\(userId)", template: one, expect: 400, body: Array("[]".utf8)), to: client)
+
+        // An admin account: the tax code names it.
+        let vnpt = try #require(manifest.tokens.first { $0.label == "kyso-vnpt" })
+        let vnptCertificate = try #require(vnpt.certificates.first)
+        let vnptTaxCode = try #require(vnptCertificate.taxCode)
+        let admin = try await Self.send(Exchange(.POST, register, template: register, expect: 200,
+                                                 body: try registration(vnptCertificate.sha256, role: "admin", taxCode: vnptTaxCode)), to: client)
+            .decode(RegistrationResponse.self)
+        try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 201, body: try binding(admin, secrets: false)), to: client)
+        try await Self.send(Exchange(.GET, "/v1/bindings/\(vnptTaxCode)", template: one, expect: 200), to: client)
+
+        let audit = try await Self.send(Exchange(.GET, "/v1/audit?limit=3", template: "/v1/audit", expect: 200), to: client).decode(AuditResponse.self)
+        #expect(audit.entries.count == 3)
+        let all = try await Self.send(Exchange(.GET, "/v1/audit", template: "/v1/audit", expect: 200), to: client).decode(AuditResponse.self)
+        for action in ["register", "bind", "rebind", "secret.reveal"] {
+            #expect(all.entries.contains { $0.action == action && $0.outcome == "success" }, "no successful \(action) in the audit")
+        }
+
+        try await Self.send(Exchange(.DELETE, "/v1/bindings/\(userId)", template: one, expect: 204), to: client)
+        try await Self.send(Exchange(.DELETE, "/v1/bindings/\(userId)", template: one, expect: 404), to: client)
+        try await Self.send(Exchange(.DELETE, "/v1/bindings/nobody", template: one, expect: 400), to: client)
+        try await Self.send(Exchange(.GET, "/v1/bindings/\(userId)/secrets/password", template: secret, expect: 404), to: client)
+        try await Self.send(Exchange(.DELETE, "/v1/bindings/\(vnptTaxCode)", template: one, expect: 204), to: client)
+        try await Self.send(Exchange(.PATCH, "/v1/bindings/\(userId)", component: "MethodNotAllowed", expect: 405), to: client)
+        try await Self.send(Exchange(.DELETE, "/v1/audit", component: "MethodNotAllowed", expect: 405), to: client)
+
+        // The binding events, replayed from the start of the ring buffer, match DaemonEvent.
+        var events = client.events(lastEventID: 0).makeAsyncIterator()
+        var seen: [String] = []
+        while let event = try await events.next(), !(event.event == "binding.removed" && event.data.contains(vnptTaxCode)) {
+            guard event.event.hasPrefix("binding.") else { continue }
+            seen.append(event.event)
+            let verdict = try OpenAPICheck.schema("DaemonEvent", event.data)
+            #expect(verdict.ok, "\(verdict.output)")
+            #expect(!event.data.contains("TAK0ABC123") && !event.data.contains("pw#2026x"), "a secret in an event")
+        }
+        #expect(seen.filter { $0 == "binding.created" }.count == 3 && seen.contains("binding.removed"), "\(seen)")
+    }
+
+    /// register → bind → list → get → reveal → move → audit → delete, each asked properly; the status of each,
+    /// keyed by `METHOD template`.
+    static func accountFlowStatuses(client: KysoClient, manifest: LabManifest, tokens: [TokenInfoResponse]) async throws -> [String: Int] {
+        let lab = try #require(manifest.tokens.first { $0.kind == "two-certs" && $0.certificates.count == 2 })
+        let taxCode = try #require(lab.certificates[0].taxCode)
+        var statuses: [String: Int] = [:]
+        func ask(_ method: HTTPMethod, _ path: String, _ template: String, _ body: some Encodable) async throws -> KysoClient.Response {
+            let bytes = body is Empty ? nil : Array(try APIJSON.encoder().encode(body))
+            let response = try await client.request(method, path, body: bytes)
+            statuses["\(method.rawValue) \(template)"] = response.status
+            return response
+        }
+        var registered: [RegistrationResponse] = []
+        for certificate in lab.certificates {
+            let request = RegistrationRequest(role: "declarant", taxCode: taxCode, userId: "KYSOB001", terminalId: "T00002",
+                                              certificate: certificate.sha256, pin: lab.pin)
+            registered.append(try await ask(.POST, "/v1/registrations", "/v1/registrations", request).decode(RegistrationResponse.self))
+        }
+        _ = try await ask(.POST, "/v1/bindings", "/v1/bindings", BindingCreateRequest(
+            statement: registered[0].statement, signature: registered[0].signature, terminalAccessKey: "KEY1"))
+        _ = try await ask(.GET, "/v1/bindings", "/v1/bindings", Empty())
+        _ = try await ask(.GET, "/v1/bindings/KYSOB001", "/v1/bindings/{account}", Empty())
+        _ = try await ask(.GET, "/v1/bindings/KYSOB001/secrets/terminalAccessKey", "/v1/bindings/{account}/secrets/{kind}", Empty())
+        _ = try await ask(.PUT, "/v1/bindings/KYSOB001", "/v1/bindings/{account}",
+                          BindingCreateRequest(statement: registered[1].statement, signature: registered[1].signature))
+        _ = try await ask(.GET, "/v1/audit", "/v1/audit", Empty())
+        _ = try await ask(.DELETE, "/v1/bindings/KYSOB001", "/v1/bindings/{account}", Empty())
+        return statuses
+    }
+
+    /// No body.
+    private struct Empty: Encodable {}
+
+    /// Sends one exchange, checks its status and its answer against the document, and returns the answer.
+    @discardableResult
+    static func send(_ exchange: Exchange, to client: KysoClient) async throws -> KysoClient.Response {
+        let response = try await client.request(exchange.method, exchange.path, body: exchange.body, headers: exchange.headers)
+        let label = "\(exchange.method.rawValue) \(exchange.path.prefix(80))"
+        #expect(response.status == exchange.expect, "\(label): \(String(decoding: response.body.prefix(400), as: UTF8.self))")
+        let verdict = try OpenAPICheck.response(exchange, response)
+        #expect(verdict.ok, "\(label): \(verdict.output)")
+        if response.status >= 400, let problem = try? JSONDecoder().decode(ProblemDetails.self, from: Data(response.body)) {
+            #expect(problem.type == "urn:kyso:problem:\(problem.code)" && problem.status == response.status, "\(label)")
+        }
+        return response
+    }
+
     @Test("every documented operation, asked properly, is answered by its route (not 404)")
     func everyDocumentedPathAnswers() async throws {
         let (daemon, manifest, client) = try await startDaemonOnLab()
@@ -113,7 +267,17 @@ struct OpenAPIContractTests {
         let listed = try OpenAPICheck.run(["paths", OpenAPICheck.spec])
         let documented = try JSONDecoder().decode([String: [String]].self, from: Data(listed.output.utf8))
         #expect(!documented.isEmpty)
+        // The account routes depend on each other (a binding needs a signed statement, a reveal needs a binding):
+        // they are asked in a user's order first, and their answers looked up below.
+        let accountAnswers = try await Self.accountFlowStatuses(client: client, manifest: manifest, tokens: tokens)
         for (template, methods) in documented {
+            if template.hasPrefix("/v1/bindings") || template == "/v1/registrations" || template == "/v1/audit" {
+                for method in methods {
+                    let status = accountAnswers["\(method.uppercased()) \(template)"]
+                    #expect(status.map { (200..<300).contains($0) } == true, "\(method.uppercased()) \(template): \(status.map(String.init) ?? "the test does not know how to ask it")")
+                }
+                continue
+            }
             let path = template.replacingOccurrences(of: "{id}", with: token.id).replacingOccurrences(of: "{sha256}", with: certificate.sha256)
             #expect(!path.contains("{"), "\(template): the test does not know a value for this parameter")
             for method in methods {
@@ -225,16 +389,28 @@ enum RouterSource {
         return shapes
     }
 
-    /// The `code:` of every ProblemDetails built in the daemon's sources.
+    /// The `code:` of every ProblemDetails built in the daemon's sources: each string literal in the argument
+    /// (a conditional such as `status == .expired ? "certificateExpired" : "certificateNotYetValid"` gives both).
     static func problemCodes(under directory: URL) throws -> Set<String> {
         var codes: Set<String> = []
         let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)
         while let file = files?.nextObject() as? URL {
             guard file.pathExtension == "swift" else { continue }
             let text = try String(contentsOf: file, encoding: .utf8)
-            for match in text.matches(of: /ProblemDetails\([^)]*?code: "([a-z-]+)"/) { codes.insert(String(match.1)) }
+            for match in text.matches(of: /ProblemDetails\([^)]*?code: ([^,]*),/) {
+                for literal in match.1.matches(of: /"([A-Za-z-]+)"/) { codes.insert(String(literal.1)) }
+            }
         }
         return codes
+    }
+
+    /// kysod sends a binding refusal's code as it is spelled in KysoCore (`AccountProblems.refusal`), so every
+    /// case of `BindingRefusal.Code` is a problem code too.
+    static func bindingRefusalCodes() throws -> Set<String> {
+        let file = Lab.repositoryRoot.appendingPathComponent("Sources/KysoCore/Accounts/BindingRefusal.swift")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        guard let start = text.range(of: "public enum Code"), let end = text[start.upperBound...].range(of: "\n    }") else { return [] }
+        return Set(text[start.upperBound..<end.lowerBound].matches(of: /\n\s*case (\w+)/).map { String($0.1) })
     }
 
     /// `/v1/tokens/{id}` → `/v1/tokens/{}`.
