@@ -8,6 +8,8 @@ struct Kyso: AsyncParsableCommand {
         subcommands: [
             DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self, WatchCommand.self,
             SignCommand.self, LogoutCommand.self,
+            RegisterCommand.self, BindCommand.self, BindingsCommand.self, UnbindCommand.self, RebindCommand.self,
+            SecretCommand.self, AuditCommand.self,
         ]
     )
 }

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import KysoAPI
+
+/// The files `kyso register --out` writes, as `kyso bind` and `kyso rebind` read them.
+struct SignedStatementFiles: ParsableArguments {
+    @Argument(help: ArgumentHelp("The statement, exactly as signed (statement.json from `kyso register --out`).", valueName: "STATEMENT"))
+    var statement: String
+
+    @Argument(help: ArgumentHelp("Its detached CMS signature, DER (signature.der).", valueName: "SIGNATURE"))
+    var signature: String
+
+    @OptionGroup var secrets: SecretInput
+
+    /// The request body: both files and, when asked for, the secrets.
+    func request() throws -> BindingCreateRequest {
+        let statementBytes = try Self.read(statement)
+        let signatureBytes = try Self.read(signature)
+        let secrets = try self.secrets.read()
+        return BindingCreateRequest(statement: statementBytes, signature: signatureBytes,
+                                    terminalAccessKey: secrets.terminalAccessKey, password: secrets.password)
+    }
+
+    private static func read(_ path: String) throws -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// `kyso bind`: store a customs account's binding to a certificate.
+struct BindCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bind", abstract: "Bind a customs account to its certificate with a signed registration statement.",
+        discussion: """
+            kysod stores the binding only if the signature verifies against the certificate the statement names (on a \
+            token plugged in now), the certificate is valid, its tax code is the account's (or a branch of it), and \
+            neither the certificate nor the User ID is bound already. A declarant account's terminal access key and \
+            VNACCS password can be stored with it, encrypted: read from --secrets-fd N or asked with --ask-secrets, \
+            never from the command line. \
+            Exit status: 0 bound, 1 refused (bad or tampered statement, rule refused, already bound), 64 usage error, \
+            69 kysod not running, 77 access refused (needs the admin capability).
+            """)
+
+    @OptionGroup var connection: DaemonConnection
+    @OptionGroup var files: SignedStatementFiles
+
+    func run() async throws {
+        let body = Array(try APIJSON.encoder().encode(try files.request()))
+        let bound: BindingInfo
+        do {
+            bound = try await connection.client.request(.POST, "/v1/bindings", body: body).decode(BindingInfo.self)
+        } catch {
+            throw ClientExit.fail(error)
+        }
+        print(BindingText.sentence(bound, verb: "bound"))
+    }
+}
+
+/// `kyso rebind`: move a binding to a renewed certificate.
+struct RebindCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebind", abstract: "Move an account's binding to a new certificate (after a renewal).",
+        discussion: """
+            Register the same account on the new certificate first (`kyso register … --out DIR`), then pass that \
+            statement and signature. The account fields must be the binding's, and the new certificate present, valid \
+            and of the account's tax code. Secrets already stored are kept; --secrets-fd / --ask-secrets store new ones. \
+            Exit status: 0 moved, 1 refused (not bound, same certificate, other account fields, rule refused), \
+            64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).
+            """)
+
+    @OptionGroup var connection: DaemonConnection
+
+    @Argument(help: ArgumentHelp("The account: a User ID, or an admin account's tax code.", valueName: "ACCOUNT"))
+    var account: String
+
+    @OptionGroup var files: SignedStatementFiles
+
+    func run() async throws {
+        let segment = try AccountPath.segment(account)
+        let body = Array(try APIJSON.encoder().encode(try files.request()))
+        let moved: BindingInfo
+        do {
+            moved = try await connection.client.request(.PUT, "/v1/bindings/\(segment)", body: body).decode(BindingInfo.self)
+        } catch {
+            throw ClientExit.fail(error)
+        }
+        print(BindingText.sentence(moved, verb: "moved"))
+    }
+}
+
+/// An account name as a path segment: letters, digits and the branch dash only, so nothing can change the path.
+enum AccountPath {
+    static func segment(_ account: String) throws -> String {
+        let trimmed = account.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) else {
+            throw ValidationError("\"\(account)\" is not an account: give a User ID (8 letters or digits) or a tax code")
+        }
+        return trimmed
+    }
+}
+
+/// How a binding reads in one line.
+enum BindingText {
+    static func sentence(_ binding: BindingInfo, verb: String) -> String {
+        let who = binding.role == "declarant"
+            ? "declarant \(binding.account) (terminal \(binding.terminalId ?? "?"), MST \(binding.taxCode))"
+            : "admin account MST \(binding.taxCode)"
+        let secrets = binding.secrets.isEmpty ? "" : "; stored: \(binding.secrets.joined(separator: ", "))"
+        return "\(verb) \(who) → certificate \(binding.certificate.serialNumber) (\(binding.certificate.provider), until \(day(binding.certificate.notAfter)))\(secrets)"
+    }
+
+    static func day(_ date: Date) -> String { date.formatted(.iso8601.year().month().day()) }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import KysoAPI
+
+/// `kyso register`: a registration statement signed on the token, the proof that a certificate's key is the registrant's.
+struct RegisterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register", abstract: "Sign a registration statement for a customs account on the token.",
+        discussion: """
+            kysod builds the canonical statement (the certificate's serial number, issuer, provider, tax code and \
+            validity, the account fields, your challenge or a fresh nonce, and the time), signs it on the token as a \
+            detached CMS and checks the signature. Nothing is stored: pass the result to `kyso bind`. \
+            With --out DIR it writes DIR/statement.json (the exact bytes signed), DIR/signature.der (the CMS) and \
+            DIR/certificate.der; without it prints the daemon's JSON (bytes in base64). \
+            The PIN is asked without echo, or read from --pin-fd / --pin-stdin; never from the command line. \
+            Exit status: 0 signed, 1 refused (bad field, wrong PIN, certificate not present or not valid), \
+            64 usage error, 69 kysod not running, 77 access refused (needs the sign capability).
+            """)
+
+    @OptionGroup var connection: DaemonConnection
+    @OptionGroup var pinInput: PINInput
+
+    @Argument(help: ArgumentHelp("admin (the business's administration account) or declarant.", valueName: "ROLE"))
+    var role: String
+
+    @Option(name: .customLong("tax-code"), help: "The account's tax code (MST); the certificate's must be it or a branch of it.")
+    var taxCode: String
+
+    @Option(name: .customLong("user-id"), help: "Declarant only: the User ID, 8 letters or digits (the first 5 are the unit code).")
+    var userId: String?
+
+    @Option(name: .customLong("terminal-id"), help: "Declarant only: the Terminal ID, exactly 6 letters or digits.")
+    var terminalId: String?
+
+    @Option(help: ArgumentHelp("The certificate to register, by SHA-256 (see `kyso tokens --json`).", valueName: "SHA256"))
+    var certificate: String
+
+    @Option(name: .customLong("challenge-file"), help: ArgumentHelp(
+        "Put this file's bytes (1 to 1024) in the statement as the challenge; without it kysod uses a fresh random nonce.",
+        valueName: "PATH"))
+    var challengeFile: String?
+
+    @Flag(name: .customLong("allow-final-try"), help: "Go ahead even if one PIN try is left (a wrong PIN then locks the token).")
+    var allowFinalTry = false
+
+    @Option(help: ArgumentHelp("Write statement.json, signature.der and certificate.der into this folder (created if missing).", valueName: "DIR"))
+    var out: String?
+
+    func run() async throws {
+        var challenge: Data?
+        if let challengeFile {
+            do {
+                challenge = try Data(contentsOf: URL(fileURLWithPath: challengeFile))
+            } catch {
+                throw ValidationError("cannot read \(challengeFile): \(error.localizedDescription)")
+            }
+        }
+        let pin = try pinInput.read(prompt: "PIN for the token holding \(certificate.prefix(16))…: ")
+        let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
+                                          certificate: certificate, pin: pin, allowFinalTry: allowFinalTry)
+        let registered: RegistrationResponse
+        do {
+            let body = Array(try APIJSON.encoder().encode(request))
+            registered = try await connection.client.request(.POST, "/v1/registrations", body: body).decode(RegistrationResponse.self)
+        } catch {
+            throw ClientExit.fail(error)
+        }
+        guard let out else {
+            print(String(decoding: try APIJSON.encoder(pretty: true).encode(registered), as: UTF8.self))
+            return
+        }
+        let folder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, bytes) in [("statement.json", registered.statement), ("signature.der", registered.signature),
+                              ("certificate.der", registered.certificate)] {
+            try bytes.write(to: folder.appendingPathComponent(name), options: .atomic)
+        }
+        FileHandle.standardError.write(Data("""
+            signed on token \(registered.tokenId) with certificate \(registered.certificateSha256)
+            → \(folder.path)/statement.json, signature.der, certificate.der; bind with: kyso bind \(folder.path)/statement.json \(folder.path)/signature.der
+
+            """.utf8))
+    }
+}
