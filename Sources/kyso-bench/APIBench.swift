@@ -10,21 +10,25 @@ struct APIBench {
     let context: BenchContext
     init(_ context: BenchContext) { self.context = context }
 
-    func run() async throws {
+    func run(memory: Bool) async throws {
         let report = context.report
         let plan = context.plan
-        print("== API and idle cost: kysod on 10 SoftHSM tokens\(context.pcsc == nil ? " (--no-pcsc)" : " + private pcscd with 4 empty vpcd readers")")
-        let daemon = try Daemon(.init(softhsmConf: try context.lab.variant(10), pcscSocket: context.pcsc?.socketPath),
-                                in: context.work, name: "api")
-        defer { daemon.stop() }
-        let client = KysoClient(socketPath: daemon.socketPath)
-        let listed = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self)
-        guard listed.tokens.count == 10 else { throw BenchFailure("kysod lists \(listed.tokens.count) tokens, 10 expected") }
-        let load = HTTPLoad(socketPath: daemon.socketPath, group: context.load)
+        print("== \(memory ? "idle cost and memory" : "read API"): kysod on 10 SoftHSM tokens\(context.pcsc == nil ? " (--no-pcsc)" : " + private pcscd with 4 empty vpcd readers")")
         let status = HTTPLoad.Request(path: "/v1/status")
         let tokens = HTTPLoad.Request(path: "/v1/tokens")
+        // Each part has a kysod of its own, so a daemon that dies under one part does not take the other down.
+        func startDaemon(_ name: String) async throws -> Daemon {
+            let daemon = try Daemon(.init(softhsmConf: try context.lab.variant(10), pcscSocket: context.pcsc?.socketPath),
+                                    in: context.work, name: name)
+            let listed = try await KysoClient(socketPath: daemon.socketPath).request(.GET, "/v1/tokens").decode(TokenListResponse.self)
+            guard listed.tokens.count == 10 else { throw BenchFailure("kysod lists \(listed.tokens.count) tokens, 10 expected") }
+            return daemon
+        }
 
-        if plan.sections.contains("memory") {
+        if memory {
+            let daemon = try await startDaemon("memory")
+            defer { daemon.stop() }
+            let load = HTTPLoad(socketPath: daemon.socketPath, group: context.load)
             // Let start-up work (first poll, reader scan) finish before watching it idle.
             try await Task.sleep(for: .seconds(2))
             let before = try daemon.stats()
@@ -47,7 +51,9 @@ struct APIBench {
 
             let first = try await checked(daemon) { try await load.run([status, tokens], connections: 8, warmUp: 0, seconds: 0, totalRequests: 100_000) }
             let afterFirst = try daemon.stats()
-            let second = try await load.run([status, tokens], connections: 8, warmUp: 0, seconds: 0, totalRequests: 100_000)
+            let second = try await checked(daemon) {
+                try await load.run([status, tokens], connections: 8, warmUp: 0, seconds: 0, totalRequests: 100_000)
+            }
             let afterSecond = try daemon.stats()
             let growth = afterFirst.rssKiB - after.rssKiB
             let growthSecond = afterSecond.rssKiB - afterFirst.rssKiB
@@ -62,15 +68,21 @@ struct APIBench {
                        figures: ["rssKiB": Double(afterSecond.rssKiB), "growthKiB": Double(growthSecond)])
         }
 
-        if plan.sections.contains("memory") {
+        if memory {
             report.notMeasured("memory", "Resident memory after 1 000 insert/remove cycles", target: "no growth",
                                reason: "not in this benchmark yet: SoftHSM cannot hot-plug and 1 000 virtual-card cycles through OpenSC take longer than the run's budget")
         }
-        guard plan.sections.contains("api") else { return }
+        guard !memory else { return }
+        let daemon = try await startDaemon("api")
+        defer { daemon.stop() }
+        let client = KysoClient(socketPath: daemon.socketPath)
+        let load = HTTPLoad(socketPath: daemon.socketPath, group: context.load)
         for (request, name) in [(status, "GET /v1/status"), (tokens, "GET /v1/tokens (10 tokens)")] {
             for clients in [1, 8, 64] {
                 let before = try daemon.stats()
-                let outcome = try await load.run([request], connections: clients, warmUp: plan.warmUp, seconds: plan.window)
+                let outcome = try await checked(daemon) {
+                    try await load.run([request], connections: clients, warmUp: plan.warmUp, seconds: plan.window)
+                }
                 let after = try daemon.stats()
                 let cpuPerRequest = (after.cpuSeconds - before.cpuSeconds) / Double(max(outcome.answered, 1))
                 let text = "p50 \(us(outcome.p50)), p99 \(us(outcome.p99)), \(rate(outcome.requestsPerSecond))"

@@ -34,8 +34,11 @@ struct CardBench {
                         environment: BenchEnvironment.base)
             identities.append((key, certificate))
         }
-        let daemon = try Daemon(.init(softhsmConf: try context.lab.variant(0), modules: [BenchEnvironment.openSC],
-                                      pcscSocket: pcsc.socketPath), in: context.work, name: "cards")
+        func startDaemon(_ name: String) throws -> Daemon {
+            try Daemon(.init(softhsmConf: try context.lab.variant(0), modules: [BenchEnvironment.openSC], pcscSocket: pcsc.socketPath),
+                       in: context.work, name: name)
+        }
+        let daemon = try startDaemon("cards")
         defer { daemon.stop() }
         let client = KysoClient(socketPath: daemon.socketPath)
         var environment = BenchEnvironment.base
@@ -70,39 +73,59 @@ struct CardBench {
                        kyso: "\(ms(kysoTime)) (\(kysoCount) certs), \(String(format: "%.0f", slowestRatio))× faster than the faster peer",
                        peers: texts.joined(separator: "; "), target: "≥ 10× faster than either peer", met: slowestRatio >= 10,
                        figures: figures)
+            let pulled = Clock.nanoseconds()
             for card in cards { card.remove() }
-            try await waitForTokens(client, count: 0)
+            if let stale = try await waitForTokens(client, count: 0, timeout: 30) {
+                report.add("listing cards", "\(count) card\(count == 1 ? "" : "s") pulled after the peers read them → kysod lists none",
+                           kyso: "\(stale) token\(stale == 1 ? "" : "s") still listed 30 s later, while /v1/status shows every reader empty",
+                           target: "listing follows the pull", met: false,
+                           note: "kysod bug: OpenSC tokens stay listed after their cards are pulled (see docs/benchmarks.md); the event measurement below uses a fresh kysod")
+                break
+            }
+            report.add("listing cards", "\(count) card\(count == 1 ? "" : "s") pulled → kysod lists none",
+                       kyso: ms(Double(Clock.nanoseconds() - pulled) / 1e9), figures: ["ms": Double(Clock.nanoseconds() - pulled) / 1e6])
         }
+        daemon.stop()
 
+        // A fresh kysod per insertion: a token that stays listed after its card is pulled (the bug above) must not
+        // hide the next insertion's token.inserted.
+        var removals: [Double] = []
+        var stale = 0
         for delay in [0, 10] {
-            try await measureEvents(client: client, pcsc: pcsc, identity: identities[0], delay: delay,
-                                    repetitions: context.plan.quick ? 2 : 5, directory: cardsDirectory)
+            try await measureEvents(pcsc: pcsc, identity: identities[0], delay: delay, repetitions: context.plan.quick ? 2 : 5,
+                                    directory: cardsDirectory, startDaemon: { try startDaemon("events") },
+                                    removals: &removals, stale: &stale)
         }
+        report.add("events", "card pulled → token.removed on /v1/events (right after its token.inserted)",
+                   kyso: removals.isEmpty ? "never within 10 s" : "median \(ms(Stats.median(removals))) in \(removals.count) of \(removals.count + stale)",
+                   target: "every pull reported", met: stale == 0,
+                   note: stale > 0 ? "\(stale) of \(removals.count + stale) pulls gave no token.removed within 10 s (the token stays listed): kysod bug, see docs/benchmarks.md" : nil,
+                   figures: ["medianMs": Stats.median(removals) * 1e3, "missed": Double(stale)])
     }
 
-    private func waitForTokens(_ client: KysoClient, count: Int) async throws {
-        let deadline = Clock.nanoseconds() + 60_000_000_000
+    /// Waits until kysod lists `count` tokens: nil once it does, else how many it still lists at `timeout` (without one, 60 s and a throw).
+    @discardableResult
+    private func waitForTokens(_ client: KysoClient, count: Int, timeout: Double? = nil) async throws -> Int? {
+        let deadline = Clock.nanoseconds() + UInt64((timeout ?? 60) * 1e9)
         while true {
             let listed = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self)
-            if listed.tokens.count == count { return }
-            guard Clock.nanoseconds() < deadline else { throw BenchFailure("kysod lists \(listed.tokens.count) card tokens, \(count) expected") }
+            if listed.tokens.count == count { return nil }
+            if timeout != nil && Clock.nanoseconds() >= deadline { return listed.tokens.count }
+            guard Clock.nanoseconds() < deadline else {
+                let status = (try? await client.request(.GET, "/v1/status")).map { String(decoding: $0.body, as: UTF8.self) } ?? "?"
+                throw BenchFailure("kysod lists \(listed.tokens.count) card tokens after 60 s, \(count) expected; status: \(status)")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
 
     /// Inserts one card `repetitions` times and times, from the card's connection to vpcd: the bare waiter
     /// seeing it present, kysod's card.inserted and token.inserted on /v1/events.
-    private func measureEvents(client: KysoClient, pcsc: PrivatePCSC, identity: (key: String, certificate: String),
-                               delay: Int, repetitions: Int, directory: URL) async throws {
+    private func measureEvents(pcsc: PrivatePCSC, identity: (key: String, certificate: String), delay: Int, repetitions: Int,
+                               directory: URL, startDaemon: () throws -> Daemon,
+                               removals: inout [Double], stale: inout Int) async throws {
         let port = pcsc.readerPorts[0]
         let reader = PrivatePCSC.readerName(port: port)
-        let seen = UnsafeSendableBox<[(type: String, at: Double)]>([])
-        let follower = Task {
-            for try await event in client.events() {
-                seen.withValue { $0.append((event.event, Date().timeIntervalSince1970)) }
-            }
-        }
-        defer { follower.cancel() }
         // The bare waiter: what pcscd itself delivers (pcsc_scan waits the same way).
         let bare = UnsafeSendableBox<[Double]>([])
         let stop = UnsafeSendableBox(false)
@@ -118,12 +141,22 @@ struct CardBench {
             }
         }
         waiter.start()
-        try await Task.sleep(for: .milliseconds(500))
 
         var toPCSC: [Double] = []
         var toCard: [Double] = []
         var toToken: [Double] = []
         for _ in 0..<repetitions {
+            let daemon = try startDaemon()
+            defer { daemon.stop() }
+            let seen = UnsafeSendableBox<[(type: String, at: Double)]>([])
+            let follower = Task {
+                for try await event in KysoClient(socketPath: daemon.socketPath).events() {
+                    seen.withValue { $0.append((event.event, Date().timeIntervalSince1970)) }
+                }
+            }
+            defer { follower.cancel() }
+            while !seen.value.contains(where: { $0.type == "snapshot" }) { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(300))
             let eventMark = seen.value.count
             let bareMark = bare.value.count
             let card = try VirtualCard(port: port, key: identity.key, certificate: identity.certificate, apduDelayMilliseconds: delay,
@@ -138,12 +171,18 @@ struct CardBench {
             if let cardEvent = events.first(where: { $0.type == "card.inserted" }) { toCard.append(cardEvent.at - card.connectedAt) }
             toToken.append(events.first { $0.type == "token.inserted" }!.at - card.connectedAt)
             let removalMark = seen.value.count
+            let pulledAt = Date().timeIntervalSince1970
             card.remove()
-            while !seen.value.dropFirst(removalMark).contains(where: { $0.type == "token.removed" }) {
-                guard Clock.nanoseconds() < deadline + 10_000_000_000 else { throw BenchFailure("no token.removed after pulling the card") }
+            let removalDeadline = Clock.nanoseconds() + 10_000_000_000
+            while true {
+                if let removed = seen.value.dropFirst(removalMark).first(where: { $0.type == "token.removed" }) {
+                    removals.append(removed.at - pulledAt)
+                    break
+                }
+                if Clock.nanoseconds() > removalDeadline { stale += 1; break }
                 try await Task.sleep(for: .milliseconds(5))
             }
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(200))
         }
         stop.withValue { $0 = true }
         try? bareContext.cancel()

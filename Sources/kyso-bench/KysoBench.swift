@@ -49,11 +49,24 @@ struct KysoBench: AsyncParsableCommand {
         if pcsc == nil { print("  (no private pcscd: pcscd or vsmartcard-vpcd missing; kysod runs with --no-pcsc, card cases not measured)") }
         let context = BenchContext(plan: plan, report: report, lab: lab, work: work, load: group, pcsc: pcsc)
 
-        if sections.contains("api") || sections.contains("memory") { try await APIBench(context).run() }
-        if sections.contains("signing") { try await SigningBench(context).run() }
-        if sections.contains("listing") { try await ListingBench(context).run() }
-        if sections.contains("startup") { try await StartupBench(context).run() }
-        if sections.contains("cards") { try await CardBench(context).run() }
+        // A section that fails (kysod crashing under load, a tool missing) is reported as such; the others still run.
+        func section(_ name: String, _ body: () async throws -> Void) async {
+            do { try await body() } catch {
+                print("  \(name) FAILED: \(error)")
+                report.add(name, "\(name): the section failed", kyso: "failed", target: "completes", met: false,
+                           note: String(describing: error).prefix(600).replacingOccurrences(of: "\n", with: " "))
+            }
+        }
+        if sections.contains("memory") {
+            await section("memory") { try await APIBench(context).run(memory: true) }
+        }
+        if sections.contains("api") {
+            await section("api") { try await APIBench(context).run(memory: false) }
+        }
+        if sections.contains("signing") { await section("signing") { try await SigningBench(context).run() } }
+        if sections.contains("listing") { await section("listing") { try await ListingBench(context).run() } }
+        if sections.contains("startup") { await section("startup") { try await StartupBench(context).run() } }
+        if sections.contains("cards") { await section("cards") { try await CardBench(context).run() } }
         pcsc?.stop()
         try await group.shutdownGracefully()
 

@@ -12,11 +12,11 @@ struct ListingPeers {
         which("p11tool").map { ($0, ["--provider", module, "--list-all-certs", "pkcs11:"]) }
     }
 
-    /// The pkcs11-tool loop as a shell script: list the slots, then the certificates slot by slot.
+    /// The pkcs11-tool loop as a shell script: list the slots that hold a token, then the certificates slot by slot.
     var pkcs11ToolLoop: (String, [String])? {
         guard let tool = which("pkcs11-tool") else { return nil }
         let script = """
-            for slot in $(\(tool) --module \(module) -L 2>/dev/null | sed -n 's/^Slot [0-9]* (\\(0x[0-9a-f]*\\)).*/\\1/p'); do
+            for slot in $(\(tool) --module \(module) --list-token-slots 2>/dev/null | sed -n 's/^Slot [0-9]* (\\(0x[0-9a-f]*\\)).*/\\1/p'); do
               \(tool) --module \(module) --slot "$slot" --list-objects --type cert
             done
             """
