@@ -1,0 +1,120 @@
+import Foundation
+import KysoAPI
+import KysoTestSupport
+import Testing
+
+/// kysod with OpenSC over a private pcscd: virtual PIV cards come and go, sign, and count PIN tries.
+@Suite("kysod with virtual smartcards", .enabled(if: SmartcardLab.isAvailable))
+struct SmartcardDaemonTests {
+    struct Fixture {
+        let pcsc: SmartcardLab
+        let daemon: DaemonProcess
+        let client: KysoClient
+        let labDirectory: URL
+
+        func stop() async throws {
+            try await daemon.stop()
+            pcsc.stop()
+        }
+    }
+
+    static func start() async throws -> Fixture {
+        let (directory, _) = try await Lab.copy()
+        let pcsc = try await SmartcardLab()
+        let daemon = try await DaemonProcess(
+            arguments: ["--no-registered-modules", "--module", SmartcardLab.openSCModule, "--poll-interval", "30"],
+            environment: pcsc.environment.merging(["OPENSC_CONF": "/etc/opensc/opensc.conf"]) { $1 })
+        return Fixture(pcsc: pcsc, daemon: daemon, client: KysoClient(socketPath: daemon.socketPath), labDirectory: directory)
+    }
+
+    /// The next event of one of `types`, skipping others.
+    static func next(_ events: inout AsyncThrowingStream<ServerSentEvent, any Error>.AsyncIterator, _ types: Set<String>,
+                     timeout: Duration = .seconds(20)) async throws -> DaemonEvent {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let event = try await events.next() else { break }
+            if types.contains(event.event) { return try APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)) }
+        }
+        throw DaemonFailure("no \(types.sorted()) event within \(timeout)")
+    }
+
+    @Test("a card inserted and pulled shows as token.inserted (with its certificate profiled) and token.removed, at once despite a 30 s poll")
+    func hotPlug() async throws {
+        let fixture = try await Self.start()
+        var events = fixture.client.events().makeAsyncIterator()
+        _ = try await Self.next(&events, ["snapshot"])
+        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
+        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate)
+        let inserted = try await Self.next(&events, ["token.inserted"])
+        let delay = Date().timeIntervalSince(card.connectedAt)
+        print("kysod: card connection → token.inserted on the socket: \(Int(delay * 1000)) ms")
+        let token = try #require(inserted.data.token)
+        #expect(token.module == "opensc-pkcs11.so")
+        let certificate = try #require(token.certificates.first)
+        #expect(certificate.profile.taxCode != nil)
+        #expect(certificate.profile.provider.isTest)
+        #expect(certificate.privateKeyOnToken)
+        #expect(delay < 10, "the poll interval is 30 s: the reader monitor must have triggered the rescan")
+        card.remove()
+        let removed = try await Self.next(&events, ["token.removed"])
+        #expect(removed.data.tokenId == token.id)
+        #expect(try await fixture.client.get("/v1/tokens", as: TokenListResponse.self).tokens.isEmpty)
+        try await fixture.stop()
+    }
+
+    @Test("a registration is signed on the virtual card, bound, and its CMS verifies with openssl")
+    func registerOnCard() async throws {
+        let fixture = try await Self.start()
+        var events = fixture.client.events().makeAsyncIterator()
+        _ = try await Self.next(&events, ["snapshot"])
+        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory, provider: "vnpt")
+        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate)
+        let token = try #require(try await Self.next(&events, ["token.inserted"]).data.token)
+        let certificate = try #require(token.certificates.first)
+        let response = try await fixture.client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
+            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "CARD0001", terminalId: "PIV001",
+            certificate: certificate.sha256, pin: "123456"))))
+        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
+        let registration = try response.decode(RegistrationResponse.self)
+        let pki = fixture.labDirectory.appendingPathComponent("pki")
+        try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array(registration.statement),
+                                   root: pki.appendingPathComponent("root.pem").path, intermediates: [pki.appendingPathComponent("vnpt-ca.pem").path])
+        let bound = try await fixture.client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(
+            BindingCreateRequest(statement: registration.statement, signature: registration.signature))))
+        #expect(bound.status == 201)
+        #expect(try await fixture.client.get("/v1/tokens/\(token.id)", as: TokenInfoResponse.self).certificates.first?.accounts?.first?.account == "CARD0001")
+        card.remove()
+        try await fixture.stop()
+    }
+
+    @Test("PIN safety on a card with a retry counter: low, final try refused unless allowed, locked refused without touching the card")
+    func pinSafety() async throws {
+        let fixture = try await Self.start()
+        var events = fixture.client.events().makeAsyncIterator()
+        _ = try await Self.next(&events, ["snapshot"])
+        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
+        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate, retries: 3)
+        let token = try #require(try await Self.next(&events, ["token.inserted"]).data.token)
+        func sign(pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
+            let response = try await fixture.client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(
+                SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))
+            let code = (try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code) ?? "ok"
+            return (response.status, code)
+        }
+        // Two wrong PINs: the card has one try left, which the token flags say.
+        #expect(try await sign(pin: "000000") == (401, "pin-incorrect"))
+        #expect(try await sign(pin: "000000") == (401, "pin-incorrect"))
+        let state = try await fixture.client.get("/v1/tokens/\(token.id)", as: TokenInfoResponse.self).pin.state
+        #expect(state == .finalTry)
+        // Even the right PIN is not tried on the final try unless the caller says so.
+        #expect(try await sign(pin: "123456") == (409, "pin-final-try"))
+        // Allowed, but wrong: the card locks. Then Kyso refuses without sending anything.
+        #expect(try await sign(pin: "000000", allowFinalTry: true).0 != 200)
+        #expect(try await fixture.client.get("/v1/tokens/\(token.id)", as: TokenInfoResponse.self).pin.state == .locked)
+        #expect(try await sign(pin: "123456", allowFinalTry: true) == (423, "pin-locked"))
+        let log = fixture.daemon.log()
+        #expect(!log.contains("123456") && !log.contains("000000"))
+        card.remove()
+        try await fixture.stop()
+    }
+}
