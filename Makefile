@@ -22,7 +22,8 @@ test: deps
 	./scripts/check-boundaries
 	Tools/test-kyso-lab.sh
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	# One private pcscd socket for the whole test process: libpcsclite fixes its socket at the first PC/SC call.
+	PCSCLITE_CSOCK_NAME=/tmp/kyso-test-pcscd-$$$$/pcscd.comm $(SWIFT) test --skip-build
 
 lab: deps
 	Tools/kyso-lab init $(LAB) --force
@@ -62,3 +63,17 @@ install:
 	INSTALL_BUILD_FLAGS="$(INSTALL_BUILD_FLAGS)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" \
 	SYSUSERSDIR="$(SYSUSERSDIR)" TMPFILESDIR="$(TMPFILESDIR)" UDEVRULESDIR="$(UDEVRULESDIR)" \
 	POLKITRULESDIR="$(POLKITRULESDIR)" ./scripts/install.sh
+
+# --- make bench (performance) ----------------------------------------------------------------------
+# Release build, then kyso-bench: its own lab in a temp folder, kysod against p11tool, pkcs11-tool and
+# direct C_Sign, side by side in one run; prints the table and writes bench-results.json.
+# BENCH_FLAGS=--quick for a ≈2-minute run; see docs/benchmarks.md for the figures and what they mean.
+BENCH_FLAGS ?=
+BENCH_JSON ?= bench-results.json
+
+.PHONY: bench
+bench: deps
+	$(SWIFT) build -c release --product kysod
+	$(SWIFT) build -c release --product kyso
+	$(SWIFT) build -c release --product kyso-bench
+	"$$($(SWIFT) build -c release --show-bin-path)/kyso-bench" --json "$(BENCH_JSON)" $(BENCH_FLAGS)
