@@ -1,3 +1,4 @@
+import KysoCore
 import KysoAPI
 public import Logging
 import PCSC
@@ -28,7 +29,7 @@ public struct ReaderBridge: Service {
                 inventory.publish(.readerRemoved, EventData(reader: reader))
                 inventoryService.rescanAll()
             case .cardInserted(let reader, let atr):
-                inventory.publish(.cardInserted, EventData(reader: reader, atr: atr.map { String(format: "%02x", $0) }.joined()))
+                inventory.publish(.cardInserted, EventData(reader: reader, atr: Hex.lowercase(atr)))
                 inventoryService.rescanAll()
             case .cardRemoved(let reader):
                 inventory.publish(.cardRemoved, EventData(reader: reader))
@@ -46,7 +47,7 @@ public struct ReaderBridge: Service {
             }
             inventory.updatePCSC(PCSCStatus(state: "running", readers: monitor.readers.map { reader in
                 ReaderInfo(name: reader.reader, cardPresent: reader.cardPresent,
-                           atr: reader.cardPresent ? reader.atr.map { String(format: "%02x", $0) }.joined() : nil,
+                           atr: reader.cardPresent ? Hex.lowercase(reader.atr) : nil,
                            state: (reader.cardPresent ? ["present"] : ["empty"]) + reader.cardState.words)
             }))
         }

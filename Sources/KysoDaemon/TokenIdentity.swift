@@ -1,3 +1,4 @@
+import KysoCore
 import Crypto
 import Foundation
 import PKCS11
@@ -7,6 +8,6 @@ import PKCS11
 enum TokenIdentity {
     static func id(modulePath: String, info: TokenInfo) -> String {
         let text = [modulePath, info.manufacturerID, info.model, info.serialNumber].joined(separator: "\u{1F}")
-        return SHA256.hash(data: Array(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(SHA256.hash(data: Array(text.utf8)).prefix(8))
     }
 }

@@ -20,8 +20,8 @@ enum TokenResponses {
                 return nil
             }
             return TokenCertificate(
-                sha256: SHA256.hash(data: certificate.der).map { String(format: "%02x", $0) }.joined(),
-                label: certificate.label, objectId: certificate.objectID.map { String(format: "%02x", $0) }.joined(),
+                sha256: Hex.lowercase(SHA256.hash(data: certificate.der)),
+                label: certificate.label, objectId: Hex.lowercase(certificate.objectID),
                 uri: certificate.uri, privateKeyOnToken: certificate.hasPrivateKey, keyEvidence: certificate.keyEvidence.rawValue,
                 privateKeyUri: certificate.privateKeyURI, der: Data(certificate.der), profile: profile)
         }

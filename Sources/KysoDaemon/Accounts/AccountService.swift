@@ -57,9 +57,12 @@ public final class AccountService: Service, Sendable {
             return .failure(AccountProblems.field(error))
         }
         let sha256 = request.certificate.lowercased()
-        guard let certificate = inventory.certificate(sha256: sha256),
-              let location = certificate.locations.first(where: \.privateKeyOnToken) else {
+        guard let certificate = inventory.certificate(sha256: sha256) else {
             return .failure(AccountProblems.certificateNotPresent(sha256))
+        }
+        guard let location = certificate.locations.first(where: \.privateKeyOnToken) else {
+            // Present, but only as a copy: the token that holds its key is elsewhere.
+            return .failure(SigningProblems.noPrivateKey(sha256))
         }
         let profile = certificate.profile
         guard profile.status == .valid || profile.status == .expiringSoon else {
@@ -265,7 +268,7 @@ public final class AccountService: Service, Sendable {
         var entry = auditEntry(action, caller: caller, certificate: certificate, data: data, outcome: outcome, detail: detail)
         entry.tokenId = tokenId
         entry.mechanism = mechanism
-        if let digest { entry.dataSha256 = digest.map { String(format: "%02x", $0) }.joined() }
+        if let digest { entry.dataSha256 = Hex.lowercase(digest) }
         do throws(StoreError) { _ = try await database.appendAudit(entry) } catch {
             logger.error("audit record lost", metadata: ["action": "\(action)", "error": "\(error)"])
         }
@@ -274,7 +277,7 @@ public final class AccountService: Service, Sendable {
     private func auditEntry(_ action: AuditAction, caller: PeerCredentials, certificate: String?, data: [UInt8]?,
                             outcome: AuditOutcome, detail: String?) -> AuditEntry {
         AuditEntry(time: Date(), uid: caller.uid, pid: caller.pid, executable: caller.executable, action: action,
-                   certificateSha256: certificate, dataSha256: data.map { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() },
+                   certificateSha256: certificate, dataSha256: data.map { Hex.lowercase(SHA256.hash(data: $0)) },
                    outcome: outcome, detail: detail)
     }
 

@@ -64,7 +64,7 @@ struct SigningPlan: Sendable {
         guard let certificate = try? Certificate(derEncoded: Array(chosen.der)) else {
             return .failure(SigningProblems.badRequest("the certificate's key type is not supported for signing"))
         }
-        guard let objectID = [UInt8](lowercaseHex: chosen.objectId) else {
+        guard let objectID = Hex.bytes(chosen.objectId) else {
             return .failure(SigningProblems.badRequest("certificate object id is not hex"))
         }
         return .success(SigningPlan(
@@ -139,20 +139,5 @@ extension SHA256Digest {
     init(bytes: [UInt8]) {
         precondition(bytes.count == 32 && MemoryLayout<SHA256Digest>.size == 32)
         self = bytes.withUnsafeBytes { $0.loadUnaligned(as: SHA256Digest.self) }
-    }
-}
-
-extension [UInt8] {
-    init?(lowercaseHex hex: String) {
-        guard hex.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self = bytes
     }
 }

@@ -70,5 +70,5 @@ enum TokenReport {
 }
 
 extension Array where Element == UInt8 {
-    var lowercaseHex: String { map { String(format: "%02x", $0) }.joined() }
+    var lowercaseHex: String { Hex.lowercase(self) }
 }
