@@ -9,6 +9,8 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public var pollIntervalSeconds: Double?
     /// Keep a token logged in this long after a signature (0 = off, the default; at most 3600).
     public var loginCacheSeconds: Double?
+    /// How long one signature may take on a token before the caller is told `token-timeout` (default 30).
+    public var signDeadlineSeconds: Double?
     public var modules: Modules?
     public var access: Access?
     public var limits: Limits?
@@ -103,7 +105,7 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Rejects keys the configuration does not know, at any depth.
 enum UnknownKeys {
     static let known: [String: Set<String>] = [
-        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "modules", "access", "limits", "_comment"],
+        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits", "_comment"],
         "modules": ["useRegistered", "add", "exclude", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
@@ -137,6 +139,7 @@ public struct DaemonSettings: Sendable {
     public var pollInterval: Duration
     /// nil when logins are not cached.
     public var loginCacheTTL: Duration?
+    public var signDeadline: Duration
     public var useRegisteredModules: Bool
     public var extraModules: [String]
     public var excludedModules: [String]
@@ -167,6 +170,11 @@ public struct DaemonSettings: Sendable {
             throw ConfigurationError(path: "", reason: "loginCacheSeconds must be between 0 (off) and 3600")
         }
         loginCacheTTL = cache > 0 ? .milliseconds(Int64(cache * 1000)) : nil
+        let signSeconds = configuration.signDeadlineSeconds ?? 30
+        guard signSeconds >= 0.1, signSeconds <= 600 else {
+            throw ConfigurationError(path: "", reason: "signDeadlineSeconds must be between 0.1 and 600")
+        }
+        signDeadline = .milliseconds(Int64(signSeconds * 1000))
         useRegisteredModules = !noRegisteredModules && (configuration.modules?.useRegistered ?? true)
         self.extraModules = (configuration.modules?.add ?? []) + extraModules
         excludedModules = configuration.modules?.exclude ?? []

@@ -65,7 +65,8 @@ struct Kysod: AsyncParsableCommand {
         let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
         let metrics = DaemonMetrics()
         let inventoryService = InventoryService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
-        let signer = Signer(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL, logger: logger)
+        let signer = Signer(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL,
+                            deadline: settings.signDeadline, logger: logger)
         let state = URL(fileURLWithPath: settings.stateDirectory)
         let database = try KysoDatabase(stateDirectory: state)
         let accounts = try await AccountService(

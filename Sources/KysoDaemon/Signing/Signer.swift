@@ -18,8 +18,12 @@ public final class Signer: Sendable {
     private let logger: Logger
     private let loginCache: LoginCache
     private let queues = Mutex<[String: DispatchQueue]>([:])
+    private let deadline: Duration
 
-    public init(inventory: Inventory, modules: InventoryService, loginCacheTTL: Duration?, logger: Logger) {
+    /// - Parameter deadline: how long one signing operation may take on its token before the caller gets
+    ///   `token-timeout`; a call stuck in the module stays on that token's queue, other tokens go on.
+    public init(inventory: Inventory, modules: InventoryService, loginCacheTTL: Duration?, deadline: Duration = .seconds(30), logger: Logger) {
+        self.deadline = deadline
         self.inventory = inventory
         self.modules = modules
         self.logger = logger
@@ -48,10 +52,25 @@ public final class Signer: Sendable {
             return .failure(SigningProblems.tokenNotFound(tokenId))
         }
         let pinBytes = pin
+        let deadline = self.deadline
         let outcome: Result<TokenSignature, ProblemDetails> = await withCheckedContinuation { continuation in
+            // Whichever comes first answers: the token, or the deadline (a hung module must not hang the caller).
+            let answered = Mutex(false)
+            let answer: @Sendable (Result<TokenSignature, ProblemDetails>) -> Void = { result in
+                let first = answered.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: result) }
+            }
             queue(for: tokenId).async { [self] in
-                continuation.resume(returning: signOnToken(plan: plan, module: module, slot: location.slot, pin: pinBytes,
-                                                           allowFinalTry: request.allowFinalTry ?? false))
+                answer(signOnToken(plan: plan, module: module, slot: location.slot, pin: pinBytes,
+                                   allowFinalTry: request.allowFinalTry ?? false))
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.nanoseconds))) {
+                answer(.failure(ProblemDetails(
+                    status: 504, code: "token-timeout", title: "The token did not answer in time",
+                    detail: "no answer from token \(tokenId) within \(deadline); it stays busy until its module returns")))
             }
         }
         switch outcome {
