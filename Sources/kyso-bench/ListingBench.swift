@@ -23,10 +23,15 @@ struct ListingPeers {
         return ("/bin/sh", ["-c", script])
     }
 
-    /// How many certificates each command lists (checked once, untimed, so a peer that lists nothing shows).
-    static func certificateCount(_ command: (String, [String]), environment: [String: String], marker: String) -> Int {
-        guard let text = try? capture(command.0, command.1, environment: environment) else { return -1 }
-        return text.components(separatedBy: marker).count - 1
+    /// How many certificates a command lists, and whether it exited 0 (checked once, untimed, so a peer that lists
+    /// nothing or fails shows in the table).
+    static func certificateCount(_ command: (String, [String]), environment: [String: String], marker: String) -> (count: Int, ok: Bool) {
+        guard let (text, status) = try? captureWithStatus(command.0, command.1, environment: environment) else { return (0, false) }
+        return (text.components(separatedBy: marker).count - 1, status == 0)
+    }
+
+    static func listed(_ result: (count: Int, ok: Bool)) -> String {
+        "\(result.count) cert\(result.count == 1 ? "" : "s")\(result.ok ? "" : ", exit ≠ 0")"
     }
 
     /// Median wall time of `repetitions` whole-process runs (one untimed run first, to warm the page cache).
@@ -60,21 +65,21 @@ struct ListingBench {
             let kysoTime = try ListingPeers.median(kyso, environment: environment, repetitions: plan.repetitions)
             kysoTimes[count] = kysoTime
             var peerTexts: [String] = []
-            var figures: [String: Double] = ["tokens": Double(count), "kysoMs": kysoTime * 1e3, "kysoCertificates": Double(kysoCount)]
+            var figures: [String: Double] = ["tokens": Double(count), "kysoMs": kysoTime * 1e3, "kysoCertificates": Double(kysoCount.count)]
             if let p11tool = peers.p11tool {
                 let listed = ListingPeers.certificateCount(p11tool, environment: environment, marker: "URL: pkcs11:")
                 let time = try ListingPeers.median(p11tool, environment: environment, repetitions: plan.repetitions)
                 p11toolTimes[count] = time
-                peerTexts.append("p11tool \(ms(time)) (\(listed) certs)")
+                peerTexts.append("p11tool \(ms(time)) (\(ListingPeers.listed(listed)))")
                 figures["p11toolMs"] = time * 1e3
-                figures["p11toolCertificates"] = Double(listed)
+                figures["p11toolCertificates"] = Double(listed.count)
             }
             if let loop = peers.pkcs11ToolLoop {
                 let listed = ListingPeers.certificateCount(loop, environment: environment, marker: "Certificate Object")
                 let time = try ListingPeers.median(loop, environment: environment, repetitions: plan.repetitions)
-                peerTexts.append("pkcs11-tool loop \(ms(time)) (\(listed) certs)")
+                peerTexts.append("pkcs11-tool loop \(ms(time)) (\(ListingPeers.listed(listed)))")
                 figures["pkcs11ToolLoopMs"] = time * 1e3
-                figures["pkcs11ToolLoopCertificates"] = Double(listed)
+                figures["pkcs11ToolLoopCertificates"] = Double(listed.count)
             }
             var target = ""
             var met: Bool?
@@ -84,7 +89,7 @@ struct ListingBench {
                 figures["ratioToP11tool"] = kysoTime / p11
             }
             report.add("listing SoftHSM", "\(count) token\(count == 1 ? "" : "s"): kyso tokens (median of \(plan.repetitions))",
-                       kyso: "\(ms(kysoTime)) (\(kysoCount) certs)" + (p11toolTimes[count].map { ", \(times(kysoTime / $0)) p11tool's time" } ?? ""),
+                       kyso: "\(ms(kysoTime)) (\(ListingPeers.listed(kysoCount)))" + (p11toolTimes[count].map { ", \(times(kysoTime / $0)) p11tool's time" } ?? ""),
                        peers: peerTexts.joined(separator: "; "), target: target, met: met, figures: figures)
         }
         if let one = kysoTimes[1], let fifty = kysoTimes[50] {

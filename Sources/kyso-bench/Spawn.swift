@@ -89,6 +89,15 @@ struct BenchFailure: Error, CustomStringConvertible {
 /// Runs a command and returns its standard output (for setup and for checking what a peer tool listed).
 @discardableResult
 func capture(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    let (text, status) = try captureWithStatus(executable, arguments, environment: environment)
+    guard status == 0 else {
+        throw BenchFailure("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(text.suffix(2000))")
+    }
+    return text
+}
+
+/// Standard output and error together, and the exit status.
+func captureWithStatus(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (String, Int32) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -100,11 +109,7 @@ func capture(_ executable: String, _ arguments: [String], environment: [String: 
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw BenchFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text.suffix(2000))")
-    }
-    return text
+    return (String(decoding: data, as: UTF8.self), process.terminationStatus)
 }
 
 /// An executable on PATH, as an absolute path.
