@@ -203,5 +203,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fault injection against kysod: a fake PKCS#11 module (fake-pkcs11.c, compiled by the tests with cc),
+        // pcscd killed and stopped, cards pulled mid-signature, a full state directory.
+        .testTarget(
+            name: "FaultTests",
+            dependencies: [
+                "KysoAPI", "KysoStore", "KysoTestSupport", "kysod", "kyso",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["fake-pkcs11.c"],
+            swiftSettings: strict
+        ),
     ]
 )

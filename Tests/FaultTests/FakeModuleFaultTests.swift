@@ -1,0 +1,119 @@
+import Foundation
+import KysoAPI
+import KysoTestSupport
+import Testing
+
+/// A PKCS#11 module that hangs, errs or crashes, beside SoftHSM tokens that must keep working.
+@Suite("kysod with a misbehaving PKCS#11 module")
+struct FakeModuleFaultTests {
+    @Test("C_Sign hangs: the caller gets 504 token-timeout at the deadline while another token signs meanwhile",
+          .timeLimit(.minutes(1)))
+    func hungSign() async throws {
+        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 2}"#)
+        let fake = try await rig.token("kyso-fake")
+        let vnpt = try await rig.token("kyso-vnpt")
+        try rig.fake.misbehave(["sign": "hang"])
+        async let stuck = rig.client.sign(fake.id)
+        try await rig.fake.waitFor("C_Sign enter")
+        // The fake token's queue is blocked in C_Sign now; a SoftHSM token has its own queue.
+        let other = try await rig.client.sign(vnpt.id)
+        #expect(other.status == 200, "\(other)")
+        let outcome = try await stuck
+        #expect(outcome.status == 504 && outcome.code == "token-timeout", "\(outcome)")
+        #expect(outcome.elapsed >= .milliseconds(1900) && outcome.elapsed < .seconds(4), "\(outcome)")
+        #expect(other.elapsed < outcome.elapsed, "the SoftHSM signature waited for the hung token: \(other)")
+        // A second request for the still-stuck token is answered at its own deadline too, not queued forever.
+        let again = try await rig.client.sign(fake.id)
+        #expect(again.status == 504 && again.elapsed < .seconds(4), "\(again)")
+        #expect(try await rig.client.status().code == 200)
+        #expect(try await rig.client.sign(vnpt.id).status == 200)
+        print("fault: C_Sign hang → \(outcome); SoftHSM signature meanwhile \(other)")
+        try await rig.daemon.stop(signal: SIGKILL)
+    }
+
+    @Test("C_Sign says the token went away: 410 token-removed, kysod healthy, inventory rescanned at once",
+          .timeLimit(.minutes(1)), arguments: [("device-removed", true), ("session-invalid", false)])
+    func tokenGone(mode: String, pulled: Bool) async throws {
+        // A 30 s poll: any slot listing soon after the failure is the rescan the failure asked for.
+        let rig = try await FakeRig.start(pollInterval: "30")
+        let fake = try await rig.token("kyso-fake")
+        let listings = rig.fake.count("C_GetSlotList")
+        try rig.fake.misbehave(pulled ? ["sign": mode, "slots": "empty"] : ["sign": mode])
+        let outcome = try await rig.client.sign(fake.id)
+        #expect(outcome.status == 410 && outcome.code == "token-removed", "\(outcome)")
+        #expect(try await rig.client.status().code == 200)
+        try await rig.fake.waitFor("C_GetSlotList", moreThan: listings, timeout: .seconds(5))
+        let tokens = { try await rig.client.tokens().map(\.label) }
+        if pulled {
+            #expect(try await eventually(timeout: .seconds(5)) { !(try await tokens().contains("kyso-fake")) },
+                    "the pulled token is still listed")
+        } else {
+            #expect(try await tokens().contains("kyso-fake"))
+        }
+        #expect(try await tokens().contains("kyso-vnpt"))
+        print("fault: C_Sign \(mode) → \(outcome)")
+        try await rig.daemon.stop()
+    }
+
+    @Test("C_Sign fails with CKR_GENERAL_ERROR: 502 token-error, kysod healthy, the token still listed", .timeLimit(.minutes(1)))
+    func generalError() async throws {
+        let rig = try await FakeRig.start()
+        let fake = try await rig.token("kyso-fake")
+        try rig.fake.misbehave(["sign": "general-error"])
+        let outcome = try await rig.client.sign(fake.id)
+        #expect(outcome.status == 502 && outcome.code == "token-error", "\(outcome)")
+        #expect(outcome.body.contains("CKR_GENERAL_ERROR") && outcome.body.contains("C_Sign"), "\(outcome)")
+        #expect(try await rig.client.status().code == 200)
+        #expect(try await rig.client.tokens().contains { $0.label == "kyso-fake" })
+        #expect(try await rig.client.sign(try await rig.token("kyso-vnpt").id).status == 200)
+        print("fault: C_Sign CKR_GENERAL_ERROR → \(outcome)")
+        try await rig.daemon.stop()
+    }
+
+    @Test("SIGTERM while a signature hangs in the module: kysod exits within systemd's stop timeout", .timeLimit(.minutes(1)))
+    func sigtermDuringHungSign() async throws {
+        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 20}"#)
+        let fake = try await rig.token("kyso-fake")
+        try rig.fake.misbehave(["sign": "hang"])
+        let pending = Task { try? await rig.client.sign(fake.id) }
+        try await rig.fake.waitFor("C_Sign enter")
+        let start = ContinuousClock.now
+        let status = try await rig.daemon.stop(signal: SIGTERM, timeout: .seconds(30))
+        let took = ContinuousClock.now - start
+        // kysod.service: TimeoutStopSec=30, after which systemd sends SIGKILL. A graceful stop finishes requests in
+        // flight, and the hung one ends at its deadline (20 s here): shutdown takes about the signing deadline.
+        #expect(took < .seconds(30))
+        #expect(took < .seconds(20 + 3), "shutdown waited longer than the signing deadline")
+        let answer = await pending.value
+        print("fault: SIGTERM during a hung C_Sign → kysod exited \(status) after \(took); the caller got \(answer.map(\.description) ?? "connection closed")")
+        #expect(status == 0, "\(rig.daemon.log().suffix(2000))")
+        // So with the defaults (signDeadlineSeconds 30) a stop during a hung signature takes 30 s, exactly systemd's
+        // TimeoutStopSec: kysod races the SIGKILL. The unit should allow more than the default deadline.
+        let unit = try String(contentsOf: Lab.repositoryRoot.appendingPathComponent("systemd/kysod.service"), encoding: .utf8)
+        let stopTimeout = unit.split(separator: "\n").first { $0.hasPrefix("TimeoutStopSec=") }.flatMap { Int($0.dropFirst("TimeoutStopSec=".count)) }
+        withKnownIssue("TimeoutStopSec=30 equals the default signDeadlineSeconds (30): SIGTERM during a hung signature races SIGKILL") {
+            #expect((stopTimeout ?? 0) > 30 + 5)
+        }
+    }
+
+    @Test("a module loaded directly that crashes (abort in C_GetSlotList) takes kysod down; a restart on the same state recovers",
+          .timeLimit(.minutes(1)))
+    func directCrash() async throws {
+        let rig = try await FakeRig.start()
+        try rig.fake.misbehave(["slots": "crash"])
+        #expect(await eventually(timeout: .seconds(10)) { !rig.daemon.isRunning }, "kysod survived an abort() inside a module it loaded in-process")
+        #expect(rig.fake.count("C_GetSlotList abort") >= 1)
+        print("fault: in-process module abort() → kysod terminated, status \(rig.daemon.terminationStatus)")
+        // What systemd does then: kysod.service restarts on failure.
+        let unit = try String(contentsOf: Lab.repositoryRoot.appendingPathComponent("systemd/kysod.service"), encoding: .utf8)
+        #expect(unit.split(separator: "\n").contains("Restart=on-failure"))
+        try rig.fake.misbehave([:])
+        let restarted = try await DaemonProcess(
+            arguments: ["--no-registered-modules", "--module", try FakeModule.libraryPath, "--module", Lab.softHSMModule, "--no-pcsc",
+                        "--state-dir", rig.daemon.directory.appendingPathComponent("state").path],
+            environment: rig.fake.environment.merging(["SOFTHSM2_CONF": rig.labDirectory.appendingPathComponent("softhsm2.conf").path]) { $1 })
+        let labels = try await KysoClient(socketPath: restarted.socketPath).tokens().map(\.label)
+        #expect(labels.contains("kyso-fake") && labels.contains("kyso-vnpt"))
+        try await restarted.stop()
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import KysoTestSupport
+
+/// A private pcscd (Tools/vcard/private-pcscd) that a test may kill, restart on the same socket and readers, and
+/// stop with SIGSTOP. SmartcardLab keeps its pcscd to itself; these tests need the process in hand.
+final class ControllablePCSCD: @unchecked Sendable {
+    let directory: URL
+    let socketPath: String
+    let port: UInt16
+    private var process: Process?
+
+    init() async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-fault-pcsc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        socketPath = directory.appendingPathComponent("pcscd.comm").path
+        port = try Self.freePortPair()
+        try await start()
+    }
+
+    var environment: [String: String] { ["PCSCLITE_CSOCK_NAME": socketPath, "OPENSC_CONF": "/etc/opensc/opensc.conf"] }
+    var pid: Int32 { process?.processIdentifier ?? 0 }
+
+    /// Starts pcscd (again) on the same socket and vpcd port; returns once the socket answers.
+    func start() async throws {
+        try? FileManager.default.removeItem(atPath: socketPath)
+        let process = Process()
+        process.executableURL = Lab.repositoryRoot.appendingPathComponent("Tools/vcard/private-pcscd")
+        process.arguments = ["--socket", socketPath, "--config-dir", directory.appendingPathComponent("readers").path, "--vpcd", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !FileManager.default.fileExists(atPath: socketPath) {
+            guard ContinuousClock.now < deadline, process.isRunning else { throw DaemonFailure("private pcscd did not start") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// `kill -9`: pcscd vanishes without a goodbye, as after a crash or an OOM kill.
+    func crash() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func signal(_ number: Int32) {
+        if let process, process.isRunning { kill(process.processIdentifier, number) }
+    }
+
+    /// A key and a certificate from the lab's TEST provider CA.
+    func identity(labDirectory: URL, name: String = "card") throws -> (key: String, certificate: String) {
+        let key = directory.appendingPathComponent("\(name).key.pem").path
+        let certificate = directory.appendingPathComponent("\(name).cert.der").path
+        try Shell.run(Lab.repositoryRoot.appendingPathComponent("Tools/vcard/test-identity").path,
+                      ["--key", key, "--cert", certificate, "--provider", "viettel", "--pki-dir", labDirectory.appendingPathComponent("pki").path])
+        return (key, certificate)
+    }
+
+    func stop() {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// An even port P with P and P+1 free on the loopback (vpcd listens on both).
+    private static func freePortPair() throws -> UInt16 {
+        func isFree(_ port: UInt16) -> Bool {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = INADDR_ANY
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            } == 0
+        }
+        for _ in 0..<50 {
+            let port = UInt16.random(in: 48100...49900) & ~1
+            if isFree(port) && isFree(port + 1) { return port }
+        }
+        throw DaemonFailure("no free TCP port pair for vpcd")
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+}
+
+/// Tools/vcard/piv-card with the options these tests need (`--apdu-delay-ms`, `--fault`); inserted while it runs.
+final class FaultCard: @unchecked Sendable {
+    private let process = Process()
+    private let output = Pipe()
+
+    init(port: UInt16, key: String, certificate: String, extra: [String] = []) async throws {
+        process.executableURL = Lab.repositoryRoot.appendingPathComponent("Tools/vcard/piv-card")
+        process.arguments = ["--port", String(port), "--key", key, "--cert", certificate] + extra
+        process.environment = ProcessInfo.processInfo.environment.merging(["PIV_CARD_PIN": "123456"]) { $1 }
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The card prints `inserted port=P …` once vpcd has it.
+        var text = ""
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !text.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty, ContinuousClock.now < deadline else { throw DaemonFailure("piv-card did not connect: \(text)") }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+    }
+
+    /// Pulls the card out.
+    func remove() {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
