@@ -23,7 +23,8 @@ struct CardBench {
         print("== virtual cards (OpenSC, private pcscd)")
         let cardsDirectory = context.work.appendingPathComponent("cards")
         try FileManager.default.createDirectory(at: cardsDirectory, withIntermediateDirectories: true)
-        let counts = [1, pcsc.readerPorts.count]
+        // --quick measures one size (2 cards) to stay near two minutes.
+        let counts = context.plan.quick ? [2] : [1, pcsc.readerPorts.count]
         var identities: [(key: String, certificate: String)] = []
         for index in 0..<pcsc.readerPorts.count {
             let key = cardsDirectory.appendingPathComponent("card\(index).key").path
@@ -92,7 +93,7 @@ struct CardBench {
         var removals: [Double] = []
         var stale = 0
         for delay in [0, 10] {
-            try await measureEvents(pcsc: pcsc, identity: identities[0], delay: delay, repetitions: context.plan.quick ? 2 : 4,
+            try await measureEvents(pcsc: pcsc, identity: identities[0], delay: delay, repetitions: context.plan.quick ? 1 : 4,
                                     directory: cardsDirectory, startDaemon: { try startDaemon("events") },
                                     removals: &removals, stale: &stale)
         }
