@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import KysoAPI
 import KysoTestSupport
 import NIOHTTP1
@@ -89,5 +92,24 @@ extension Duration {
     var seconds: Double {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) / 1e18
+    }
+}
+
+extension DaemonProcess {
+    /// SIGTERM and the exit status; when kysod does not exit within `timeout`, the error carries its threads'
+    /// backtraces (gdb, when installed) and its log, then kysod gets SIGKILL.
+    @discardableResult
+    func stopOrExplain(timeout: Duration = .seconds(15)) async throws -> Int32 {
+        if isRunning { kill(pid, SIGTERM) }
+        if await eventually(timeout: timeout, every: .milliseconds(20), { !isRunning }) { return terminationStatus }
+        var threads = "(gdb not installed)"
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") {
+            let output = (try? Shell.run("/usr/bin/gdb", ["-p", String(pid), "-batch", "-ex", "thread apply all bt 12"])) ?? Data()
+            threads = String(decoding: output, as: UTF8.self).split(separator: "\n")
+                .filter { $0.hasPrefix("Thread ") || ($0.hasPrefix("#") && !$0.contains(" in ?? ")) }
+                .map { String($0.prefix(220)) }.joined(separator: "\n")
+        }
+        try await stop(signal: SIGKILL)
+        throw DaemonFailure("kysod did not exit within \(timeout) of SIGTERM. Threads:\n\(threads)\nLog:\n\(log().suffix(1500))")
     }
 }
