@@ -69,7 +69,13 @@ final class FakeModule: @unchecked Sendable {
         let source = Lab.repositoryRoot.appendingPathComponent("Tests/FaultTests/fake-pkcs11.c").path
         let flags = String(decoding: try Shell.run("pkg-config", ["--cflags", "p11-kit-1"]), as: UTF8.self)
             .split(whereSeparator: \.isWhitespace).map(String.init)
-        try Shell.run("cc", ["-shared", "-fPIC", "-O1", "-Wall", "-Werror"] + flags + ["-o", library, source])
+        // `cc` where a C toolchain is installed; otherwise the clang that ships with the Swift toolchain.
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        let compiler = ["cc", "clang", "gcc"].first { name in
+            path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+        }
+        guard let compiler else { throw DaemonFailure("no C compiler (cc, clang or gcc) on PATH to build the fake PKCS#11 module") }
+        try Shell.run(compiler, ["-shared", "-fPIC", "-O1", "-Wall", "-Werror"] + flags + ["-o", library, source])
         return library
     }
 }
