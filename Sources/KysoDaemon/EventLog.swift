@@ -12,6 +12,7 @@ struct EventLog {
     private let capacity: Int
     private var subscribers: [UInt64: AsyncStream<DaemonEvent>.Continuation] = [:]
     private var nextSubscriberID: UInt64 = 0
+    private var internalSubscribers: Set<UInt64> = []
     let maxSubscribers: Int
     /// Events a subscriber may fall behind before it is dropped (it can resume with Last-Event-ID).
     let subscriberQueue: Int
@@ -22,7 +23,8 @@ struct EventLog {
         self.subscriberQueue = subscriberQueue
     }
 
-    var subscriberCount: Int { subscribers.count }
+    /// Clients following the stream (the daemon's own subscriptions not counted).
+    var subscriberCount: Int { subscribers.count - internalSubscribers.count }
 
     /// Numbers the event, keeps it for replay and hands it to every subscriber that keeps up.
     mutating func publish(_ type: EventType, _ data: EventData, at time: Date = Date()) -> DaemonEvent {
@@ -56,18 +58,21 @@ struct EventLog {
     enum SubscribeError: Error { case tooManySubscribers }
 
     /// Registers a subscriber whose stream starts with `initial` and continues with every later event.
-    mutating func subscribe(initial: [DaemonEvent]) throws(SubscribeError) -> (UInt64, AsyncStream<DaemonEvent>) {
-        guard subscribers.count < maxSubscribers else { throw .tooManySubscribers }
+    /// `internal` subscribers (the daemon's own services) do not count against the client limit.
+    mutating func subscribe(initial: [DaemonEvent], isInternal: Bool = false) throws(SubscribeError) -> (UInt64, AsyncStream<DaemonEvent>) {
+        guard isInternal || subscribers.count - internalSubscribers.count < maxSubscribers else { throw .tooManySubscribers }
         let (stream, continuation) = AsyncStream.makeStream(
             of: DaemonEvent.self, bufferingPolicy: .bufferingOldest(subscriberQueue + initial.count))
         for event in initial { continuation.yield(event) }
         nextSubscriberID += 1
         subscribers[nextSubscriberID] = continuation
+        if isInternal { internalSubscribers.insert(nextSubscriberID) }
         return (nextSubscriberID, stream)
     }
 
     mutating func unsubscribe(_ id: UInt64) {
         subscribers.removeValue(forKey: id)?.finish()
+        internalSubscribers.remove(id)
     }
 
     mutating func finishAll() {

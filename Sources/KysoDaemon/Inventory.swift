@@ -19,7 +19,9 @@ public final class Inventory: Sendable {
 
     private let state: Mutex<State>
     /// Adds the customs accounts each certificate serves (set by the account service); applied on every read.
-    private let decorator = Mutex<(@Sendable (TokenInfoResponse) -> TokenInfoResponse)?>(nil)
+    /// Boxed: a closure kept directly in a Mutex is re-wrapped in a reabstraction thunk on every `withLock`
+    /// write-back, so each read made it one call deeper until the stack overflowed.
+    private let decorator = Mutex<DecoratorBox?>(nil)
     public let startedAt = Date()
     private let expiringSoonDays: Int
 
@@ -38,11 +40,11 @@ public final class Inventory: Sendable {
     public func token(id: String) -> TokenInfoResponse? { state.withLock { $0.tokens[id] }.map(decorate) }
 
     public func setDecorator(_ decorate: @escaping @Sendable (TokenInfoResponse) -> TokenInfoResponse) {
-        decorator.withLock { $0 = decorate }
+        decorator.withLock { $0 = DecoratorBox(decorate) }
     }
 
     private func decorate(_ token: TokenInfoResponse) -> TokenInfoResponse {
-        decorator.withLock { $0 }.map { $0(token) } ?? token
+        decorator.withLock { $0 }.map { $0.decorate(token) } ?? token
     }
 
     public func certificate(sha256: String) -> CertificateResponse? {
@@ -76,7 +78,7 @@ public final class Inventory: Sendable {
     public enum SubscribeError: Error { case tooManySubscribers }
 
     /// A stream that starts with a snapshot, or with the missed events when `lastEventID` is still in the buffer.
-    public func subscribe(lastEventID: UInt64?) throws(SubscribeError) -> (id: UInt64, events: AsyncStream<DaemonEvent>) {
+    public func subscribe(lastEventID: UInt64?, isInternal: Bool = false) throws(SubscribeError) -> (id: UInt64, events: AsyncStream<DaemonEvent>) {
         let result: Result<(UInt64, AsyncStream<DaemonEvent>), SubscribeError> = state.withLock { state in
             let initial: [DaemonEvent]
             if let lastEventID, let missed = state.events.events(after: lastEventID) {
@@ -86,7 +88,7 @@ public final class Inventory: Sendable {
                 initial = [DaemonEvent(id: state.events.lastID, type: .snapshot, time: Date(), data: EventData(tokens: tokens))]
             }
             do throws(EventLog.SubscribeError) {
-                return .success(try state.events.subscribe(initial: initial))
+                return .success(try state.events.subscribe(initial: initial, isInternal: isInternal))
             } catch {
                 return .failure(.tooManySubscribers)
             }
@@ -199,4 +201,9 @@ public final class Inventory: Sendable {
             }
         }
     }
+}
+
+final class DecoratorBox: Sendable {
+    let decorate: @Sendable (TokenInfoResponse) -> TokenInfoResponse
+    init(_ decorate: @escaping @Sendable (TokenInfoResponse) -> TokenInfoResponse) { self.decorate = decorate }
 }

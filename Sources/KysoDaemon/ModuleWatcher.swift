@@ -116,6 +116,8 @@ final class ModuleWatcher: Sendable {
                         do throws(PKCS11Error) {
                             // A full rescan re-reads token info (cheap) and the objects only when the token differs.
                             if !full, let known = cache[slot] { next[slot] = known; continue }
+                            // C_GetSlotInfo makes OpenSC look at the reader again; a pulled card's slot says so here.
+                            guard try module.slotInfo(slot).flags.contains(.tokenPresent) else { continue }
                             let info = try module.tokenInfo(slot)
                             if let known = cache[slot], known.info.serialNumber == info.serialNumber, known.info.label == info.label,
                                known.info.flags == info.flags {

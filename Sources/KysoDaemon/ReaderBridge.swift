@@ -19,37 +19,61 @@ public struct ReaderBridge: Service {
         self.logger = logger
     }
 
+    /// A module may notice a removal later than pcscd does (OpenSC re-reads reader state on its own schedule), so a
+    /// card or reader going away is followed by a few more rescans; each is cheap when nothing differs. Not after an
+    /// insertion: OpenSC 0.23 can deadlock when a card is pulled during C_GetTokenInfo, so Kyso does not add calls
+    /// while a new card may be pulled again.
+    static let followUps: [Duration] = [.milliseconds(300), .seconds(1), .seconds(3)]
+
     public func run() async throws {
-        for await event in monitor.events.cancelOnGracefulShutdown() {
-            switch event {
-            case .readerAdded(let reader):
-                inventory.publish(.readerAdded, EventData(reader: reader))
-                inventoryService.rescanAll()
-            case .readerRemoved(let reader):
-                inventory.publish(.readerRemoved, EventData(reader: reader))
-                inventoryService.rescanAll()
-            case .cardInserted(let reader, let atr):
-                inventory.publish(.cardInserted, EventData(reader: reader, atr: Hex.lowercase(atr)))
-                inventoryService.rescanAll()
-            case .cardRemoved(let reader):
-                inventory.publish(.cardRemoved, EventData(reader: reader))
-                inventoryService.rescanAll()
-            case .cardStateChanged:
-                break
-            case .serviceLost(let error):
-                logger.warning("pcscd unreachable", metadata: ["error": "\(error)", "hint": "\(error.code.hint ?? "")"])
-                inventory.updatePCSC(PCSCStatus(
-                    state: error.code == .securityViolation ? "refused" : "unavailable", error: error.description,
-                    hint: error.code.hint, readers: []))
-                continue
-            case .serviceRestored:
-                logger.info("pcscd reachable")
+        try await withThrowingDiscardingTaskGroup { group in
+            for await event in monitor.events.cancelOnGracefulShutdown() {
+                handle(event)
+                switch event {
+                case .cardRemoved, .readerRemoved:
+                    let service = inventoryService
+                    group.addTask {
+                        for delay in Self.followUps {
+                            try await Task.sleep(for: delay)
+                            service.rescanAll()
+                        }
+                    }
+                default:
+                    break
+                }
             }
-            inventory.updatePCSC(PCSCStatus(state: "running", readers: monitor.readers.map { reader in
-                ReaderInfo(name: reader.reader, cardPresent: reader.cardPresent,
-                           atr: reader.cardPresent ? Hex.lowercase(reader.atr) : nil,
-                           state: (reader.cardPresent ? ["present"] : ["empty"]) + reader.cardState.words)
-            }))
         }
+    }
+
+    private func handle(_ event: ReaderEvent) {
+        switch event {
+        case .readerAdded(let reader):
+            inventory.publish(.readerAdded, EventData(reader: reader))
+            inventoryService.rescanAll()
+        case .readerRemoved(let reader):
+            inventory.publish(.readerRemoved, EventData(reader: reader))
+            inventoryService.rescanAll()
+        case .cardInserted(let reader, let atr):
+            inventory.publish(.cardInserted, EventData(reader: reader, atr: Hex.lowercase(atr)))
+            inventoryService.rescanAll()
+        case .cardRemoved(let reader):
+            inventory.publish(.cardRemoved, EventData(reader: reader))
+            inventoryService.rescanAll()
+        case .cardStateChanged:
+            break
+        case .serviceLost(let error):
+            logger.warning("pcscd unreachable", metadata: ["error": "\(error)", "hint": "\(error.code.hint ?? "")"])
+            inventory.updatePCSC(PCSCStatus(
+                state: error.code == .securityViolation ? "refused" : "unavailable", error: error.description,
+                hint: error.code.hint, readers: []))
+            return
+        case .serviceRestored:
+            logger.info("pcscd reachable")
+        }
+        inventory.updatePCSC(PCSCStatus(state: "running", readers: monitor.readers.map { reader in
+            ReaderInfo(name: reader.reader, cardPresent: reader.cardPresent,
+                       atr: reader.cardPresent ? Hex.lowercase(reader.atr) : nil,
+                       state: (reader.cardPresent ? ["present"] : ["empty"]) + reader.cardState.words)
+        }))
     }
 }

@@ -47,9 +47,20 @@ struct EventStreamTests {
                 for try await _ in client.events() { started.continuation.yield() }
             }
         }
-        var ready = started.stream.makeAsyncIterator()
-        _ = await ready.next()
-        _ = await ready.next()
+        // Both holders must be streaming before the third asks; give up (and fail) rather than wait forever.
+        let both = Task {
+            var ready = started.stream.makeAsyncIterator()
+            _ = await ready.next()
+            _ = await ready.next()
+        }
+        let timer = Task {
+            try await Task.sleep(for: .seconds(20))
+            both.cancel()
+            started.continuation.finish()
+        }
+        await both.value
+        timer.cancel()
+        #expect(!both.isCancelled, "the two subscribers did not both get their snapshot")
         let refused = try await client.request(.GET, "/v1/events")
         #expect(refused.status == 503)
         #expect(try APIJSON.decoder().decode(ProblemDetails.self, from: Data(refused.body)).code == "too-many-subscribers")

@@ -27,12 +27,17 @@ struct SmartcardDaemonTests {
         return Fixture(pcsc: pcsc, daemon: daemon, client: KysoClient(socketPath: daemon.socketPath), labDirectory: directory)
     }
 
-    /// The next event of one of `types`, skipping others.
+    /// The next event of one of `types`, skipping others. If nothing comes within `timeout`, kysod is killed so the
+    /// stream ends and the test fails instead of hanging (OpenSC 0.23 can deadlock on a card pulled mid-call).
     static func next(_ events: inout AsyncThrowingStream<ServerSentEvent, any Error>.AsyncIterator, _ types: Set<String>,
-                     timeout: Duration = .seconds(20)) async throws -> DaemonEvent {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            guard let event = try await events.next() else { break }
+                     daemon: DaemonProcess, timeout: Duration = .seconds(20)) async throws -> DaemonEvent {
+        let pid = daemon.pid
+        let watchdog = Task {
+            try await Task.sleep(for: timeout)
+            kill(pid, SIGKILL)
+        }
+        defer { watchdog.cancel() }
+        while let event = try await events.next() {
             if types.contains(event.event) { return try APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)) }
         }
         throw DaemonFailure("no \(types.sorted()) event within \(timeout)")
@@ -42,10 +47,10 @@ struct SmartcardDaemonTests {
     func hotPlug() async throws {
         let fixture = try await Self.start()
         var events = fixture.client.events().makeAsyncIterator()
-        _ = try await Self.next(&events, ["snapshot"])
+        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
         let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
         let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate)
-        let inserted = try await Self.next(&events, ["token.inserted"])
+        let inserted = try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon)
         let delay = Date().timeIntervalSince(card.connectedAt)
         print("kysod: card connection → token.inserted on the socket: \(Int(delay * 1000)) ms")
         let token = try #require(inserted.data.token)
@@ -56,7 +61,7 @@ struct SmartcardDaemonTests {
         #expect(certificate.privateKeyOnToken)
         #expect(delay < 10, "the poll interval is 30 s: the reader monitor must have triggered the rescan")
         card.remove()
-        let removed = try await Self.next(&events, ["token.removed"])
+        let removed = try await Self.next(&events, ["token.removed"], daemon: fixture.daemon)
         #expect(removed.data.tokenId == token.id)
         #expect(try await fixture.client.get("/v1/tokens", as: TokenListResponse.self).tokens.isEmpty)
         try await fixture.stop()
@@ -66,10 +71,10 @@ struct SmartcardDaemonTests {
     func registerOnCard() async throws {
         let fixture = try await Self.start()
         var events = fixture.client.events().makeAsyncIterator()
-        _ = try await Self.next(&events, ["snapshot"])
+        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
         let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory, provider: "vnpt")
         let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate)
-        let token = try #require(try await Self.next(&events, ["token.inserted"]).data.token)
+        let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
         let certificate = try #require(token.certificates.first)
         let response = try await fixture.client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
             role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "CARD0001", terminalId: "PIV001",
@@ -91,10 +96,10 @@ struct SmartcardDaemonTests {
     func pinSafety() async throws {
         let fixture = try await Self.start()
         var events = fixture.client.events().makeAsyncIterator()
-        _ = try await Self.next(&events, ["snapshot"])
+        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
         let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
         let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate, retries: 3)
-        let token = try #require(try await Self.next(&events, ["token.inserted"]).data.token)
+        let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
         func sign(pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
             let response = try await fixture.client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(
                 SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))

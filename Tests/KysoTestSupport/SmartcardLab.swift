@@ -55,8 +55,7 @@ public final class SmartcardLab: @unchecked Sendable {
     }
 
     public func stop() {
-        if pcscd.isRunning { kill(pcscd.processIdentifier, SIGTERM) }
-        pcscd.waitUntilExit()
+        terminate(pcscd)
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -117,10 +116,17 @@ public final class VirtualPIVCard: @unchecked Sendable {
     }
 
     /// Pulls the card out.
-    public func remove() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
-    }
+    public func remove() { terminate(process) }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+/// SIGTERM, up to 5 s for the exit, then SIGKILL: a stuck child must not hang the test run.
+func terminate(_ process: Process) {
+    guard process.isRunning else { return }
+    kill(process.processIdentifier, SIGTERM)
+    let deadline = Date().addingTimeInterval(5)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
 }

@@ -285,7 +285,7 @@ public final class AccountService: Service, Sendable {
 
     /// Watches token arrivals for bound certificates that were renewed or expire soon, and tells clients.
     public func run() async throws {
-        guard let subscription = try? inventory.subscribe(lastEventID: inventory.lastEventID) else { return }
+        guard let subscription = try? inventory.subscribe(lastEventID: inventory.lastEventID, isInternal: true) else { return }
         defer { inventory.unsubscribe(subscription.id) }
         announce()
         for await event in subscription.events.cancelOnGracefulShutdown() where event.type == .tokenInserted || event.type == .snapshot {
