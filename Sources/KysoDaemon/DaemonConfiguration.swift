@@ -9,7 +9,8 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public var pollIntervalSeconds: Double?
     /// Keep a token logged in this long after a signature (0 = off, the default; at most 3600).
     public var loginCacheSeconds: Double?
-    /// How long one signature may take on a token before the caller is told `token-timeout` (default 30).
+    /// How long one signature may take on a token before the caller is told `token-timeout` (default 20, below
+    /// the unit's TimeoutStopSec=30 so a stop during a hung signature still ends cleanly).
     public var signDeadlineSeconds: Double?
     public var modules: Modules?
     public var access: Access?
@@ -170,7 +171,7 @@ public struct DaemonSettings: Sendable {
             throw ConfigurationError(path: "", reason: "loginCacheSeconds must be between 0 (off) and 3600")
         }
         loginCacheTTL = cache > 0 ? .milliseconds(Int64(cache * 1000)) : nil
-        let signSeconds = configuration.signDeadlineSeconds ?? 30
+        let signSeconds = configuration.signDeadlineSeconds ?? 20
         guard signSeconds >= 0.1, signSeconds <= 600 else {
             throw ConfigurationError(path: "", reason: "signDeadlineSeconds must be between 0.1 and 600")
         }

@@ -22,7 +22,7 @@ public final class Signer: Sendable {
 
     /// - Parameter deadline: how long one signing operation may take on its token before the caller gets
     ///   `token-timeout`; a call stuck in the module stays on that token's queue, other tokens go on.
-    public init(inventory: Inventory, modules: InventoryService, loginCacheTTL: Duration?, deadline: Duration = .seconds(30), logger: Logger) {
+    public init(inventory: Inventory, modules: InventoryService, loginCacheTTL: Duration?, deadline: Duration = .seconds(20), logger: Logger) {
         self.deadline = deadline
         self.inventory = inventory
         self.modules = modules
