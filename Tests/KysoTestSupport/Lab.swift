@@ -21,7 +21,7 @@ public enum Lab {
     /// so a test that adds, breaks or signs with tokens affects only itself.
     public static func copy() async throws -> (directory: URL, manifest: LabManifest) {
         let template = try await StandardLab.shared.directory()
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-lab-\(UUID().uuidString)")
+        let copy = scratchRoot.appendingPathComponent("lab-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: template, to: copy)
         let conf = """
             directories.tokendir = \(copy.appendingPathComponent("tokens").path)
@@ -32,6 +32,17 @@ public enum Lab {
         try conf.write(to: copy.appendingPathComponent("softhsm2.conf"), atomically: true, encoding: .utf8)
         return (copy, try manifest(copy))
     }
+
+    /// One folder per test process for lab copies and the template, removed when the process exits.
+    public static let scratchRoot: URL = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        atexit {
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-tests-\(getpid())")
+            try? FileManager.default.removeItem(at: root)
+        }
+        return root
+    }()
 
     public static func manifest(_ directory: URL) throws -> LabManifest {
         try JSONDecoder().decode(LabManifest.self, from: try tool(["list", directory.path]))
@@ -85,7 +96,7 @@ actor StandardLab {
 
     func directory() throws -> URL {
         if let made { return made }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-lab-template-\(UUID().uuidString)")
+        let directory = Lab.scratchRoot.appendingPathComponent("lab-template")
         try Lab.tool(["init", directory.path])
         made = directory
         return directory
