@@ -1,6 +1,7 @@
 import Foundation
 import KysoAPI
 import NIOHTTP1
+import Synchronization
 
 /// A parsed request, as the router sees it.
 struct APIRequest: Sendable {
@@ -64,6 +65,9 @@ struct Router: Sendable {
     let access: AccessPolicy
     let metrics: DaemonMetrics
     let version: String
+    /// The encoded token list, reused until the next event: every change to tokens or their accounts is published
+    /// as an event, so the event id is the list's version.
+    let tokenListCache = EncodedResponseCache()
 
     /// The route's template, for metrics (never the raw path, which would grow without bound).
     func routeName(_ path: String) -> String {
@@ -174,7 +178,16 @@ struct Router: Sendable {
         case ["v1", "status"]:
             return requireGET(.read) { .json(inventory.status(version: version)) }
         case ["v1", "tokens"]:
-            return requireGET(.read) { .json(TokenListResponse(tokens: inventory.tokens)) }
+            return requireGET(.read) {
+                // Read the version before the tokens: a change in between only makes the cache miss next time.
+                let version = inventory.lastEventID
+                if let bytes = tokenListCache.bytes(for: version) {
+                    return .body(status: .ok, contentType: "application/json", bytes: bytes)
+                }
+                let response = APIResponse.json(TokenListResponse(tokens: inventory.tokens))
+                if case .body(.ok, _, let bytes, _) = response { tokenListCache.store(bytes, for: version) }
+                return response
+            }
         case let p where p.count == 3 && p[0] == "v1" && p[1] == "tokens":
             return requireGET(.read) {
                 guard let token = inventory.token(id: p[2]) else { return .problem(Problems.notFound("no token with id \(p[2]) is present")) }
@@ -227,5 +240,18 @@ struct Router: Sendable {
             if parts.first.map(String.init) == name { return parts.count > 1 ? String(parts[1]).removingPercentEncoding : "" }
         }
         return nil
+    }
+}
+
+/// One encoded response and the inventory version it was made from.
+final class EncodedResponseCache: Sendable {
+    private let entry = Mutex<(version: UInt64, bytes: [UInt8])?>(nil)
+
+    func bytes(for version: UInt64) -> [UInt8]? {
+        entry.withLock { $0?.version == version ? $0?.bytes : nil }
+    }
+
+    func store(_ bytes: [UInt8], for version: UInt64) {
+        entry.withLock { $0 = (version, bytes) }
     }
 }
