@@ -10,13 +10,6 @@ public enum Lab {
         try Shell.run(repositoryRoot.appendingPathComponent("Tools/kyso-lab").path, arguments)
     }
 
-    /// Creates a fresh standard lab in a new temporary folder.
-    public static func make() throws -> (directory: URL, manifest: LabManifest) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-lab-\(UUID().uuidString)")
-        try tool(["init", directory.path])
-        return (directory, try manifest(directory))
-    }
-
     /// A private copy of the standard lab (made once per test run): its own token store and softhsm2.conf,
     /// so a test that adds, breaks or signs with tokens affects only itself.
     public static func copy() async throws -> (directory: URL, manifest: LabManifest) {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KysoCore
 import KysoInventory
 import PKCS11
 import KysoTestSupport
@@ -24,11 +25,11 @@ struct EnumerationTests {
                 #expect(token.info.flags.contains(.tokenInitialized))
                 #expect(token.info.flags.contains(.loginRequired))
                 #expect(token.pinStatus.state == .ok)
-                let fingerprints = token.certificates.map { SHA256.hash(data: $0.der).hexString }
+                let fingerprints = token.certificates.map { Hex.lowercase(SHA256.hash(data: $0.der)) }
                 #expect(Set(fingerprints) == Set(expected.certificates.map(\.sha256)))
                 for certificate in expected.certificates {
-                    let found = try #require(token.certificates.first { SHA256.hash(data: $0.der).hexString == certificate.sha256 })
-                    #expect(found.objectID.hexString == certificate.idHex)
+                    let found = try #require(token.certificates.first { Hex.lowercase(SHA256.hash(data: $0.der)) == certificate.sha256 })
+                    #expect(Hex.lowercase(found.objectID) == certificate.idHex)
                     #expect(found.label == certificate.label)
                     // SoftHSM hides private keys until login; the public key of the pair is the evidence.
                     #expect(found.keyEvidence == .publicKeyWithSameID)
@@ -47,7 +48,7 @@ struct EnumerationTests {
             let session = try module.openSession(slot: slot)
             try session.login(pin: Array(expected.pin.utf8))
             for certificate in expected.certificates {
-                let id = try #require([UInt8](hex: certificate.idHex))
+                let id = try #require(Hex.bytes(certificate.idHex))
                 let keys = try session.findObjects(class: .privateKey, id: id)
                 #expect(keys.count == 1)
                 let certificates = try session.findObjects(class: .certificate, id: id, label: certificate.label)
@@ -79,24 +80,5 @@ struct EnumerationTests {
             try SoftHSMLab.tool(["remove-token", lab.directory.path, "Added during test"])
             #expect(try labels().sorted() == before.sorted())
         }
-    }
-}
-
-extension Sequence where Element == UInt8 {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
-}
-
-extension [UInt8] {
-    init?(hex: String) {
-        guard hex.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self = bytes
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import KysoCore
 import PKCS11
 import KysoTestSupport
 import Testing
@@ -62,7 +63,7 @@ struct SigningTests {
         let slot = try #require(try module.slots().first { try module.tokenInfo($0).label == token.label })
         let session = try module.openSession(slot: slot)
         try session.login(pin: Array(token.pin.utf8))
-        let id = try #require([UInt8](hex: entry.idHex))
+        let id = try #require(Hex.bytes(entry.idHex))
         let key = try #require(try session.findObjects(class: .privateKey, id: id).first)
         let certificateObject = try #require(try session.findObjects(class: .certificate, id: id).first)
         let der = try #require(try session.attribute(.value, of: certificateObject))

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KysoCore
 import KysoInventory
 import PKCS11
 import KysoTestSupport
@@ -46,7 +47,7 @@ struct URITests {
                     #expect(parsed.matches(token: token.info))
                     let der = try Shell.run("pkcs11-tool", [
                         "--module", SoftHSMLab.modulePath, "--token-label", try #require(parsed.tokenLabel),
-                        "--read-object", "--type", "cert", "--id", try #require(parsed.objectID).hexString,
+                        "--read-object", "--type", "cert", "--id", Hex.lowercase(try #require(parsed.objectID)),
                     ], environment: environment)
                     #expect(Array(der) == certificate.der)
                 }

@@ -79,7 +79,7 @@ public final class Signer: Sendable {
             return .failure(problem)
         case .success(let signed):
             // Catch a key that does not belong to its certificate before anyone relies on the signature.
-            if let reason = await plan.verificationProblem(signed.bytes) {
+            if let reason = plan.verificationProblem(signed.bytes) {
                 logger.error("signature does not verify with the certificate", metadata: ["token": "\(tokenId)", "certificate": "\(plan.certificateSHA256)", "reason": "\(reason)"])
                 return .failure(SigningProblems.keyMismatch("the signature made on token \(tokenId) does not verify with certificate \(plan.certificateSHA256): \(reason)"))
             }

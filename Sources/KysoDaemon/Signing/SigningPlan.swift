@@ -98,37 +98,28 @@ struct SigningPlan: Sendable {
     }
 
     /// Checks the signature with the certificate's public key (swift-crypto), independent of the token.
-    func verify(_ signature: [UInt8]) async -> Bool {
-        await verificationProblem(signature) == nil
-    }
-
-    /// nil when the signature verifies, else the verifier's reason.
-    func verificationProblem(_ signature: [UInt8]) async -> String? {
+    /// Returns nil when the signature verifies, else the reason.
+    func verificationProblem(_ signature: [UInt8]) -> String? {
         switch output {
         case .cms:
             // Checked while signing: TokenPrivateKey verifies the signed attributes' signature with the certificate.
             return nil
         case .raw:
-            return await verifyRaw(signature) ? nil : "the signature does not verify with the certificate's public key"
+            return verifyRaw(signature) ? nil : "the signature does not verify with the certificate's public key"
         }
     }
 
-    private func verifyRaw(_ signature: [UInt8]) async -> Bool {
-        switch output {
-        case .cms:
-            return false
-        case .raw:
-            let digest = SHA256Digest(bytes: self.digest)
-            switch mechanism {
-            case .ecdsaSHA256:
-                guard let key = P256.Signing.PublicKey(certificate.publicKey),
-                      let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-                return key.isValidSignature(parsed, for: digest)
-            case .rsaPKCS1SHA256, .rsaPSSSHA256:
-                guard let key = _RSA.Signing.PublicKey(certificate.publicKey) else { return false }
-                let padding: _RSA.Signing.Padding = mechanism == .rsaPSSSHA256 ? .PSS : .insecurePKCS1v1_5
-                return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: digest, padding: padding)
-            }
+    private func verifyRaw(_ signature: [UInt8]) -> Bool {
+        let digest = SHA256Digest(bytes: self.digest)
+        switch mechanism {
+        case .ecdsaSHA256:
+            guard let key = P256.Signing.PublicKey(certificate.publicKey),
+                  let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return key.isValidSignature(parsed, for: digest)
+        case .rsaPKCS1SHA256, .rsaPSSSHA256:
+            guard let key = _RSA.Signing.PublicKey(certificate.publicKey) else { return false }
+            let padding: _RSA.Signing.Padding = mechanism == .rsaPSSSHA256 ? .PSS : .insecurePKCS1v1_5
+            return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: digest, padding: padding)
         }
     }
 }

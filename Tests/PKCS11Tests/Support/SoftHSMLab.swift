@@ -9,7 +9,6 @@ import PKCS11
 /// each test gets its own copy of the token store, so a test that adds or breaks tokens affects only itself.
 struct SoftHSMLab: Sendable {
     static let modulePath = Lab.softHSMModule
-    static let userPIN = "123456"
 
     let directory: URL
     let manifest: LabManifest
@@ -31,11 +30,6 @@ struct SoftHSMLab: Sendable {
     /// The lab tool, run synchronously; its output on failure explains why.
     @discardableResult
     static func tool(_ arguments: [String]) throws -> Data { try Lab.tool(arguments) }
-
-    /// Re-reads the manifest after the lab changed (token added or removed).
-    func reloaded() throws -> SoftHSMLab {
-        SoftHSMLab(directory: directory, manifest: try Self.readManifest(directory))
-    }
 
     private static func privateCopy() async throws -> SoftHSMLab {
         let (directory, manifest) = try await Lab.copy()
