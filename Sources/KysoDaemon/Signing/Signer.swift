@@ -13,12 +13,12 @@ import X509
 /// own serial queue (never the cooperative pool), the PIN flags read before every login, and each signature
 /// checked against the certificate before it leaves.
 public final class Signer: Sendable {
-    private let inventory: Inventory
-    private let modules: InventoryService
-    private let logger: Logger
-    private let loginCache: LoginCache
+    let inventory: Inventory
+    let modules: InventoryService
+    let logger: Logger
+    let loginCache: LoginCache
     private let queues = Mutex<[String: DispatchQueue]>([:])
-    private let deadline: Duration
+    let deadline: Duration
 
     /// - Parameter deadline: how long one signing operation may take on its token before the caller gets
     ///   `token-timeout`; a call stuck in the module stays on that token's queue, other tokens go on.
@@ -52,26 +52,8 @@ public final class Signer: Sendable {
             return .failure(SigningProblems.tokenNotFound(tokenId))
         }
         let pinBytes = pin
-        let deadline = self.deadline
-        let outcome: Result<TokenSignature, ProblemDetails> = await withCheckedContinuation { continuation in
-            // Whichever comes first answers: the token, or the deadline (a hung module must not hang the caller).
-            let answered = Mutex(false)
-            let answer: @Sendable (Result<TokenSignature, ProblemDetails>) -> Void = { result in
-                let first = answered.withLock { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: result) }
-            }
-            queue(for: tokenId).async { [self] in
-                answer(signOnToken(plan: plan, module: module, slot: location.slot, pin: pinBytes,
-                                   allowFinalTry: request.allowFinalTry ?? false))
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.nanoseconds))) {
-                answer(.failure(ProblemDetails(
-                    status: 504, code: "token-timeout", title: "The token did not answer in time",
-                    detail: "no answer from token \(tokenId) within \(deadline); it stays busy until its module returns")))
-            }
+        let outcome = await onTokenQueue(tokenId) { [self] in
+            signOnToken(plan: plan, module: module, slot: location.slot, pin: pinBytes, allowFinalTry: request.allowFinalTry ?? false)
         }
         switch outcome {
         case .failure(let problem):
@@ -104,45 +86,12 @@ public final class Signer: Sendable {
             guard info.serialNumber == plan.tokenSerial else {
                 return .failure(SigningProblems.tokenRemoved("another token is in the slot now"))
             }
-            var warning: String?
-            var cached = false
-            let session: Session
-            if let reused = loginCache.session(for: plan.tokenId) {
-                session = reused
-                cached = true
-            } else {
-                session = try module.openSession(slot: slot)
-                if info.flags.contains(.loginRequired) {
-                    let status = info.pinStatus
-                    switch PINPolicy.decide(status, allowFinalTry: allowFinalTry) {
-                    case .refuse(let reason):
-                        session.close()
-                        let words: PINStatusWords = status.state == .locked ? .locked(reason)
-                            : status.state == .finalTry ? .finalTry(reason) : .notInitialized(reason)
-                        return .failure(SigningProblems.pinRefused(words))
-                    case .proceedWithWarning(let text): warning = text
-                    case .proceed: break
-                    }
-                    if pin == nil && !status.protectedAuthenticationPath {
-                        session.close()
-                        return .failure(SigningProblems.pinRequired)
-                    }
-                    do throws(PKCS11Error) {
-                        try session.login(pin: status.protectedAuthenticationPath && pin == nil ? nil : pin)
-                    } catch where error.returnValue == .pinIncorrect || error.returnValue == .generalError {
-                        // Some ePass2003 tokens answer a wrong PIN with CKR_GENERAL_ERROR: count it as a wrong PIN, never retry.
-                        session.close()
-                        let after = (try? module.tokenInfo(slot)) ?? info
-                        inventory.updatePIN(tokenId: plan.tokenId, flags: after.flags.names, pin: after.pinStatus)
-                        return .failure(SigningProblems.pinIncorrect(after.pinStatus.words))
-                    } catch where error.returnValue == .pinLocked {
-                        session.close()
-                        let after = (try? module.tokenInfo(slot)) ?? info
-                        inventory.updatePIN(tokenId: plan.tokenId, flags: after.flags.names, pin: after.pinStatus)
-                        return .failure(SigningProblems.pinRefused(.locked("the token locked its PIN")))
-                    }
-                }
+            let loggedIn: LoggedIn
+            switch try logIn(tokenId: plan.tokenId, module: module, slot: slot, info: info, pin: pin, allowFinalTry: allowFinalTry) {
+            case .failure(let problem): return .failure(problem)
+            case .success(let made): loggedIn = made
             }
+            let (session, warning, cached) = (loggedIn.session, loggedIn.warning, loggedIn.cached)
             let signature: [UInt8]
             do {
                 signature = try plan.sign(session: session)
@@ -157,12 +106,7 @@ public final class Signer: Sendable {
                 return .failure(ProblemDetails(status: 500, code: "signing-failed", title: "The signature could not be built",
                                                detail: "\(error)"))
             }
-            if loginCache.isEnabled && !cached && info.flags.contains(.loginRequired) {
-                loginCache.keep(session, for: plan.tokenId)
-            } else if !cached {
-                try? session.logout()
-                session.close()
-            }
+            finish(loggedIn, tokenId: plan.tokenId, loginRequired: info.flags.contains(.loginRequired))
             let after = try module.tokenInfo(slot)
             if after.flags != info.flags {
                 inventory.updatePIN(tokenId: plan.tokenId, flags: after.flags.names, pin: after.pinStatus)
@@ -185,7 +129,7 @@ public final class Signer: Sendable {
         }
     }
 
-    private func queue(for tokenId: String) -> DispatchQueue {
+    func queue(for tokenId: String) -> DispatchQueue {
         queues.withLock { queues in
             if let queue = queues[tokenId] { return queue }
             let queue = DispatchQueue(label: "kyso.token.\(tokenId)")

@@ -1,0 +1,90 @@
+import Foundation
+import KysoAPI
+import KysoCore
+import PKCS11
+import Synchronization
+
+/// What every operation with a token's private key shares, signing and opening sealed secrets alike: the
+/// token's serial queue with a deadline, and a login that reads the PIN flags first and never retries.
+extension Signer {
+    /// A session ready for private-key operations.
+    struct LoggedIn: Sendable {
+        let session: Session
+        /// Said when the token reports a low PIN count.
+        let warning: String?
+        /// The session came from the login cache (no PIN was used).
+        let cached: Bool
+    }
+
+    /// Runs `work` on the token's serial queue; whichever comes first answers: the token, or the deadline
+    /// (a hung module must not hang the caller; the call stays on that token's queue until the module returns).
+    func onTokenQueue<T: Sendable>(_ tokenId: String, _ work: @escaping @Sendable () -> Result<T, ProblemDetails>) async -> Result<T, ProblemDetails> {
+        let deadline = self.deadline
+        let queue = queue(for: tokenId)
+        return await withCheckedContinuation { continuation in
+            let answered = Mutex(false)
+            let answer: @Sendable (Result<T, ProblemDetails>) -> Void = { result in
+                let first = answered.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: result) }
+            }
+            queue.async { answer(work()) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.nanoseconds))) {
+                answer(.failure(ProblemDetails(
+                    status: 504, code: "token-timeout", title: "The token did not answer in time",
+                    detail: "no answer from token \(tokenId) within \(deadline); it stays busy until its module returns")))
+            }
+        }
+    }
+
+    /// Blocking, on the token's queue: a cached session, or a new one logged in after the PIN flags allow it.
+    /// A wrong PIN (or `CKR_GENERAL_ERROR`, some ePass2003 tokens' answer to one) is reported, never retried.
+    func logIn(tokenId: String, module: PKCS11Module, slot: SlotID, info: TokenInfo, pin: [UInt8]?, allowFinalTry: Bool) throws(PKCS11Error) -> Result<LoggedIn, ProblemDetails> {
+        if let reused = loginCache.session(for: tokenId) {
+            return .success(LoggedIn(session: reused, warning: nil, cached: true))
+        }
+        let session = try module.openSession(slot: slot)
+        guard info.flags.contains(.loginRequired) else { return .success(LoggedIn(session: session, warning: nil, cached: false)) }
+        let status = info.pinStatus
+        var warning: String?
+        switch PINPolicy.decide(status, allowFinalTry: allowFinalTry) {
+        case .refuse(let reason):
+            session.close()
+            let words: PINStatusWords = status.state == .locked ? .locked(reason)
+                : status.state == .finalTry ? .finalTry(reason) : .notInitialized(reason)
+            return .failure(SigningProblems.pinRefused(words))
+        case .proceedWithWarning(let text): warning = text
+        case .proceed: break
+        }
+        if pin == nil && !status.protectedAuthenticationPath {
+            session.close()
+            return .failure(SigningProblems.pinRequired)
+        }
+        do throws(PKCS11Error) {
+            try session.login(pin: status.protectedAuthenticationPath && pin == nil ? nil : pin)
+        } catch where error.returnValue == .pinIncorrect || error.returnValue == .generalError {
+            session.close()
+            let after = (try? module.tokenInfo(slot)) ?? info
+            inventory.updatePIN(tokenId: tokenId, flags: after.flags.names, pin: after.pinStatus)
+            return .failure(SigningProblems.pinIncorrect(after.pinStatus.words))
+        } catch where error.returnValue == .pinLocked {
+            session.close()
+            let after = (try? module.tokenInfo(slot)) ?? info
+            inventory.updatePIN(tokenId: tokenId, flags: after.flags.names, pin: after.pinStatus)
+            return .failure(SigningProblems.pinRefused(.locked("the token locked its PIN")))
+        }
+        return .success(LoggedIn(session: session, warning: warning, cached: false))
+    }
+
+    /// Keeps a fresh login in the cache when it is enabled, else logs out and closes.
+    func finish(_ loggedIn: LoggedIn, tokenId: String, loginRequired: Bool) {
+        if loginCache.isEnabled && !loggedIn.cached && loginRequired {
+            loginCache.keep(loggedIn.session, for: tokenId)
+        } else if !loggedIn.cached {
+            try? loggedIn.session.logout()
+            loggedIn.session.close()
+        }
+    }
+}
