@@ -10,6 +10,7 @@ public struct MechanismType: RawRepresentable, Hashable, Sendable {
     public static let sha256RSAPKCSPSS = MechanismType(rawValue: UInt(CKM_SHA256_RSA_PKCS_PSS))
     public static let ecdsa = MechanismType(rawValue: UInt(CKM_ECDSA))
     public static let ecdsaSHA256 = MechanismType(rawValue: UInt(CKM_ECDSA_SHA256))
+    public static let rsaPKCSOAEP = MechanismType(rawValue: UInt(CKM_RSA_PKCS_OAEP))
 }
 
 /// A signing mechanism with its parameters.

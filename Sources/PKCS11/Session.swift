@@ -21,7 +21,7 @@ public final class Session: Sendable {
 
 
     /// Runs `body` with the session handle under the session's lock.
-    private func withHandle<R>(_ function: StaticString, _ body: (CK_SESSION_HANDLE) throws(PKCS11Error) -> R) throws(PKCS11Error) -> R {
+    func withHandle<R>(_ function: StaticString, _ body: (CK_SESSION_HANDLE) throws(PKCS11Error) -> R) throws(PKCS11Error) -> R {
         let result: Result<R, PKCS11Error> = state.withLock { handle in
             guard let handle else {
                 return .failure(PKCS11Error(.returnValue(.sessionHandleInvalid), function: "\(function)", detail: "session closed"))
