@@ -60,12 +60,33 @@ public struct BindingCreateRequest: Codable, Sendable {
     public var terminalAccessKey: String?
     /// Up to 8 characters; stored encrypted, never listed.
     public var password: String?
+    /// Where the secrets are sealed: `auto` (the default: to the token when this request carries its PIN and the
+    /// certificate's key can decrypt, else with the host key), `token` (to the token or not at all) or `host`.
+    public var sealing: String?
+    /// The token's PIN, used only to prove the token opens what was sealed to it; never stored or logged.
+    public var pin: String?
+    public var allowFinalTry: Bool?
 
-    public init(statement: Data, signature: Data, terminalAccessKey: String? = nil, password: String? = nil) {
+    public init(statement: Data, signature: Data, terminalAccessKey: String? = nil, password: String? = nil,
+                sealing: String? = nil, pin: String? = nil, allowFinalTry: Bool? = nil) {
         self.statement = statement
         self.signature = signature
         self.terminalAccessKey = terminalAccessKey
         self.password = password
+        self.sealing = sealing
+        self.pin = pin
+        self.allowFinalTry = allowFinalTry
+    }
+}
+
+/// `POST /v1/bindings/{account}/secrets/{kind}`: the PIN that opens a secret sealed to the token.
+public struct SecretRevealRequest: Codable, Sendable {
+    public var pin: String?
+    public var allowFinalTry: Bool?
+
+    public init(pin: String? = nil, allowFinalTry: Bool? = nil) {
+        self.pin = pin
+        self.allowFinalTry = allowFinalTry
     }
 }
 
@@ -81,11 +102,14 @@ public struct BindingInfo: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// Which secrets are stored (`terminalAccessKey`, `password`); never their values.
     public var secrets: [String]
+    /// Those of `secrets` sealed to the token: revealing them needs the token plugged in and its PIN.
+    public var sealedToToken: [String]
     /// Whether the bound certificate is on a token that is plugged in now.
     public var certificatePresent: Bool
 
     public init(account: String, role: String, taxCode: String, userId: String?, terminalId: String?,
-                certificate: BoundCertificateInfo, createdAt: Date, secrets: [String], certificatePresent: Bool) {
+                certificate: BoundCertificateInfo, createdAt: Date, secrets: [String], sealedToToken: [String] = [],
+                certificatePresent: Bool) {
         self.account = account
         self.role = role
         self.taxCode = taxCode
@@ -94,6 +118,7 @@ public struct BindingInfo: Codable, Sendable, Equatable {
         self.certificate = certificate
         self.createdAt = createdAt
         self.secrets = secrets
+        self.sealedToToken = sealedToToken
         self.certificatePresent = certificatePresent
     }
 }

@@ -162,7 +162,18 @@ struct Router: Sendable {
                 return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "GET, PUT, DELETE")])
             }
         case let p where p.count == 5 && p[0] == "v1" && p[1] == "bindings" && p[3] == "secrets":
-            return await requireGETAsync(.admin) { respond(await accounts.reveal(account: p[2], kind: p[4], caller: request.peer)) }
+            // GET reveals a host-sealed secret; POST carries the PIN that opens one sealed to the token.
+            switch request.method {
+            case .GET:
+                return await requireGETAsync(.admin) { respond(await accounts.reveal(account: p[2], kind: p[4], caller: request.peer)) }
+            case .POST:
+                guard capabilities.contains(.admin) else { return .problem(Problems.forbidden(.admin, peer: request.peer)) }
+                let body = request.body.isEmpty ? SecretRevealRequest() : decode(SecretRevealRequest.self, from: request.body)
+                guard let body else { return .problem(Problems.badRequest("the body must be JSON: {\"pin\": …}")) }
+                return respond(await accounts.reveal(account: p[2], kind: p[4], request: body, caller: request.peer))
+            default:
+                return .problem(Problems.methodNotAllowed(request.method), headers: [("allow", "GET, POST")])
+            }
         case ["v1", "audit"]:
             let limit = query(request.path, "limit").flatMap(Int.init) ?? 100
             return await requireGETAsync(.admin) { respond(await accounts.auditLog(limit: limit)) }

@@ -67,11 +67,13 @@ extension KysoDatabase {
 
     /// Rebind: replaces the certificate, statement and signature of the bound account `newBinding.key` (as
     /// `BindingRules.rebind` produced it) and returns the binding it replaced. Account fields never change here.
-    /// Secrets stay; those sealed to the old certificate's key can be revealed only with the old token
-    /// (`SealedSecret.sealing` tells which).
+    /// In the same transaction: host-sealed secrets stay, secrets sealed to another certificate's token are removed
+    /// (the new token cannot open them), and `secrets` are stored. A failure changes nothing.
     /// - Throws: `notBound`, `certificateAlreadyBound`, `invalidStoredValue` when the account fields differ.
     @discardableResult
-    public func moveBinding(to newBinding: AccountBinding, audit: AuditEntry? = nil) async throws(StoreError) -> AccountBinding {
+    public func moveBinding(
+        to newBinding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil
+    ) async throws(StoreError) -> AccountBinding {
         let retention = auditRetention
         return try await write("move the binding of \(newBinding.key)") { db in
             guard let existing = try BindingRow.fetch(newBinding.key, db) else {
@@ -93,6 +95,12 @@ extension KysoDatabase {
                     row.notBefore, row.notAfter, row.holderName, row.holderIdentifiers, row.statement, row.signature,
                     row.createdAt, row.accountKey,
                 ])
+            // Secrets sealed to the old certificate's token cannot be opened by the new one: they go, in the same
+            // transaction as the move, and the new secrets (if any) take their place.
+            try db.execute(
+                sql: "DELETE FROM secret WHERE userId = ? AND sealing = 'token' AND certificateSha256 != ?",
+                arguments: [row.accountKey, row.certificateSha256])
+            for secret in secrets { try SecretRow.upsert(secret, db) }
             if let audit { try AuditRow.append(audit, retention: retention, db) }
             return existing
         }

@@ -4,9 +4,10 @@ public import KysoCore
 import SwiftASN1
 import X509
 
-/// Seals account secrets to a certificate's RSA public key (RSA-OAEP with SHA-256), so that revealing them needs
-/// the token holding the private key and its PIN. Opening is the token's job (`C_Decrypt` with `CKM_RSA_PKCS_OAEP`,
-/// SHA-256, MGF1-SHA-256, no label); `unwrap` then checks the context of what the token returned.
+/// Seals account secrets to a certificate's RSA public key (RSA-OAEP with SHA-256, or SHA-1 for tokens that take only
+/// that), so that revealing them needs the token holding the private key and its PIN. Opening is the token's job
+/// (`C_Decrypt` with `CKM_RSA_PKCS_OAEP`, the same hash for MGF1, no label); `unwrap` then checks the context of
+/// what the token returned.
 ///
 /// The plaintext carries `SealedSecret.context` before the secret, because OAEP here has no label to bind it to:
 /// a ciphertext moved to another account or kind then fails `unwrap`.
@@ -14,14 +15,17 @@ public enum CertificateSealer {
     /// Encrypts `secret` to the certificate's public key.
     /// - Throws: `certificateUnsuitable` (not RSA ≥ 2048 bits, unreadable), `keyUsageForbidsEncryption` (a key usage
     ///   extension without keyEncipherment), `tooLong`.
-    public static func seal(secret: [UInt8], to certificateDER: [UInt8], context: [UInt8]) throws(SealingError) -> [UInt8] {
+    public static func seal(
+        secret: [UInt8], to certificateDER: [UInt8], context: [UInt8], oaep: OAEPHash = .sha256
+    ) throws(SealingError) -> [UInt8] {
         let key = try encryptionKey(certificateDER)
+        let padding: _RSA.Encryption.Padding = oaep == .sha256 ? .PKCS1_OAEP_SHA256 : .PKCS1_OAEP
         let plaintext = context + [0] + secret
-        guard plaintext.count <= key.maximumEncryptSize(with: .PKCS1_OAEP_SHA256) else {
+        guard plaintext.count <= key.maximumEncryptSize(with: padding) else {
             throw SealingError(.tooLong, "the secret is too long to seal to this certificate's key")
         }
         do {
-            return Array(try key.encrypt(plaintext, padding: .PKCS1_OAEP_SHA256))
+            return Array(try key.encrypt(plaintext, padding: padding))
         } catch {
             throw SealingError(.cryptoFailure, "RSA-OAEP encryption failed: \(error)")
         }
@@ -29,12 +33,13 @@ public enum CertificateSealer {
 
     /// Seals an account secret for the store.
     public static func sealSecret(
-        _ secret: [UInt8], userId: UserID, kind: SecretKind, to certificateDER: [UInt8], createdAt: Date
+        _ secret: [UInt8], userId: UserID, kind: SecretKind, to certificateDER: [UInt8], oaep: OAEPHash = .sha256, createdAt: Date
     ) throws(SealingError) -> SealedSecret {
-        let ciphertext = try seal(secret: secret, to: certificateDER, context: SealedSecret.context(userId: userId, kind: kind))
-        let sha256 = SHA256.hash(data: certificateDER).map { String(format: "%02x", $0) }.joined()
+        let ciphertext = try seal(
+            secret: secret, to: certificateDER, context: SealedSecret.context(userId: userId, kind: kind), oaep: oaep)
         return SealedSecret(
-            userId: userId, kind: kind, sealing: .token(certificateSha256: sha256), ciphertext: ciphertext, createdAt: createdAt)
+            userId: userId, kind: kind, sealing: .token(certificateSha256: Hex.lowercase(SHA256.hash(data: certificateDER)), oaep: oaep),
+            ciphertext: ciphertext, createdAt: createdAt)
     }
 
     /// Whether secrets can be sealed to this certificate at all (the token must still allow `C_Decrypt`).

@@ -8,12 +8,32 @@ public enum SecretKind: String, Sendable, Codable, Hashable, CaseIterable {
     case password
 }
 
+/// The hash of a token sealing's RSA-OAEP (label hash and MGF1 alike). SHA-256 where the token takes it; SHA-1 for
+/// tokens that take only SHA-1 with OAEP (SoftHSM 2.6 among them).
+public enum OAEPHash: String, Sendable, Hashable, CaseIterable, Codable {
+    case sha256
+    case sha1
+}
+
 /// How a secret is encrypted.
 public enum SecretSealing: Sendable, Hashable {
-    /// RSA-OAEP-SHA256 to the public key of this certificate: revealing needs its token and PIN (`CertificateSealer`).
-    case token(certificateSha256: String)
+    /// RSA-OAEP to the public key of this certificate: revealing needs its token and PIN (`CertificateSealer`).
+    case token(certificateSha256: String, oaep: OAEPHash)
     /// AES-256-GCM with the daemon's host key (`HostSealer`).
     case host
+
+    /// The certificate a token sealing belongs to.
+    public var certificateSha256: String? {
+        if case .token(let sha256, _) = self { sha256 } else { nil }
+    }
+
+    /// `token` or `host`, as the API shows it.
+    public var name: String {
+        switch self {
+        case .token: "token"
+        case .host: "host"
+        }
+    }
 }
 
 /// An account secret as stored: only ciphertext, never the value.
@@ -69,6 +89,18 @@ extension KysoDatabase {
         }
     }
 
+    /// Every stored secret's kind and sealing, by account (User ID): what listings show, without any ciphertext.
+    public func secretIndex() async throws(StoreError) -> [String: [SecretKind: String]] {
+        try await read("list stored secrets") { db in
+            var index: [String: [SecretKind: String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT userId, kind, sealing FROM secret") {
+                guard let kind = SecretKind(rawValue: row["kind"]) else { continue }
+                index[row["userId"], default: [:]][kind] = row["sealing"] as String
+            }
+            return index
+        }
+    }
+
     /// Removes every secret of an account; returns how many were removed.
     @discardableResult
     public func deleteSecrets(userId: UserID, audit: AuditEntry? = nil) async throws(StoreError) -> Int {
@@ -84,21 +116,21 @@ extension KysoDatabase {
 
 enum SecretRow {
     static func upsert(_ secret: SealedSecret, _ db: Database) throws {
-        let (sealing, certificate): (String, String?) =
+        let (certificate, oaep): (String?, String?) =
             switch secret.sealing {
-            case .token(let sha256): ("token", sha256)
-            case .host: ("host", nil)
+            case .token(let sha256, let oaep): (sha256, oaep.rawValue)
+            case .host: (nil, nil)
             }
         try db.execute(
             sql: """
-                INSERT INTO secret (userId, kind, sealing, certificateSha256, ciphertext, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO secret (userId, kind, sealing, certificateSha256, oaepHash, ciphertext, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (userId, kind) DO UPDATE SET sealing = excluded.sealing,
-                    certificateSha256 = excluded.certificateSha256, ciphertext = excluded.ciphertext,
-                    createdAt = excluded.createdAt
+                    certificateSha256 = excluded.certificateSha256, oaepHash = excluded.oaepHash,
+                    ciphertext = excluded.ciphertext, createdAt = excluded.createdAt
                 """,
             arguments: [
-                secret.userId.value, secret.kind.rawValue, sealing, certificate, Data(secret.ciphertext),
+                secret.userId.value, secret.kind.rawValue, secret.sealing.name, certificate, oaep, Data(secret.ciphertext),
                 RFC3339Seconds.string(from: secret.createdAt),
             ])
     }
@@ -113,7 +145,10 @@ enum SecretRow {
         switch row["sealing"] as String {
         case "token":
             guard let certificate: String = row["certificateSha256"] else { throw invalid }
-            sealing = .token(certificateSha256: certificate)
+            // Rows from before the hash was recorded were sealed with SHA-256.
+            let hash: String = row["oaepHash"] ?? OAEPHash.sha256.rawValue
+            guard let oaep = OAEPHash(rawValue: hash) else { throw invalid }
+            sealing = .token(certificateSha256: certificate, oaep: oaep)
         case "host":
             sealing = .host
         default:

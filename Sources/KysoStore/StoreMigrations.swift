@@ -74,6 +74,11 @@ enum StoreMigrations {
             try db.execute(sql: "CREATE INDEX audit_time ON audit (timeMilliseconds)")
         }
 
+        migrator.registerMigration("v2 secret oaepHash") { db in
+            // Which RSA-OAEP hash a token sealing used: tokens differ in what they accept (SoftHSM 2.6: SHA-1 only).
+            try db.execute(sql: "ALTER TABLE secret ADD COLUMN oaepHash TEXT CHECK (oaepHash IN ('sha256', 'sha1'))")
+        }
+
         return migrator
     }
 }

@@ -86,7 +86,7 @@ struct AccountAPITests {
             (.init(role: "declarant", taxCode: wrongCheckDigit, userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
             (.init(role: "declarant", taxCode: taxCode, userId: "VNPT10", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
             (.init(role: "declarant", taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM-1", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
-            (.init(role: "declarant", taxCode: try #require(fpt.certificates.first?.profile.taxCode?.value), userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "taxCodeMismatch"),
+            (.init(role: "declarant", taxCode: try #require(fpt.certificates.first?.profile.taxCode?.value), userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "tax-code-mismatch"),
             (.init(role: "declarant", taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM01", certificate: String(repeating: "a", count: 64), pin: "123456"), 404, "certificate-not-present"),
             (.init(role: "owner", taxCode: taxCode, certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
             (.init(role: "declarant", taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "000000"), 401, "pin-incorrect"),
@@ -121,7 +121,7 @@ struct AccountAPITests {
         let other = try await Self.register(client, token: vnpt, userId: "VNPT1002", terminalId: "TERM02")
         let second = try await Self.post(client, "/v1/bindings", BindingCreateRequest(statement: other.statement, signature: other.signature))
         #expect(second.status == 409)
-        #expect(try APIJSON.decoder().decode(ProblemDetails.self, from: Data(second.body)).code == "certificateBoundToOtherAccount")
+        #expect(try APIJSON.decoder().decode(ProblemDetails.self, from: Data(second.body)).code == "certificate-bound-to-other-account")
         #expect(try await client.get("/v1/bindings", as: BindingListResponse.self).bindings.count == 1)
         try await daemon.stop()
     }

@@ -156,9 +156,9 @@ struct AccountCLITests {
 
         #expect(try fixture.kyso(["bind"] + fixture.files("first")).status == 0)
         let again = try fixture.kyso(["bind"] + fixture.files("first"))
-        #expect(again.status == 1 && (again.stderr.contains("alreadyBound") || again.stderr.contains("duplicate-binding")), "\(again)")
+        #expect(again.status == 1 && (again.stderr.contains("already-bound") || again.stderr.contains("duplicate-binding")), "\(again)")
         let same = try fixture.kyso(["rebind", userId] + fixture.files("first"))
-        #expect(same.status == 1 && same.stderr.contains("sameCertificate"), "\(same)")
+        #expect(same.status == 1 && same.stderr.contains("same-certificate"), "\(same)")
         let notBound = try fixture.kyso(["unbind", "KYSOZ999"])
         #expect(notBound.status == 1 && notBound.stderr.contains("not-bound"), "\(notBound)")
 

@@ -39,7 +39,7 @@ struct OpenAPIContractTests {
         let documentedCodes = Set(try JSONDecoder().decode([String].self, from: Data(codes.output.utf8)))
         let sentCodes = try RouterSource.problemCodes(under: Lab.repositoryRoot.appendingPathComponent("Sources/KysoDaemon"))
             .union(try RouterSource.bindingRefusalCodes())
-        #expect(sentCodes.contains("taxCodeMismatch") && sentCodes.contains("userIdTaken") && sentCodes.contains("certificate-not-present"),
+        #expect(sentCodes.contains("tax-code-mismatch") && sentCodes.contains("user-id-taken") && sentCodes.contains("certificate-not-present"),
                 "account problem codes not found in the sources: \(sentCodes.sorted())")
         #expect(sentCodes.contains("not-found") && sentCodes.contains("pin-required"), "problem codes not found in the sources: \(sentCodes)")
         #expect(sentCodes.subtracting(documentedCodes).isEmpty, "problem codes kysod sends but the document does not list: \(sentCodes.subtracting(documentedCodes).sorted())")
@@ -391,7 +391,7 @@ enum RouterSource {
     }
 
     /// The `code:` of every ProblemDetails built in the daemon's sources: each string literal in the argument
-    /// (a conditional such as `status == .expired ? "certificateExpired" : "certificateNotYetValid"` gives both).
+    /// (a conditional such as `status == .expired ? "certificate-expired" : "certificate-not-yet-valid"` gives both).
     static func problemCodes(under directory: URL) throws -> Set<String> {
         var codes: Set<String> = []
         let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)

@@ -56,6 +56,29 @@ import Testing
         #expect(try await database.audit().isEmpty)
     }
 
+    @Test func moveBindingTakesNewSecretsAndDropsThoseOnlyTheOldTokenCouldOpen() async throws {
+        let old = Sample.declarant("AB12C001", certificate: "old")
+        let userId = try UserID("AB12C001")
+        let sealedToOld = SealedSecret(userId: userId, kind: .password, sealing: .token(certificateSha256: Sample.sha256("old"), oaep: .sha256),
+                                       ciphertext: Array(repeating: 5, count: 256), createdAt: Sample.now)
+        try await database.insertBinding(old, secrets: [Sample.hostSecret("AB12C001"), sealedToOld])
+        try await database.insertBinding(Sample.declarant("AB12C002", certificate: "taken"))
+        #expect(try await database.secretIndex() == ["AB12C001": [.terminalAccessKey: "host", .password: "token"]])
+
+        // A move that fails changes nothing, new secrets included.
+        let ontoTaken = AccountBinding(account: old.account, certificate: Sample.certificate("taken"), statement: [1], signature: [2], createdAt: Sample.now)
+        let newKey = SealedSecret(userId: userId, kind: .terminalAccessKey, sealing: .host, ciphertext: [9, 9], createdAt: Sample.now)
+        await #expect(throws: StoreError(.certificateAlreadyBound, "")) { try await database.moveBinding(to: ontoTaken, secrets: [newKey]) }
+        #expect(try await database.secret(userId: userId, kind: .terminalAccessKey) == Sample.hostSecret("AB12C001"))
+        #expect(try await database.secret(userId: userId, kind: .password) == sealedToOld)
+
+        let renewed = AccountBinding(account: old.account, certificate: Sample.certificate("new"), statement: [3], signature: [4], createdAt: Sample.now)
+        try await database.moveBinding(to: renewed, secrets: [newKey])
+        #expect(try await database.secret(userId: userId, kind: .terminalAccessKey) == newKey)
+        #expect(try await database.secret(userId: userId, kind: .password) == nil)
+        #expect(try await database.secretIndex() == ["AB12C001": [.terminalAccessKey: "host"]])
+    }
+
     @Test func moveBindingReplacesTheCertificateOnly() async throws {
         let old = Sample.declarant("AB12C001", certificate: "old")
         try await database.insertBinding(old, secrets: [Sample.hostSecret("AB12C001")])

@@ -81,7 +81,7 @@ import _CryptoExtras
         #expect(CertificateSealer.canSeal(to: der))
         let secret = try CertificateSealer.sealSecret(
             Array("ACCESSKEY0000001".utf8), userId: userId, kind: .terminalAccessKey, to: der, createdAt: Sample.now)
-        #expect(secret.sealing == .token(certificateSha256: SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()))
+        #expect(secret.sealing == .token(certificateSha256: SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined(), oaep: .sha256))
         #expect(secret.ciphertext.count == 256)
 
         // What the token's C_Decrypt (CKM_RSA_PKCS_OAEP, SHA-256) will do, done here with the private key.

@@ -14,7 +14,7 @@ import Testing
         let userId = try UserID("AB12C001")
         try await database.insertBinding(Sample.declarant("AB12C001", certificate: "one"))
         let tokenSealed = SealedSecret(
-            userId: userId, kind: .password, sealing: .token(certificateSha256: Sample.sha256("one")),
+            userId: userId, kind: .password, sealing: .token(certificateSha256: Sample.sha256("one"), oaep: .sha1),
             ciphertext: Array(repeating: 7, count: 256), createdAt: Sample.now)
         try await database.storeSecret(Sample.hostSecret("AB12C001"))
         try await database.storeSecret(tokenSealed)

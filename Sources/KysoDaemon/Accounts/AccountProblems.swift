@@ -30,11 +30,11 @@ enum AccountProblems {
                        detail: "plug in the token that holds certificate \(sha256)")
     }
     static func certificateNotValid(_ status: CertificateStatus) -> ProblemDetails {
-        ProblemDetails(status: 422, code: status == .expired ? "certificateExpired" : "certificateNotYetValid",
+        ProblemDetails(status: 422, code: status == .expired ? "certificate-expired" : "certificate-not-yet-valid",
                        title: "Certificate not valid now", detail: "the certificate is \(status.rawValue)")
     }
     static func taxCodeMismatch(_ certificate: String?, _ account: String) -> ProblemDetails {
-        ProblemDetails(status: 422, code: "taxCodeMismatch", title: "Tax code does not match",
+        ProblemDetails(status: 422, code: "tax-code-mismatch", title: "Tax code does not match",
                        detail: "the certificate's tax code \(certificate ?? "(none)") does not serve account tax code \(account)")
     }
     static let signatureInvalid = ProblemDetails(

@@ -11,29 +11,25 @@ import Synchronization
 /// and the audit log. Bindings are cached in memory so token listings never wait on the database.
 public final class AccountService: Service, Sendable {
     private let database: KysoDatabase
-    private let sealer: HostSealer
+    private let secrets: AccountSecrets
     private let inventory: Inventory
     private let signer: Signer
     private let rules = BindingRules()
     private let logger: Logger
     private let cache = BindingCache()
-    private let secretKinds = Mutex<[String: [String]]>([:])
+    /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
+    private let secretIndex = Mutex<[String: [String: String]]>([:])
 
     public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, logger: Logger) async throws {
         self.database = database
-        self.sealer = sealer
+        secrets = AccountSecrets(host: sealer, signer: signer)
         self.inventory = inventory
         self.signer = signer
         self.logger = logger
         let stored = try await database.bindings()
         cache.withLock { $0 = stored }
-        var kinds: [String: [String]] = [:]
-        for binding in stored {
-            if let userId = binding.account.userId {
-                kinds[binding.key.text] = try await database.secretKinds(userId: userId).map(\.rawValue)
-            }
-        }
-        secretKinds.withLock { $0 = kinds }
+        let index = try await database.secretIndex()
+        secretIndex.withLock { $0 = index.mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) } }
         let bindings = cache
         inventory.setDecorator { token in
             let current = bindings.all
@@ -100,9 +96,9 @@ public final class AccountService: Service, Sendable {
 
     public func list() -> [BindingInfo] {
         let present = Set(inventory.tokens.flatMap { $0.certificates.map(\.sha256) })
-        let kinds = secretKinds.withLock { $0 }
+        let index = secretIndex.withLock { $0 }
         return bindings.sorted { $0.key.text < $1.key.text }.map {
-            $0.info(secrets: kinds[$0.key.text] ?? [], certificatePresent: present.contains($0.certificate.sha256))
+            $0.info(secrets: index[$0.key.text] ?? [:], certificatePresent: present.contains($0.certificate.sha256))
         }
     }
 
@@ -128,27 +124,16 @@ public final class AccountService: Service, Sendable {
                         outcome: .refused, detail: "signature-invalid")
             return .failure(AccountProblems.signatureInvalid)
         }
-        // Secrets are checked before anything is stored, so a bad one changes nothing.
-        var secrets: [SealedSecret] = []
-        do {
-            if let userId = statement.account.userId {
-                if let key = request.terminalAccessKey {
-                    let value = try TerminalAccessKey(key)
-                    secrets.append(try sealer.sealSecret(Array(value.revealed.utf8), userId: userId, kind: .terminalAccessKey, createdAt: Date()))
-                }
-                if let password = request.password {
-                    let value = try VNACCSPassword(password)
-                    secrets.append(try sealer.sealSecret(Array(value.revealed.utf8), userId: userId, kind: .password, createdAt: Date()))
-                }
-            } else if request.terminalAccessKey != nil || request.password != nil {
-                return .failure(ProblemDetails(status: 422, code: "invalid-field", title: "Invalid account field",
-                                               detail: "an admin account has no terminal access key or password to store"))
-            }
-        } catch let error as AccountFieldError {
-            return .failure(AccountProblems.field(error))
-        } catch {
-            return .failure(ProblemDetails(status: 500, code: "sealing-failed", title: "The secret could not be sealed", detail: "\(error)"))
+        // Secrets are checked before anything is stored or the token is touched, so a bad one changes nothing.
+        guard let mode = AccountSecrets.Mode(rawValue: request.sealing ?? "auto") else {
+            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "sealing is auto, token or host"))
         }
+        var plain: AccountSecrets.Plain
+        switch AccountSecrets.plain(request, userId: statement.account.userId) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let checked): plain = checked
+        }
+        defer { plain.wipe() }
         let now = Date()
         let existing = bindings
         let decided: Result<AccountBinding, BindingRefusal>
@@ -168,14 +153,25 @@ public final class AccountService: Service, Sendable {
             return .failure(AccountProblems.refusal(refusal))
         case .success(let made): binding = made
         }
+        // Sealing to the token uses it (and its PIN) only once every rule has passed.
+        var pin = request.pin.map { Array($0.utf8) }
+        defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
+        let sealed: [SealedSecret]
+        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, pin: pin,
+                                  allowFinalTry: request.allowFinalTry ?? false, now: now) {
+        case .failure(let problem):
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+                        outcome: .failed, detail: "\(binding.key.text): \(problem.code)")
+            return .failure(problem)
+        case .success(let made): sealed = made
+        }
         let entry = auditEntry(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
                                outcome: .success, detail: binding.key.text)
         do throws(StoreError) {
             if account == nil {
-                try await database.insertBinding(binding, secrets: secrets, audit: entry)
+                try await database.insertBinding(binding, secrets: sealed, audit: entry)
             } else {
-                _ = try await database.moveBinding(to: binding, audit: entry)
-                for secret in secrets { try await database.storeSecret(secret, audit: nil) }
+                _ = try await database.moveBinding(to: binding, secrets: sealed, audit: entry)
             }
         } catch {
             return .failure(AccountProblems.store(error))
@@ -184,13 +180,12 @@ public final class AccountService: Service, Sendable {
             bindings.removeAll { $0.key == binding.key }
             bindings.append(binding)
         }
-        if !secrets.isEmpty || account == nil {
-            secretKinds.withLock { kinds in
-                let added = secrets.map(\.kind.rawValue)
-                kinds[binding.key.text] = Array(Set((kinds[binding.key.text] ?? []) + added)).sorted()
-            }
+        if let userId = binding.account.userId, let stored = try? await database.secretIndex()[userId.value] {
+            secretIndex.withLock { $0[binding.key.text] = Dictionary(uniqueKeysWithValues: stored.map { ($0.key.rawValue, $0.value) }) }
+        } else {
+            secretIndex.withLock { _ = $0.removeValue(forKey: binding.key.text) }
         }
-        let info = self.info(account: binding.key.text) ?? binding.info(secrets: [], certificatePresent: true)
+        let info = self.info(account: binding.key.text) ?? binding.info(secrets: [:], certificatePresent: true)
         inventory.publish(.bindingCreated, EventData(binding: info, account: binding.key.text))
         logger.info(account == nil ? "binding created" : "binding moved", metadata: ["account": "\(binding.key.text)", "certificate": "\(sha256)"])
         return .success(info)
@@ -209,31 +204,43 @@ public final class AccountService: Service, Sendable {
             return .failure(AccountProblems.store(error))
         }
         cache.withLock { $0.removeAll { $0.key == key } }
-        secretKinds.withLock { _ = $0.removeValue(forKey: key.text) }
+        secretIndex.withLock { _ = $0.removeValue(forKey: key.text) }
         inventory.publish(.bindingRemoved, EventData(account: key.text))
         return .success(())
     }
 
     // MARK: Secrets and audit
 
-    public func reveal(account: String, kind: String, caller: PeerCredentials) async -> Result<SecretResponse, ProblemDetails> {
+    /// Reveals a stored secret: host-sealed ones directly, token-sealed ones by opening them on the token with its PIN.
+    public func reveal(account: String, kind: String, request: SecretRevealRequest = SecretRevealRequest(),
+                       caller: PeerCredentials) async -> Result<SecretResponse, ProblemDetails> {
         guard let secretKind = SecretKind(rawValue: kind) else {
             return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "kind is terminalAccessKey or password"))
         }
         guard let userId = try? UserID(account) else {
             return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "secrets belong to declarant accounts (User ID)"))
         }
-        do {
-            guard let sealed = try await database.secret(userId: userId, kind: secretKind) else {
+        let sealed: SealedSecret
+        do throws(StoreError) {
+            guard let stored = try await database.secret(userId: userId, kind: secretKind) else {
                 return .failure(AccountProblems.secretNotStored(kind))
             }
-            var bytes = try sealer.openSecret(sealed)
-            defer { for index in bytes.indices { bytes[index] = 0 } }
-            await audit(.secretReveal, caller: caller, outcome: .success, detail: "\(userId.value) \(kind)")
-            return .success(SecretResponse(account: userId.value, kind: kind, value: String(decoding: bytes, as: UTF8.self)))
+            sealed = stored
         } catch {
-            await audit(.secretReveal, caller: caller, outcome: .failed, detail: "\(userId.value) \(kind)")
-            return .failure(ProblemDetails(status: 500, code: "secret-unavailable", title: "The secret could not be opened", detail: "\(error)"))
+            return .failure(AccountProblems.store(error))
+        }
+        var pin = request.pin.map { Array($0.utf8) }
+        defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
+        let detail = "\(userId.value) \(kind) (\(sealed.sealing.name))"
+        switch await secrets.open(sealed, pin: pin, allowFinalTry: request.allowFinalTry ?? false) {
+        case .failure(let problem):
+            await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .failed,
+                        detail: "\(detail): \(problem.code)")
+            return .failure(problem)
+        case .success(var bytes):
+            defer { bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+            await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .success, detail: detail)
+            return .success(SecretResponse(account: userId.value, kind: kind, value: String(decoding: bytes, as: UTF8.self)))
         }
     }
 

@@ -2,7 +2,8 @@ import KysoAPI
 import KysoCore
 
 extension AccountBinding {
-    func info(secrets: [String], certificatePresent: Bool) -> BindingInfo {
+    /// - Parameter secrets: the stored secrets' kinds and sealings (`token` or `host`).
+    func info(secrets: [String: String], certificatePresent: Bool) -> BindingInfo {
         BindingInfo(
             account: key.text, role: account.role.rawValue, taxCode: account.taxCode.value, userId: account.userId?.value,
             terminalId: account.terminalId?.value,
@@ -10,7 +11,8 @@ extension AccountBinding {
                 sha256: certificate.sha256, serialNumber: certificate.serialNumber, issuer: certificate.issuer,
                 provider: certificate.provider, taxCode: certificate.taxCode.value, notBefore: certificate.notBefore,
                 notAfter: certificate.notAfter),
-            createdAt: createdAt, secrets: secrets, certificatePresent: certificatePresent)
+            createdAt: createdAt, secrets: secrets.keys.sorted(), sealedToToken: secrets.filter { $0.value == "token" }.keys.sorted(),
+            certificatePresent: certificatePresent)
     }
 
     var summary: AccountSummary {

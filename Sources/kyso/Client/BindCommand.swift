@@ -12,13 +12,29 @@ struct SignedStatementFiles: ParsableArguments {
 
     @OptionGroup var secrets: SecretInput
 
-    /// The request body: both files and, when asked for, the secrets.
+    enum Sealing: String, ExpressibleByArgument, CaseIterable {
+        case auto, token, host
+    }
+
+    @Option(name: .customLong("seal-to"), help: ArgumentHelp(
+        "Where stored secrets are sealed: token (revealing them needs the token and its PIN; the PIN is asked for), host (the daemon's host key), or auto: token when a PIN is given with --pin-fd/--pin-stdin and the certificate's key can decrypt, else host.",
+        valueName: "auto|token|host"))
+    var sealing: Sealing = .auto
+
+    @OptionGroup var pin: PINInput
+
+    /// The request body: both files and, when asked for, the secrets and the PIN that seals them to the token.
     func request() throws -> BindingCreateRequest {
         let statementBytes = try Self.read(statement)
         let signatureBytes = try Self.read(signature)
         let secrets = try self.secrets.read()
+        let hasSecrets = secrets.terminalAccessKey != nil || secrets.password != nil
+        // A PIN is read only when it will be used: sealing to the token, or given on purpose for auto.
+        let wantsPIN = hasSecrets && (sealing == .token || (sealing == .auto && pin.isGiven))
         return BindingCreateRequest(statement: statementBytes, signature: signatureBytes,
-                                    terminalAccessKey: secrets.terminalAccessKey, password: secrets.password)
+                                    terminalAccessKey: secrets.terminalAccessKey, password: secrets.password,
+                                    sealing: sealing.rawValue, pin: wantsPIN ? try pin.read(prompt: "Token PIN (to seal the secrets): ") : nil,
+                                    allowFinalTry: pin.allowFinalTry ? true : nil)
     }
 
     private static func read(_ path: String) throws -> Data {
@@ -39,7 +55,8 @@ struct BindCommand: AsyncParsableCommand {
             token plugged in now), the certificate is valid, its tax code is the account's (or a branch of it), and \
             neither the certificate nor the User ID is bound already. A declarant account's terminal access key and \
             VNACCS password can be stored with it, encrypted: read from --secrets-fd N or asked with --ask-secrets, \
-            never from the command line. \
+            never from the command line. With --seal-to token they are sealed to the token (kysod proves the token \
+            opens them first), so revealing them needs the token and its PIN. \
             Exit status: 0 bound, 1 refused (bad or tampered statement, rule refused, already bound), 64 usage error, \
             69 kysod not running, 77 access refused (needs the admin capability).
             """)
@@ -66,7 +83,8 @@ struct RebindCommand: AsyncParsableCommand {
         discussion: """
             Register the same account on the new certificate first (`kyso register … --out DIR`), then pass that \
             statement and signature. The account fields must be the binding's, and the new certificate present, valid \
-            and of the account's tax code. Secrets already stored are kept; --secrets-fd / --ask-secrets store new ones. \
+            and of the account's tax code. Secrets sealed with the host key are kept, those sealed to the old token are \
+            dropped (the new token cannot open them); --secrets-fd / --ask-secrets store new ones. \
             Exit status: 0 moved, 1 refused (not bound, same certificate, other account fields, rule refused), \
             64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).
             """)

@@ -15,6 +15,12 @@ struct PINInput: ParsableArguments {
     @Flag(name: .customLong("no-pin"), help: "Send no PIN: the token has a PIN pad, or a cached login is used.")
     var noPIN = false
 
+    @Flag(name: .customLong("allow-final-try"), help: "Go ahead even if one PIN try is left (a wrong PIN then locks the token).")
+    var allowFinalTry = false
+
+    /// Whether a PIN source was named on the command line (rather than asking on the terminal by default).
+    var isGiven: Bool { pinFD != nil || pinStdin }
+
     /// The PIN, or nil for `--no-pin`. Asks on the terminal, without echo, when no other source is given.
     func read(prompt: String) throws -> String? {
         if noPIN { return nil }

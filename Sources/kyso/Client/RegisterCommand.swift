@@ -40,8 +40,6 @@ struct RegisterCommand: AsyncParsableCommand {
         valueName: "PATH"))
     var challengeFile: String?
 
-    @Flag(name: .customLong("allow-final-try"), help: "Go ahead even if one PIN try is left (a wrong PIN then locks the token).")
-    var allowFinalTry = false
 
     @Option(help: ArgumentHelp("Write statement.json, signature.der and certificate.der into this folder (created if missing).", valueName: "DIR"))
     var out: String?
@@ -57,7 +55,7 @@ struct RegisterCommand: AsyncParsableCommand {
         }
         let pin = try pinInput.read(prompt: "PIN for the token holding \(certificate.prefix(16))…: ")
         let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
-                                          certificate: certificate, pin: pin, allowFinalTry: allowFinalTry)
+                                          certificate: certificate, pin: pin, allowFinalTry: pinInput.allowFinalTry)
         let registered: RegistrationResponse
         do {
             let body = Array(try APIJSON.encoder().encode(request))

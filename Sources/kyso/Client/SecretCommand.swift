@@ -12,7 +12,8 @@ struct SecretCommand: AsyncParsableCommand {
         commandName: "secret", abstract: "Print a declarant account's stored terminal access key or VNACCS password.",
         discussion: """
             Prints the value alone on standard output, for the declaration software's settings; kysod records the \
-            reveal in its audit log (never the value). \
+            reveal in its audit log (never the value). A secret sealed to the token is opened on it: the token must be \
+            plugged in, and its PIN is asked for (or read from --pin-fd N / --pin-stdin). \
             Exit status: 0 printed, 1 not stored or refused, 64 usage error, 69 kysod not running, \
             77 access refused (needs the admin capability).
             """)
@@ -25,11 +26,25 @@ struct SecretCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("terminalAccessKey or password.", valueName: "KIND"))
     var kind: Kind
 
+    @OptionGroup var pinInput: PINInput
+
     func run() async throws {
         let segment = try AccountPath.segment(account)
+        let path = "/v1/bindings/\(segment)/secrets/\(kind.rawValue)"
         let secret: SecretResponse
         do {
-            secret = try await connection.client.request(.GET, "/v1/bindings/\(segment)/secrets/\(kind.rawValue)").decode(SecretResponse.self)
+            let client = connection.client
+            // The binding says whether this secret is sealed to the token; only then is a PIN asked for.
+            let binding = try await client.request(.GET, "/v1/bindings/\(segment)").decode(BindingInfo.self)
+            if binding.sealedToToken.contains(kind.rawValue) {
+                let pin = try pinInput.read(prompt: "PIN of the token holding certificate \(binding.certificate.serialNumber): ")
+                let body = Array(try APIJSON.encoder().encode(SecretRevealRequest(pin: pin, allowFinalTry: pinInput.allowFinalTry ? true : nil)))
+                secret = try await client.request(.POST, path, body: body).decode(SecretResponse.self)
+            } else {
+                secret = try await client.request(.GET, path).decode(SecretResponse.self)
+            }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             throw ClientExit.fail(error)
         }

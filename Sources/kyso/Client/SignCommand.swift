@@ -31,8 +31,6 @@ struct SignCommand: AsyncParsableCommand {
     @Flag(help: "Write a detached CMS SignedData (DER) instead of the raw signature.")
     var cms = false
 
-    @Flag(name: .customLong("allow-final-try"), help: "Go ahead even if one PIN try is left (a wrong PIN then locks the token).")
-    var allowFinalTry = false
 
     @Option(help: ArgumentHelp("Write the signature here.", valueName: "PATH"))
     var out: String?
@@ -46,7 +44,7 @@ struct SignCommand: AsyncParsableCommand {
         }
         let pin = try pinInput.read(prompt: "PIN for token \(token): ")
         let request = SignRequest(certificate: certificate, data: data, mechanism: mechanism, output: cms ? "cms" : "raw",
-                                  pin: pin, allowFinalTry: allowFinalTry)
+                                  pin: pin, allowFinalTry: pinInput.allowFinalTry)
         let signed: SignResponse
         do {
             let body = Array(try APIJSON.encoder().encode(request))

@@ -142,7 +142,13 @@ def cmd_add_token(args):
     layout = _open_lab(args.dir)
     if args.count < 1:
         raise LabError("--count must be at least 1")
-    if args.count == 1:
+    if args.renewal_of:
+        old = [t for t in layout.read_manifest()["tokens"] if t["label"] == args.renewal_of]
+        if not old or not old[0]["certificates"]:
+            raise LabError("no token %r with a certificate in the lab" % args.renewal_of)
+        with open(old[0]["certificates"][0]["path"], "rb") as f:
+            specs = [tokens.renewal_plan(args.label, f.read(), args.provider or old[0]["provider"])]
+    elif args.count == 1:
         specs = [tokens.plan(args.label, args.kind, args.provider or "vnpt")]
     else:
         specs = extra_specs(args.count, args.label, args.kind, args.provider)
@@ -220,6 +226,8 @@ def parser():
                    help="issuing CA (default vnpt; with --count, rotates when omitted)")
     p.add_argument("--kind", choices=tokens.KINDS, default="enterprise")
     p.add_argument("--count", type=int, default=1, metavar="N")
+    p.add_argument("--renewal-of", metavar="LABEL",
+                   help="a renewed certificate of LABEL's first one: same holder and tax code, new key, ends later")
     p.set_defaults(run=cmd_add_token)
 
     p = sub.add_parser("remove-token", help="delete a token's folder from DIR/tokens")

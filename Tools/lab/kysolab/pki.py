@@ -124,8 +124,11 @@ def create_provider_ca(provider, root):
     return Authority(key, cert)
 
 
-def issue_end_entity(ca, subject_pairs, public_key_der):
+def issue_end_entity(ca, subject_pairs, public_key_der, key_encipherment=False, valid_days=730):
     """An end-entity certificate in the Vietnamese enterprise profile over a token's key.
+
+    `key_encipherment` adds that key usage (RSA keys only), as CAs do for certificates whose
+    key may also decrypt: Kyso seals account secrets to such a token.
 
     Returns (certificate, not_before, not_after); the dates are returned rather than read
     back because the accessor names differ between cryptography 38 and 48.
@@ -133,7 +136,7 @@ def issue_end_entity(ca, subject_pairs, public_key_der):
     public_key = serialization.load_der_public_key(public_key_der)
     now = utcnow()
     not_before = now - datetime.timedelta(days=1)
-    not_after = now + datetime.timedelta(days=730)
+    not_after = now + datetime.timedelta(days=valid_days)
     # A random 16-byte serial; the top bit cleared keeps the DER INTEGER positive in 16 bytes.
     serial = int.from_bytes(os.urandom(16), "big") >> 1 or 1
     builder = (
@@ -146,7 +149,7 @@ def issue_end_entity(ca, subject_pairs, public_key_der):
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=False)
         .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=True, key_encipherment=False,
+            digital_signature=True, content_commitment=True, key_encipherment=key_encipherment,
             data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
             encipher_only=False, decipher_only=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage(

@@ -6,6 +6,7 @@ import os
 import secrets
 import shutil
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from . import identities, pki
@@ -90,8 +91,18 @@ def person_subject(business, person_index=None):
 class TokenSpec:
     """What to put on one token: (CKA_ID hex, key type, provider, subject pairs) per key."""
 
-    def __init__(self, label, kind, provider, keys):
+    def __init__(self, label, kind, provider, keys, valid_days=730):
         self.label, self.kind, self.provider, self.keys = label, kind, provider, keys
+        self.valid_days = valid_days
+
+
+def renewal_plan(label, old_certificate_der, provider):
+    """A token whose certificate renews `old_certificate_der`: the same subject (holder and tax code), a new key,
+    and a validity reaching a year past the usual two, so it ends after the certificate it renews."""
+    check_label(label)
+    old = x509.load_der_x509_certificate(old_certificate_der)
+    pairs = [(attribute.oid, attribute.value) for rdn in old.subject.rdns for attribute in rdn]
+    return TokenSpec(label, "enterprise", provider, [("01", RSA, provider, pairs)], valid_days=365 * 3)
 
 
 def check_label(label):
@@ -160,7 +171,10 @@ def _fill(store, layout, spec, authorities, slot, serial):
         object_label = "%s %s" % (PROVIDER_SHORT[provider], _tax_code(uids))
         public_key_der = store.generate_key_pair(slot, id_hex, object_label, key_type)
         cas = authorities() if callable(authorities) else authorities
-        cert, not_before, not_after = pki.issue_end_entity(cas[provider], subject, public_key_der)
+        # The lab's Viettel RSA certificates allow key encipherment, so token-sealed secrets have a lab token.
+        encipherment = provider == "viettel" and key_type.startswith("rsa")
+        cert, not_before, not_after = pki.issue_end_entity(cas[provider], subject, public_key_der, encipherment,
+                                                           spec.valid_days)
         der = cert.public_bytes(serialization.Encoding.DER)
         stem = os.path.join(layout.certs, "%s-%s" % (serial, id_hex))
         with open(stem + ".der", "wb") as f:
