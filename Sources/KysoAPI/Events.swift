@@ -26,7 +26,10 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case tokenInserted = "token.inserted"
     case tokenRemoved = "token.removed"
     case tokenChanged = "token.changed"
+    /// A module failed or got stuck (its tokens were withdrawn first, each with `token.removed`).
     case moduleFailed = "module.failed"
+    /// A failed or stuck module answers again; its tokens follow as `token.inserted`.
+    case moduleRecovered = "module.recovered"
     case pcscUnavailable = "pcsc.unavailable"
     case pcscAvailable = "pcsc.available"
     case bindingCreated = "binding.created"

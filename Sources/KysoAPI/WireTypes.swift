@@ -56,20 +56,30 @@ public struct ReaderInfo: Codable, Sendable, Equatable {
 public struct ModuleStatus: Codable, Sendable, Equatable {
     public var name: String
     public var path: String
-    /// `loaded` or `failed`.
+    /// `loaded`; `failed` (did not load, or its slot listing keeps failing: its tokens are withdrawn while kysod
+    /// keeps retrying); `stuck` (a call into it has not returned within the deadline: its tokens are withdrawn until
+    /// it does).
     public var state: String
+    /// Why the module is failed or stuck; absent while loaded.
     public var error: String?
-    /// `events` (C_WaitForSlotEvent), `polling` (slot list every pollInterval) or `none` (failed).
+    /// `events` (C_WaitForSlotEvent), `polling` (slot list every pollInterval) or `none` (never loaded).
     public var watch: String
     public var tokenCount: Int
+    /// When the module became failed, or when the call it is stuck in began; absent while loaded.
+    public var since: Date?
+    /// The PKCS#11 call that has not returned (`C_GetSlotList`, `C_GetTokenInfo`, …); only while stuck.
+    public var pendingCall: String?
 
-    public init(name: String, path: String, state: String, error: String?, watch: String, tokenCount: Int) {
+    public init(name: String, path: String, state: String, error: String?, watch: String, tokenCount: Int,
+                since: Date? = nil, pendingCall: String? = nil) {
         self.name = name
         self.path = path
         self.state = state
         self.error = error
         self.watch = watch
         self.tokenCount = tokenCount
+        self.since = since
+        self.pendingCall = pendingCall
     }
 }
 

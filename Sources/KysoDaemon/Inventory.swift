@@ -139,12 +139,59 @@ public final class Inventory: Sendable {
         state.withLock { $0.modules[key]?.watch = watch }
     }
 
+    /// A module that could not be loaded or initialised at start-up (nothing watches it).
     public func moduleFailed(key: String, name: String, path: String, error: String) {
         state.withLock { state in
             if state.modules[key] == nil { state.moduleOrder.append(key) }
-            state.modules[key] = ModuleStatus(name: name, path: path, state: "failed", error: error, watch: "none", tokenCount: 0)
+            state.modules[key] = ModuleStatus(name: name, path: path, state: "failed", error: error, watch: "none", tokenCount: 0, since: Date())
             _ = state.events.publish(.moduleFailed, EventData(module: name, error: error))
         }
+    }
+
+    /// A loaded module whose slot listing keeps failing: `failed` with its error, its tokens withdrawn
+    /// (`token.removed` each, then `module.failed`). Its watcher keeps trying; a scan that works again restores it.
+    @discardableResult
+    public func moduleFailing(key: String, error: String, since: Date) -> [DaemonEvent] {
+        state.withLock { state in
+            guard let module = state.modules[key], module.state != "failed" || module.error != error else { return [] }
+            var events = Self.withdrawTokens(ofModule: key, in: &state)
+            state.modules[key]?.state = "failed"
+            state.modules[key]?.error = error
+            state.modules[key]?.since = module.state == "failed" ? module.since : since
+            state.modules[key]?.pendingCall = nil
+            events.append(state.events.publish(.moduleFailed, EventData(module: module.name, error: error)))
+            return events
+        }
+    }
+
+    /// A module whose watcher has been inside `function` since `startedAt`, longer than the deadline: `stuck`, its
+    /// tokens withdrawn (every later call into such a module would block as well). Published once.
+    @discardableResult
+    public func moduleStuck(key: String, function: String, startedAt: Date, now: Date = Date()) -> [DaemonEvent] {
+        state.withLock { state in
+            guard let module = state.modules[key], module.state != "stuck" else { return [] }
+            let seconds = Int(now.timeIntervalSince(startedAt).rounded())
+            let error = "\(function) has not returned for \(seconds) s; the module's tokens are withdrawn until it does"
+            var events = Self.withdrawTokens(ofModule: key, in: &state)
+            state.modules[key]?.state = "stuck"
+            state.modules[key]?.error = error
+            state.modules[key]?.since = startedAt
+            state.modules[key]?.pendingCall = function
+            events.append(state.events.publish(.moduleFailed, EventData(module: module.name, error: error)))
+            return events
+        }
+    }
+
+    /// Removes every token one module shows, publishing `token.removed` for each.
+    private static func withdrawTokens(ofModule key: String, in state: inout State) -> [DaemonEvent] {
+        var events: [DaemonEvent] = []
+        for (id, token) in state.tokens.sorted(by: { $0.value.slot < $1.value.slot }) where state.tokenModule[id] == key {
+            state.tokens[id] = nil
+            state.tokenModule[id] = nil
+            events.append(state.events.publish(.tokenRemoved, EventData(tokenId: id, module: token.module)))
+        }
+        state.modules[key]?.tokenCount = 0
+        return events
     }
 
     /// Replaces what one module shows with a fresh scan, publishing insertions, removals and changes.
@@ -167,6 +214,14 @@ public final class Inventory: Sendable {
         }
         return state.withLock { state in
             var events: [DaemonEvent] = []
+            // A scan that works again ends a failed or stuck spell: say so before its tokens come back.
+            if let module = state.modules[moduleKey], module.state != "loaded" {
+                state.modules[moduleKey]?.state = "loaded"
+                state.modules[moduleKey]?.error = nil
+                state.modules[moduleKey]?.since = nil
+                state.modules[moduleKey]?.pendingCall = nil
+                events.append(state.events.publish(.moduleRecovered, EventData(module: module.name)))
+            }
             for (id, old) in state.tokens where state.tokenModule[id] == moduleKey && responses[id] == nil {
                 state.tokens[id] = nil
                 state.tokenModule[id] = nil

@@ -18,7 +18,7 @@ import Testing
 /// files stay untouched and other tests never see the fake module.
 @Suite("kysod with a crashing module isolated by p11-kit remote:", .enabled(if: IsolatedKysod.isPossible))
 struct RemoteModuleTests {
-    @Test("abort() in the isolated module kills only p11-kit-remote: kysod answers, other tokens sign, the fake token errs cleanly",
+    @Test("abort() in the isolated module kills only p11-kit-remote: kysod answers, other tokens sign, the module shows failed and its token is withdrawn",
           .timeLimit(.minutes(1)))
     func isolatedCrash() async throws {
         let (labDirectory, _) = try await Lab.copy()
@@ -41,7 +41,10 @@ struct RemoteModuleTests {
         try fake.misbehave(["slots": "crash"])
         try await fake.waitFor("C_GetSlotList abort")
         try fake.misbehave([:])
-        try await Task.sleep(for: .seconds(1))  // a few polls against the dead remote
+        // Three failed slot listings in a row against the dead remote (0.2 s poll, 0.3 s retries) make it failed.
+        let failed = await eventually(timeout: .seconds(5)) {
+            (try? await client.status().status?.modules.first { $0.name == "kyso-fake" }?.state) == "failed"
+        }
         #expect(daemon.isRunning, "kysod died with its isolated module: \(daemon.log().suffix(2000))")
         let after = try await client.status()
         #expect(after.code == 200)
@@ -50,9 +53,10 @@ struct RemoteModuleTests {
         #expect(onFake.status >= 400 && onFake.status != 504, "\(onFake)")
         let fakeModule = after.status?.modules.first { $0.name == "kyso-fake" }
         print("fault: isolated module abort() → kysod up; status shows \(String(describing: fakeModule)); sign on it → \(onFake)")
-        withKnownIssue("kysod keeps an isolated module whose p11-kit-remote died as loaded, with its last tokens (ModuleWatcher only logs)") {
-            #expect(fakeModule?.state == "failed" || fakeModule?.error != nil)
-        }
+        #expect(failed && fakeModule?.state == "failed" && fakeModule?.error != nil && fakeModule?.tokenCount == 0,
+                "\(String(describing: fakeModule))")
+        #expect(try await !client.tokens().contains { $0.label == "kyso-fake" }, "the dead module's token is still listed")
+        #expect(try await client.tokens().contains { $0.label == "kyso-vnpt" })
         #expect(try await daemon.stop() == 0)
     }
 }

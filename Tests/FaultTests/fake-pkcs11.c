@@ -17,6 +17,10 @@
  *                       sign=general-error    C_Sign returns CKR_GENERAL_ERROR
  *                       slots=crash           C_GetSlotList calls abort()
  *                       slots=empty           C_GetSlotList lists no slot (the token was pulled)
+ *                       slots=general-error   C_GetSlotList returns CKR_GENERAL_ERROR
+ *                       slots=device-error    C_GetSlotList returns CKR_DEVICE_ERROR
+ *                       slots=hang            C_GetSlotList waits until the control file stops saying so
+ *                       finalize=hang         C_Finalize waits until the control file stops saying so
  *                     (one setting a line; a missing file or key means "behave"; a behaving C_Sign returns
  *                     256 bytes that are not a valid signature: the tests are about faults, not signing)
  *   FAKE_P11_TRACE    optional file the module appends one line to per interesting call ("C_Sign enter",
@@ -124,9 +128,27 @@ static CK_RV fake_Initialize(CK_VOID_PTR args)
     return rv;
 }
 
+/* Blocks while the control file says `key=hang` (polled every 20 ms), like a call stuck inside a driver that
+ * a test can release. */
+static void hang_while(const char *key)
+{
+    char mode[64];
+    for (;;) {
+        control(key, mode, sizeof mode);
+        if (strcmp(mode, "hang") != 0) return;
+        usleep(20000);
+    }
+}
+
 static CK_RV fake_Finalize(CK_VOID_PTR reserved)
 {
     (void)reserved;
+    char mode[64];
+    control("finalize", mode, sizeof mode);
+    if (strcmp(mode, "hang") == 0) {
+        trace("C_Finalize hang");
+        hang_while("finalize");
+    }
     pthread_mutex_lock(&lock);
     initialized = 0;
     memset(sessions, 0, sizeof sessions);
@@ -157,8 +179,15 @@ static CK_RV fake_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PT
         trace("C_GetSlotList abort");
         abort();
     }
+    if (strcmp(mode, "hang") == 0) {
+        trace("C_GetSlotList hang");
+        hang_while("slots");
+        trace("C_GetSlotList released");
+    }
     trace("C_GetSlotList");
     if (!initialized) return CKR_CRYPTOKI_NOT_INITIALIZED;
+    if (strcmp(mode, "general-error") == 0) return CKR_GENERAL_ERROR;
+    if (strcmp(mode, "device-error") == 0) return CKR_DEVICE_ERROR;
     if (strcmp(mode, "empty") == 0) { *count = 0; return CKR_OK; }
     if (list == NULL) { *count = 1; return CKR_OK; }
     if (*count < 1) { *count = 1; return CKR_BUFFER_TOO_SMALL; }

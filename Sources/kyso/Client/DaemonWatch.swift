@@ -53,6 +53,8 @@ enum DaemonWatch {
             what = "\(data.reader ?? "") ATR \(data.atr ?? "")"
         case .moduleFailed:
             what = "\(data.module ?? ""): \(data.error ?? "")"
+        case .moduleRecovered:
+            what = data.module ?? ""
         case .pcscUnavailable, .pcscAvailable:
             what = data.error ?? ""
         case .bindingCreated:

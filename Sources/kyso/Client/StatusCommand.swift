@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KysoAPI
 
 /// `kyso status`: the daemon's state.
@@ -27,8 +28,30 @@ struct StatusCommand: AsyncParsableCommand {
         }
         print("Modules:")
         for module in status.modules {
-            let detail = module.state == "loaded" ? "\(module.tokenCount) token(s), \(module.watch)" : "FAILED: \(module.error ?? "")"
-            print("  - \(module.name) (\(module.path)): \(detail)")
+            print("  - \(module.name)\(module.path.isEmpty ? "" : " (\(module.path))"): \(Self.health(of: module))")
+            if let fix = Self.fix(for: module) { print("    fix: \(fix)") }
+        }
+    }
+
+    /// One line on a module's health: its tokens while loaded, otherwise what is wrong and since when.
+    static func health(of module: ModuleStatus, now: Date = Date()) -> String {
+        let since = module.since.map { " for \(Int(now.timeIntervalSince($0).rounded())) s" } ?? ""
+        switch module.state {
+        case "loaded": return "\(module.tokenCount) token(s), \(module.watch)"
+        case "stuck": return "STUCK in \(module.pendingCall ?? "a call")\(since); its tokens are withdrawn until it answers"
+        default: return "FAILED\(module.watch == "none" ? "" : since): \(module.error ?? "")"
+        }
+    }
+
+    static func fix(for module: ModuleStatus) -> String? {
+        switch module.state {
+        case "stuck":
+            return "re-plug the token or card; if the module stays stuck, restart kysod (systemctl restart kysod): "
+                + "a call inside a vendor module cannot be cancelled from outside"
+        case "failed" where module.watch != "none":
+            return "kysod retries at every poll interval; re-plug the token, and check the module with `kyso doctor`"
+        default:
+            return nil
         }
     }
 }

@@ -1,0 +1,123 @@
+import Foundation
+import KysoAPI
+import KysoTestSupport
+import Testing
+
+/// Module health in GET /v1/status: a module whose slot list keeps failing is `failed`, one stuck inside a call is
+/// `stuck`; either way its tokens are withdrawn (the SoftHSM tokens beside it keep working), it comes back once it
+/// answers, and a stuck module never holds up kysod's shutdown.
+@Suite("kysod reports failing and stuck modules")
+struct ModuleHealthTests {
+    @Test("C_GetSlotList keeps failing: the module turns failed with its error, its token is withdrawn, and both come back once it answers",
+          .timeLimit(.minutes(1)), arguments: [("general-error", "CKR_GENERAL_ERROR"), ("device-error", "CKR_DEVICE_ERROR")])
+    func failingSlotList(mode: String, returnValue: String) async throws {
+        let rig = try await FakeRig.start()
+        var events = rig.client.events().makeAsyncIterator()
+        _ = try await KysoClient.next(&events, ["snapshot"])
+        let fake = try await rig.token("kyso-fake")
+        let vnpt = try await rig.token("kyso-vnpt")
+
+        try rig.fake.misbehave(["slots": mode])
+        let start = ContinuousClock.now
+        let removed = try await KysoClient.next(&events, ["token.removed"], timeout: .seconds(10))
+        let withdrawnAfter = ContinuousClock.now - start
+        #expect(removed.data.tokenId == fake.id)
+        let failed = try await KysoClient.next(&events, ["module.failed"], timeout: .seconds(5))
+        #expect(failed.data.error?.contains(returnValue) == true && failed.data.error?.contains("C_GetSlotList") == true, "\(failed)")
+
+        let module = try await rig.fakeModuleStatus()
+        #expect(module.state == "failed" && module.tokenCount == 0 && module.since != nil, "\(module)")
+        #expect(module.error?.contains(returnValue) == true, "\(module)")
+        #expect(module.watch != "none", "a module that fails at run time is still watched for its recovery")
+        let labels = try await rig.client.tokens().map(\.label)
+        #expect(!labels.contains("kyso-fake") && labels.contains("kyso-vnpt"), "\(labels)")
+        #expect(try await rig.client.sign(vnpt.id).status == 200)
+        #expect(try await rig.client.sign(fake.id).code == "token-not-found")
+
+        try rig.fake.misbehave([:])
+        _ = try await KysoClient.next(&events, ["module.recovered"], timeout: .seconds(10))
+        let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(5))
+        #expect(inserted.data.token?.id == fake.id)
+        let healed = try await rig.fakeModuleStatus()
+        #expect(healed.state == "loaded" && healed.error == nil && healed.since == nil && healed.tokenCount == 1, "\(healed)")
+        print("fault: C_GetSlotList \(returnValue) → module failed, its token withdrawn after \(withdrawnAfter); recovered with its token")
+        #expect(try await rig.daemon.stopOrExplain() == 0)
+    }
+
+    @Test("C_GetSlotList hangs: past the deadline the module is stuck with its pending call, its token withdrawn, status answering meanwhile; released, it is loaded again",
+          .timeLimit(.minutes(1)))
+    func stuckSlotList() async throws {
+        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 2}"#)
+        var events = rig.client.events().makeAsyncIterator()
+        _ = try await KysoClient.next(&events, ["snapshot"])
+        let fake = try await rig.token("kyso-fake")
+        let vnpt = try await rig.token("kyso-vnpt")
+
+        try rig.fake.misbehave(["slots": "hang"])
+        try await rig.fake.waitFor("C_GetSlotList hang")
+        let hungAt = ContinuousClock.now
+        let removed = try await KysoClient.next(&events, ["token.removed"], timeout: .seconds(10))
+        let detectedAfter = ContinuousClock.now - hungAt
+        #expect(removed.data.tokenId == fake.id)
+        // The deadline is 2 s; the watchdog looks every deadline/4.
+        #expect(detectedAfter >= .milliseconds(1900) && detectedAfter < .seconds(4), "stuck detected after \(detectedAfter)")
+        let failed = try await KysoClient.next(&events, ["module.failed"], timeout: .seconds(5))
+        #expect(failed.data.error?.contains("C_GetSlotList") == true, "\(failed)")
+
+        let asked = ContinuousClock.now
+        let module = try await rig.fakeModuleStatus()
+        #expect(ContinuousClock.now - asked < .seconds(1), "GET /v1/status waited on the stuck module")
+        #expect(module.state == "stuck" && module.pendingCall == "C_GetSlotList" && module.tokenCount == 0, "\(module)")
+        #expect(module.since.map { Date().timeIntervalSince($0) >= 1.5 } == true, "\(module)")
+        #expect(try await rig.client.sign(vnpt.id).status == 200)
+
+        try rig.fake.misbehave([:])
+        _ = try await KysoClient.next(&events, ["module.recovered"], timeout: .seconds(5))
+        let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(5))
+        #expect(inserted.data.token?.id == fake.id)
+        #expect(try await rig.fakeModuleStatus().state == "loaded")
+        print("fault: C_GetSlotList hang → module stuck after \(detectedAfter) (deadline 2 s), its token withdrawn; released → loaded with its token")
+        #expect(try await rig.daemon.stopOrExplain() == 0)
+    }
+
+    @Test("SIGTERM while the module is stuck in C_GetSlotList: kysod leaves its C_Finalize out, logs it, and exits 0 at once",
+          .timeLimit(.minutes(1)))
+    func sigtermWhileStuck() async throws {
+        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 1}"#)
+        try rig.fake.misbehave(["slots": "hang"])
+        try await rig.fake.waitFor("C_GetSlotList hang")
+        #expect(try await eventually(timeout: .seconds(5)) { try await rig.fakeModuleStatus().state == "stuck" })
+        let start = ContinuousClock.now
+        let status = try await rig.daemon.stopOrExplain(timeout: .seconds(10))
+        let took = ContinuousClock.now - start
+        #expect(status == 0)
+        #expect(took < .seconds(3), "shutdown took \(took)")
+        #expect(rig.fake.count("C_Finalize") == 0, "C_Finalize was called while C_GetSlotList was still running")
+        #expect(rig.daemon.log().contains("not finalising the module"), "\(rig.daemon.log().suffix(1500))")
+        print("fault: SIGTERM with a module stuck in C_GetSlotList → kysod exited \(status) after \(took), that module not finalised")
+        try rig.fake.misbehave([:])
+    }
+
+    @Test("C_Finalize hangs at shutdown: kysod stops waiting for it after 5 s and exits 0", .timeLimit(.minutes(1)))
+    func finalizeHangs() async throws {
+        let rig = try await FakeRig.start()
+        try rig.fake.misbehave(["finalize": "hang"])
+        let start = ContinuousClock.now
+        let status = try await rig.daemon.stopOrExplain(timeout: .seconds(15))
+        let took = ContinuousClock.now - start
+        #expect(status == 0)
+        #expect(rig.fake.count("C_Finalize hang") == 1)
+        #expect(took >= .milliseconds(4500) && took < .seconds(8), "shutdown took \(took)")
+        #expect(rig.daemon.log().contains("C_Finalize did not return in time"), "\(rig.daemon.log().suffix(1500))")
+        print("fault: C_Finalize hangs → kysod exited \(status) after \(took)")
+    }
+}
+
+extension FakeRig {
+    /// The fake module's entry in GET /v1/status.
+    func fakeModuleStatus() async throws -> ModuleStatus {
+        let status = try #require(try await client.status().status)
+        let path = try FakeModule.libraryPath
+        return try #require(status.modules.first { $0.path == path }, "\(status.modules)")
+    }
+}
