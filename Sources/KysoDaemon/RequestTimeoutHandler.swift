@@ -1,8 +1,12 @@
 import NIOCore
 import NIOHTTP1
 
-/// Closes a connection whose request head does not arrive in time (a slow-loris client), or that stays idle
-/// between requests too long. Removed when a connection turns into an event stream.
+/// Closes a connection whose request does not arrive in time (a slow-loris client trickling its head, or one that
+/// announces a body and never finishes it), or that stays idle between requests too long. The header timeout runs
+/// until the request's end, body included: a body is at most maxBodyBytes over a local socket, so it never needs
+/// longer, and a timer stopped at the head let a client hold a connection slot forever (an unanswered request is
+/// not idle, so the idle timeout never came). Removed when a connection
+/// turns into an event stream.
 final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     static let name = "kyso-request-timeout"
     typealias InboundIn = HTTPServerRequestPart
@@ -29,9 +33,15 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            // The head is in; its body gets `headerTimeout` more.
+            arm(context: context, after: headerTimeout)
+        case .end:
             timer?.cancel()
             timer = nil
+        case .body:
+            break
         }
         context.fireChannelRead(data)
     }

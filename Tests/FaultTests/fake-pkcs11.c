@@ -15,6 +15,7 @@
  *                       sign=device-removed   C_Sign returns CKR_DEVICE_REMOVED
  *                       sign=session-invalid  C_Sign returns CKR_SESSION_HANDLE_INVALID
  *                       sign=general-error    C_Sign returns CKR_GENERAL_ERROR
+ *                       sign=slow             C_Sign takes 1 s, then behaves
  *                       slots=crash           C_GetSlotList calls abort()
  *                       slots=empty           C_GetSlotList lists no slot (the token was pulled)
  *                       slots=general-error   C_GetSlotList returns CKR_GENERAL_ERROR
@@ -24,7 +25,8 @@
  *                     (one setting a line; a missing file or key means "behave"; a behaving C_Sign returns
  *                     256 bytes that are not a valid signature: the tests are about faults, not signing)
  *   FAKE_P11_TRACE    optional file the module appends one line to per interesting call ("C_Sign enter",
- *                     "C_GetSlotList"), so a test knows when a call is in flight or a rescan happened.
+ *                     "C_Sign done", "C_GetSlotList", "C_OpenSession", "C_CloseSession", "C_Logout"), so a test
+ *                     knows when a call is in flight, a rescan happened, or a session was left open.
  */
 #include <p11-kit/pkcs11.h>
 
@@ -243,6 +245,7 @@ static CK_RV fake_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, 
             sessions[h].open = 1;
             *handle = h;
             pthread_mutex_unlock(&lock);
+            trace("C_OpenSession");
             return CKR_OK;
         }
     }
@@ -256,6 +259,7 @@ static CK_RV fake_CloseSession(CK_SESSION_HANDLE handle)
     struct session *s = session_for(handle);
     if (s != NULL) s->open = 0;
     pthread_mutex_unlock(&lock);
+    if (s != NULL) trace("C_CloseSession");
     return s == NULL ? CKR_SESSION_HANDLE_INVALID : CKR_OK;
 }
 
@@ -295,6 +299,7 @@ static CK_RV fake_Logout(CK_SESSION_HANDLE handle)
     if (s == NULL) return CKR_SESSION_HANDLE_INVALID;
     if (!s->logged_in) return CKR_USER_NOT_LOGGED_IN;
     s->logged_in = 0;
+    trace("C_Logout");
     return CKR_OK;
 }
 
@@ -411,6 +416,7 @@ static CK_RV fake_Sign(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG leng
     if (strcmp(mode, "device-removed") == 0) return CKR_DEVICE_REMOVED;
     if (strcmp(mode, "session-invalid") == 0) return CKR_SESSION_HANDLE_INVALID;
     if (strcmp(mode, "general-error") == 0) return CKR_GENERAL_ERROR;
+    if (strcmp(mode, "slow") == 0) sleep(1);
     struct session *s = session_for(handle);
     if (s == NULL) return CKR_SESSION_HANDLE_INVALID;
     if (!s->signing) return CKR_OPERATION_NOT_INITIALIZED;
@@ -419,6 +425,7 @@ static CK_RV fake_Sign(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG leng
     memset(signature, 0x5a, 256);
     *signature_length = 256;
     s->signing = 0;
+    trace("C_Sign done");
     return CKR_OK;
 }
 
