@@ -35,8 +35,9 @@ struct SecretCommand: AsyncParsableCommand {
         do {
             let client = connection.client
             // The binding says whether this secret is sealed to the token; only then is a PIN asked for.
-            let binding = try await client.request(.GET, "/v1/bindings/\(segment)").decode(BindingInfo.self)
-            if binding.sealedToToken.contains(kind.rawValue) {
+            // (An unbound account falls through to the GET, whose answer names the problem.)
+            let binding = try? await client.request(.GET, "/v1/bindings/\(segment)").decode(BindingInfo.self)
+            if let binding, binding.sealedToToken.contains(kind.rawValue) {
                 let pin = try pinInput.read(prompt: "PIN of the token holding certificate \(binding.certificate.serialNumber): ")
                 let body = Array(try APIJSON.encoder().encode(SecretRevealRequest(pin: pin, allowFinalTry: pinInput.allowFinalTry ? true : nil)))
                 secret = try await client.request(.POST, path, body: body).decode(SecretResponse.self)
