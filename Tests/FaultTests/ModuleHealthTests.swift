@@ -70,13 +70,38 @@ struct ModuleHealthTests {
         #expect(module.state == "stuck" && module.pendingCall == "C_GetSlotList" && module.tokenCount == 0, "\(module)")
         #expect(module.since.map { Date().timeIntervalSince($0) >= 1.5 } == true, "\(module)")
         #expect(try await rig.client.sign(vnpt.id).status == 200)
+        // The stuck status and the module.failed event keep to the OpenAPI document.
+        try OpenAPISchema.check("StatusResponse", [try await rig.client.request(.GET, "/v1/status").body], in: rig.fake.directory)
+        try OpenAPISchema.check("DaemonEvent", [removed, failed].map { Array(try APIJSON.encoder().encode($0)) }, in: rig.fake.directory)
+
+        // kyso status and kyso doctor say so; doctor's own look at the module gives up after --module-timeout.
+        let kyso = Lab.productsDirectory.appendingPathComponent("kyso").path
+        let statusText = String(decoding: try Shell.run(kyso, ["status", "--socket", rig.daemon.socketPath]), as: UTF8.self)
+        #expect(statusText.contains("STUCK in C_GetSlotList") && statusText.contains("fix:"), "\(statusText)")
+        let doctorStart = ContinuousClock.now
+        let doctor: String
+        do {
+            doctor = String(decoding: try Shell.run(kyso, ["doctor", "--no-registered-modules", "--module", try FakeModule.libraryPath,
+                                                           "--module-timeout", "2", "--socket", rig.daemon.socketPath, "--json"],
+                                                    environment: rig.fake.environment), as: UTF8.self)
+        } catch let failure as Shell.Failure {
+            #expect(failure.status == 1, "\(failure)")
+            doctor = failure.output
+        }
+        let doctorTook = ContinuousClock.now - doctorStart
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(doctor.utf8)) as? [String: Any], "\(doctor)")
+        let problems = (report["problems"] as? [[String: Any]] ?? []).compactMap { $0["what"] as? String }
+        #expect(problems.contains { $0.contains("kysod reports") && $0.contains("stuck") && $0.contains("C_GetSlotList") }, "\(problems)")
+        #expect(problems.contains { $0.contains("did not answer within 2 s") }, "\(problems)")
+        #expect(doctorTook < .seconds(8), "kyso doctor took \(doctorTook) with a stuck module")
 
         try rig.fake.misbehave([:])
         _ = try await KysoClient.next(&events, ["module.recovered"], timeout: .seconds(5))
         let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(5))
         #expect(inserted.data.token?.id == fake.id)
         #expect(try await rig.fakeModuleStatus().state == "loaded")
-        print("fault: C_GetSlotList hang → module stuck after \(detectedAfter) (deadline 2 s), its token withdrawn; released → loaded with its token")
+        let statusLine = statusText.split(separator: "\n").first { $0.contains("STUCK") }.map(String.init) ?? ""
+        print("fault: C_GetSlotList hang → module stuck after \(detectedAfter) (deadline 2 s), its token withdrawn; kyso status:\(statusLine); kyso doctor gave up after \(doctorTook); released → loaded with its token")
         #expect(try await rig.daemon.stopOrExplain() == 0)
     }
 
@@ -119,5 +144,19 @@ extension FakeRig {
         let status = try #require(try await client.status().status)
         let path = try FakeModule.libraryPath
         return try #require(status.modules.first { $0.path == path }, "\(status.modules)")
+    }
+}
+
+/// Validates JSON documents against a schema of Sources/KysoAPI/openapi.yaml with Tests/DaemonTests/openapi-check.py.
+enum OpenAPISchema {
+    static func check(_ schema: String, _ documents: [[UInt8]], in folder: URL) throws {
+        let file = folder.appendingPathComponent("\(schema)-\(UUID().uuidString).jsonl")
+        try Data(documents.map { $0 + Array("\n".utf8) }.joined()).write(to: file)
+        do {
+            try Shell.run("python3", [Lab.repositoryRoot.appendingPathComponent("Tests/DaemonTests/openapi-check.py").path, "schema",
+                                      Lab.repositoryRoot.appendingPathComponent("Sources/KysoAPI/openapi.yaml").path, schema, file.path])
+        } catch let failure as Shell.Failure {
+            Issue.record("not a valid \(schema) by openapi.yaml: \(failure.output)")
+        }
     }
 }

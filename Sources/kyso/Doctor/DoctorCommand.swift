@@ -21,18 +21,28 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Option(name: .customLong("module-timeout"),
+            help: ArgumentHelp("Give up on a module that has not answered after this long (it is reported stuck).", valueName: "SECONDS"))
+    var moduleTimeout: Double = 30
+
+    @OptionGroup var connection: DaemonConnection
+
     func run() async throws {
         let now = Date()
         let modules = self.modules
         let registered = !noRegisteredModules
+        guard moduleTimeout > 0, moduleTimeout <= 3600 else { throw ValidationError("--module-timeout must be between 0 and 3600 seconds") }
+        let timeout = Duration.milliseconds(Int64(moduleTimeout * 1000))
+        let (daemon, daemonProblems) = await DaemonHealthCheck.run(client: connection.client, socket: connection.resolvedSocket, now: now)
         // PC/SC and PKCS#11 calls block; they run on a thread of their own, never on the cooperative pool.
-        let report = await onDedicatedThread(name: "kyso-doctor") { () -> DoctorReport in
+        var report = await onDedicatedThread(name: "kyso-doctor") { () -> DoctorReport in
             let (pcsc, pcscProblems) = PCSCCheck.run()
-            let (moduleSections, moduleProblems) = ModuleChecks.run(extraModules: modules, registered: registered, now: now)
-            let problems = (pcscProblems + moduleProblems).enumerated()
-                .sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
-            return DoctorReport(pcsc: pcsc, modules: moduleSections, problems: problems)
+            let (moduleSections, moduleProblems) = ModuleChecks.run(extraModules: modules, registered: registered, now: now, timeout: timeout)
+            return DoctorReport(pcsc: pcsc, modules: moduleSections, problems: pcscProblems + moduleProblems)
         }
+        report.daemon = daemon
+        report.problems = (report.problems + daemonProblems).enumerated()
+            .sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
         if json {
             print(try JSONOutput.string(report))
         } else {

@@ -5,6 +5,8 @@ import KysoCore
 struct DoctorReport: Codable, Sendable {
     var pcsc: PCSCSection
     var modules: [ModuleSection]
+    /// What the running kysod says about its modules; absent when kysod does not answer.
+    var daemon: DaemonSection?
     /// Every problem found, each with the fix, most important first.
     var problems: [Problem]
 }
@@ -47,6 +49,25 @@ struct ModuleSection: Codable, Sendable {
     var trustPolicy: Bool
     var library: LibrarySection?
     var tokens: [TokenSection]
+    /// The module did not answer within doctor's time bound (its check was abandoned).
+    var stuck: Bool?
+}
+
+/// kysod's own view, from GET /v1/status: it has watched the modules for longer than doctor's one look.
+struct DaemonSection: Codable, Sendable {
+    var socket: String
+    var version: String
+    var modules: [DaemonModule]
+
+    struct DaemonModule: Codable, Sendable {
+        var name: String
+        /// `loaded`, `failed` or `stuck`.
+        var state: String
+        var error: String?
+        var pendingCall: String?
+        var since: Date?
+        var tokenCount: Int
+    }
 }
 
 struct LibrarySection: Codable, Sendable {

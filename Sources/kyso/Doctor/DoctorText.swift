@@ -17,6 +17,10 @@ enum DoctorText {
         lines.append("")
         lines.append("PKCS#11 modules")
         for module in report.modules {
+            if module.stuck == true {
+                lines.append("  ✗ \(module.name) (\(module.path)) [\(module.source)]: \(module.error ?? "stuck")")
+                continue
+            }
             if !module.loaded {
                 lines.append("  ✗ \(module.name) (\(module.path)) [\(module.source)]: \(module.error ?? "failed")")
                 continue
@@ -30,6 +34,15 @@ enum DoctorText {
             if let error = module.error { lines.append("    error: \(error)") }
             if module.tokens.isEmpty { lines.append("    no token") }
             for token in module.tokens { lines += tokenLines(token) }
+        }
+        if let daemon = report.daemon {
+            lines.append("")
+            lines.append("kysod \(daemon.version) (\(daemon.socket))")
+            for module in daemon.modules {
+                let health = module.state == "loaded" ? "\(module.tokenCount) token(s)"
+                    : module.state == "stuck" ? "STUCK in \(module.pendingCall ?? "a call")" : "FAILED: \(module.error ?? "")"
+                lines.append("  \(module.state == "loaded" ? "✓" : "✗") \(module.name): \(health)")
+            }
         }
         lines.append("")
         if report.problems.isEmpty {

@@ -2,10 +2,11 @@ import Foundation
 import KysoCore
 import KysoInventory
 import PKCS11
+import Synchronization
 
 /// Loads PKCS#11 modules and reads their tokens for `kyso doctor`. Blocking: run on a dedicated thread.
 enum ModuleChecks {
-    static func run(extraModules: [String], registered: Bool, now: Date) -> ([ModuleSection], [Problem]) {
+    static func run(extraModules: [String], registered: Bool, now: Date, timeout: Duration = .seconds(30)) -> ([ModuleSection], [Problem]) {
         var sections: [ModuleSection] = []
         var problems: [Problem] = []
         var loaded: [(PKCS11Module, String)] = []
@@ -33,7 +34,19 @@ enum ModuleChecks {
         }
 
         for (module, source) in loaded {
-            let (section, moduleProblems) = check(module: module, source: source, now: now)
+            guard let (section, moduleProblems) = checkWithin(timeout, module: module, source: source, now: now) else {
+                // Stuck inside the module: C_Finalize would wait behind the same call, so leave it unfinalised.
+                var section = ModuleSection(
+                    name: module.name, path: module.path, source: source, loaded: true,
+                    error: "did not answer within \(Int(timeout.components.seconds)) s", trustPolicy: module.isTrustPolicy, library: nil, tokens: [])
+                section.stuck = true
+                sections.append(section)
+                problems.append(Problem(
+                    severity: .error, what: "PKCS#11 module \(module.name) did not answer within \(Int(timeout.components.seconds)) s: a call into it is stuck.",
+                    fix: "Re-plug the token or card. A module stuck inside the token's driver (OpenSC 0.23 after a card is pulled "
+                        + "mid-operation) stays stuck until the program using it restarts: restart kysod (systemctl restart kysod)."))
+                continue
+            }
             sections.append(section)
             problems += moduleProblems
             module.finalize()
@@ -48,6 +61,24 @@ enum ModuleChecks {
                     + "(e.g. Feitian libcastle.so, SafeNet libeTPkcs11.so)."))
         }
         return (sections, problems)
+    }
+
+    /// `check` on a thread of its own; nil when the module has not answered within `timeout` (the thread stays blocked).
+    static func checkWithin(_ timeout: Duration, module: PKCS11Module, source: String, now: Date) -> (ModuleSection, [Problem])? {
+        let result = Mutex<(ModuleSection, [Problem])?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let checked = check(module: module, source: source, now: now)
+            result.withLock { $0 = checked }
+            done.signal()
+        }
+        thread.name = "kyso-doctor-\(module.name)"
+        thread.start()
+        let (seconds, attoseconds) = timeout.components
+        guard done.wait(timeout: .now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))) == .success else {
+            return nil
+        }
+        return result.withLock { $0 }
     }
 
     static func check(module: PKCS11Module, source: String, now: Date) -> (ModuleSection, [Problem]) {

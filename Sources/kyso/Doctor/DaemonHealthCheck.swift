@@ -1,0 +1,64 @@
+import Foundation
+import KysoAPI
+import Synchronization
+
+/// What the running kysod says about its modules. kysod has watched them all along, so it sees what one look by
+/// doctor cannot: a module stuck since a card was pulled, or one whose slot list keeps failing. Silent (nil) when
+/// kysod does not answer: doctor needs no daemon.
+enum DaemonHealthCheck {
+    /// How long doctor waits for kysod's answer.
+    static let timeout: Duration = .seconds(5)
+
+    static func run(client: KysoClient, socket: String, now: Date = Date()) async -> (DaemonSection?, [Problem]) {
+        guard let status = await fetchStatus(client) else { return (nil, []) }
+        var problems: [Problem] = []
+        for module in status.modules {
+            let since = module.since.map { " for \(Int(now.timeIntervalSince($0).rounded())) s" } ?? ""
+            switch module.state {
+            case "stuck":
+                problems.append(Problem(
+                    severity: .error,
+                    what: "kysod reports PKCS#11 module \(module.name) stuck: \(module.pendingCall ?? "a call") has not returned\(since); "
+                        + "its tokens are withdrawn until it does.",
+                    fix: "Re-plug the token or card. If the module stays stuck, restart kysod (systemctl restart kysod): a call "
+                        + "inside a vendor module cannot be cancelled from outside, and OpenSC 0.23 can deadlock on a card pulled mid-operation."))
+            case "failed" where module.watch != "none":
+                problems.append(Problem(
+                    severity: .error,
+                    what: "kysod reports PKCS#11 module \(module.name) failed\(since): \(module.error ?? "its slot list cannot be read"); "
+                        + "its tokens are withdrawn while kysod retries.",
+                    fix: "Re-plug the token. A module isolated by p11-kit (remote:) whose helper process died comes back after "
+                        + "a kysod restart (systemctl restart kysod); check the vendor module with its own tool."))
+            default:
+                break  // loaded, or never loaded: doctor's own load of the module explains that case
+            }
+        }
+        let modules = status.modules.map {
+            DaemonSection.DaemonModule(name: $0.name, state: $0.state, error: $0.error, pendingCall: $0.pendingCall, since: $0.since,
+                                       tokenCount: $0.tokenCount)
+        }
+        return (DaemonSection(socket: socket, version: status.version, modules: modules), problems)
+    }
+
+    /// GET /v1/status, or nil when kysod is not there, refuses, or does not answer within `timeout`.
+    private static func fetchStatus(_ client: KysoClient) async -> StatusResponse? {
+        await withCheckedContinuation { continuation in
+            let answered = Mutex(false)
+            let answer: @Sendable (StatusResponse?) -> Void = { status in
+                let first = answered.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: status) }
+            }
+            Task {
+                let response = try? await client.request(.GET, "/v1/status")
+                answer(response.flatMap { $0.status == 200 ? try? $0.decode(StatusResponse.self) : nil })
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                answer(nil)
+            }
+        }
+    }
+}
