@@ -45,7 +45,10 @@ public final class APIServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await (peer, connection) in inbound {
-                        group.addTask { await self.serve(connection, peer: peer) }
+                        // The connection's own event loop runs its task (see EventLoopTaskExecutor).
+                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                            await self.serve(connection, peer: peer)
+                        }
                     }
                 }
             }
@@ -198,9 +201,12 @@ public final class APIServer: Service, Sendable {
         var headers = HTTPHeaders([("content-type", contentType), ("content-length", String(bytes.count)), ("cache-control", "no-store")])
         headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
         for (name, value) in extra { headers.add(name: name, value: value) }
-        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
-        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
-        try await outbound.write(.end(nil))
+        // One write for the whole answer: each write is a round through the outbound writer.
+        try await outbound.write(contentsOf: [
+            .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)),
+            .body(.byteBuffer(ByteBuffer(bytes: bytes))),
+            .end(nil),
+        ])
     }
 }
 
