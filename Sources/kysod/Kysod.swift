@@ -78,6 +78,7 @@ struct Kysod: AsyncParsableCommand {
             .init(service: api),
             .init(service: SystemdService(readiness: readiness, logger: logger)),
             .init(service: HangupService(signer: signer, logger: logger)),
+            .init(service: LoginJanitor(signer: signer, inventory: inventory, logger: logger)),
             .init(service: accounts),
         ]
         if settings.watchReaders {

@@ -2,11 +2,18 @@ import PKCS11
 import Synchronization
 
 /// Logged-in sessions kept for a while so a user types their PIN once per batch. Off by default; at most one
-/// hour; measured on the monotonic clock so a clock change cannot stretch it.
+/// hour; measured on the monotonic clock so a clock change cannot stretch it. Each entry also remembers the
+/// private-key handles found in its session, which stay valid exactly as long as that session does.
 final class LoginCache: Sendable {
     static let maximum: Duration = .seconds(3600)
     private let ttl: Duration?
-    private let entries = Mutex<[String: (session: Session, expires: ContinuousClock.Instant)]>([:])
+
+    private struct Entry {
+        let session: Session
+        let expires: ContinuousClock.Instant
+        var keys: [[UInt8]: ObjectHandle] = [:]
+    }
+    private let entries = Mutex<[String: Entry]>([:])
 
     init(ttl: Duration?) {
         self.ttl = ttl.map { min($0, Self.maximum) }.flatMap { $0 > .zero ? $0 : nil }
@@ -31,7 +38,24 @@ final class LoginCache: Sendable {
 
     func keep(_ session: Session, for tokenId: String) {
         guard let ttl else { return }
-        entries.withLock { $0[tokenId] = (session, ContinuousClock.now + ttl) }
+        entries.withLock { $0[tokenId] = Entry(session: session, expires: ContinuousClock.now + ttl) }
+    }
+
+    /// The handle of the private key with CKA_ID `objectID` found earlier in `session`, while that session is
+    /// still the token's cached one.
+    func key(_ objectID: [UInt8], in session: Session, for tokenId: String) -> ObjectHandle? {
+        entries.withLock { entries in
+            guard let entry = entries[tokenId], entry.session === session else { return nil }
+            return entry.keys[objectID]
+        }
+    }
+
+    /// Remembers a key handle found in the token's cached `session` (ignored when that session is not cached).
+    func remember(key: ObjectHandle, _ objectID: [UInt8], in session: Session, for tokenId: String) {
+        entries.withLock { entries in
+            guard entries[tokenId]?.session === session else { return }
+            entries[tokenId]?.keys[objectID] = key
+        }
     }
 
     func forget(_ tokenId: String) {

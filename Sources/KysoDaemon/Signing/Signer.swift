@@ -17,6 +17,7 @@ public final class Signer: Sendable {
     let modules: InventoryService
     let logger: Logger
     let loginCache: LoginCache
+    private let certificates = SigningCertificates()
     private let queues = Mutex<[String: DispatchQueue]>([:])
     let deadline: Duration
 
@@ -44,7 +45,7 @@ public final class Signer: Sendable {
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { for index in pin!.indices { pin![index] = 0 } } }
         let plan: SigningPlan
-        switch SigningPlan.make(tokenId: tokenId, request: request, inventory: inventory) {
+        switch SigningPlan.make(tokenId: tokenId, request: request, inventory: inventory, certificates: certificates) {
         case .failure(let problem): return .failure(problem)
         case .success(let made): plan = made
         }
@@ -81,6 +82,9 @@ public final class Signer: Sendable {
 
     /// Runs on the token's queue: every call here blocks on the token.
     private func signOnToken(plan: SigningPlan, module: PKCS11Module, slot: SlotID, pin: [UInt8]?, allowFinalTry: Bool) -> Result<TokenSignature, ProblemDetails> {
+        if let session = loginCache.session(for: plan.tokenId) {
+            return signWithCachedLogin(plan: plan, session: session)
+        }
         do throws(PKCS11Error) {
             let info = try module.tokenInfo(slot)
             guard info.serialNumber == plan.tokenSerial else {
@@ -93,20 +97,17 @@ public final class Signer: Sendable {
             }
             let (session, warning, cached) = (loggedIn.session, loggedIn.warning, loggedIn.cached)
             let signature: [UInt8]
+            let key: ObjectHandle
             do {
-                signature = try plan.sign(session: session)
+                key = try plan.findKey(session: session)
+                signature = try plan.sign(session: session, key: key)
             } catch {
                 loginCache.forget(plan.tokenId)
                 session.close()
-                if let error = error as? PKCS11Error { throw error }
-                if error is KeyMismatch {
-                    return .failure(SigningProblems.keyMismatch("the token's key \(plan.objectID) does not match certificate \(plan.certificateSHA256)"))
-                }
-                // swift-certificates refused something while building the CMS (not a token error).
-                return .failure(ProblemDetails(status: 500, code: "signing-failed", title: "The signature could not be built",
-                                               detail: "\(error)"))
+                return .failure(signingProblem(error, plan: plan))
             }
             finish(loggedIn, tokenId: plan.tokenId, loginRequired: info.flags.contains(.loginRequired))
+            loginCache.remember(key: key, plan.objectID, in: session, for: plan.tokenId)
             let after = try module.tokenInfo(slot)
             if after.flags != info.flags {
                 inventory.updatePIN(tokenId: plan.tokenId, flags: after.flags.names, pin: after.pinStatus)
@@ -116,6 +117,38 @@ public final class Signer: Sendable {
             loginCache.forget(plan.tokenId)
             return .failure(Self.problem(for: error))
         }
+    }
+
+    /// Runs on the token's queue, on a session the cache kept logged in. No login happens here, so neither the
+    /// slot check nor the PIN flags need `C_GetTokenInfo` (two calls that re-read SoftHSM's token file each time),
+    /// and the key handle found on the first signature is reused: a token pulled or swapped ends the session (the
+    /// module then refuses it, and the cached login is dropped), a removed token's logins are dropped at once
+    /// (`LoginJanitor`), and the signature is still checked against the certificate before it leaves.
+    private func signWithCachedLogin(plan: SigningPlan, session: Session) -> Result<TokenSignature, ProblemDetails> {
+        do {
+            let key: ObjectHandle
+            if let known = loginCache.key(plan.objectID, in: session, for: plan.tokenId) {
+                key = known
+            } else {
+                key = try plan.findKey(session: session)
+                loginCache.remember(key: key, plan.objectID, in: session, for: plan.tokenId)
+            }
+            let signature = try plan.sign(session: session, key: key)
+            return .success(TokenSignature(bytes: signature, pin: plan.pin, warning: nil, cachedLogin: true))
+        } catch {
+            loginCache.forget(plan.tokenId)
+            session.close()
+            return .failure(signingProblem(error, plan: plan))
+        }
+    }
+
+    private func signingProblem(_ error: any Error, plan: SigningPlan) -> ProblemDetails {
+        if let error = error as? PKCS11Error { return Self.problem(for: error) }
+        if error is KeyMismatch {
+            return SigningProblems.keyMismatch("the token's key \(plan.objectID) does not match certificate \(plan.certificateSHA256)")
+        }
+        // swift-certificates refused something while building the CMS (not a token error).
+        return ProblemDetails(status: 500, code: "signing-failed", title: "The signature could not be built", detail: "\(error)")
     }
 
     static func problem(for error: PKCS11Error) -> ProblemDetails {

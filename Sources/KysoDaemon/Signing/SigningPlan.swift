@@ -17,6 +17,9 @@ struct SigningPlan: Sendable {
     let certificateSHA256: String
     let objectID: [UInt8]
     let certificate: Certificate
+    let verifier: SignatureVerifier
+    /// The token's PIN status as the inventory last read it (what a signature on a cached login reports).
+    let pin: PINStatus
     let mechanism: SignatureMechanism
     let output: Output
     /// What the caller asked to sign (nil when they sent a digest).
@@ -24,7 +27,8 @@ struct SigningPlan: Sendable {
     let digest: [UInt8]
     let signingTime: Date
 
-    static func make(tokenId: String, request: SignRequest, inventory: Inventory, now: Date = Date()) -> Result<SigningPlan, ProblemDetails> {
+    static func make(tokenId: String, request: SignRequest, inventory: Inventory, certificates: SigningCertificates,
+                     now: Date = Date()) -> Result<SigningPlan, ProblemDetails> {
         let mechanismName = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
         guard let mechanism = SignatureMechanism(rawValue: mechanismName) else {
             return .failure(SigningProblems.unknownMechanism(mechanismName))
@@ -61,7 +65,7 @@ struct SigningPlan: Sendable {
         guard isEC == (mechanism == .ecdsaSHA256) else {
             return .failure(SigningProblems.badRequest("\(mechanism.rawValue) does not fit this certificate's \(isEC ? "EC" : "RSA") key"))
         }
-        guard let certificate = try? Certificate(derEncoded: Array(chosen.der)) else {
+        guard let parsed = certificates.entry(sha256: chosen.sha256, der: chosen.der) else {
             return .failure(SigningProblems.badRequest("the certificate's key type is not supported for signing"))
         }
         guard let objectID = Hex.bytes(chosen.objectId) else {
@@ -69,15 +73,20 @@ struct SigningPlan: Sendable {
         }
         return .success(SigningPlan(
             tokenId: tokenId, tokenSerial: token.serialNumber, certificateSHA256: chosen.sha256, objectID: objectID,
-            certificate: certificate, mechanism: mechanism, output: output, data: data, digest: digest, signingTime: now))
+            certificate: parsed.certificate, verifier: parsed.verifier, pin: token.pin, mechanism: mechanism, output: output,
+            data: data, digest: digest, signingTime: now))
     }
 
-    /// Blocking: finds the key by the certificate's CKA_ID and signs on the token.
-    func sign(session: Session) throws -> [UInt8] {
-        let keys = try session.findObjects(class: .privateKey, id: objectID)
-        guard let key = keys.first else {
+    /// Blocking: finds the private key by the certificate's CKA_ID.
+    func findKey(session: Session) throws(PKCS11Error) -> ObjectHandle {
+        guard let key = try session.findObjects(class: .privateKey, id: objectID).first else {
             throw PKCS11Error(.returnValue(.keyHandleInvalid), function: "C_FindObjects", detail: "no private key with the certificate's CKA_ID")
         }
+        return key
+    }
+
+    /// Blocking: signs on the token with `key` (from `findKey`).
+    func sign(session: Session, key: ObjectHandle) throws -> [UInt8] {
         switch output {
         case .cms:
             let tokenKey = TokenPrivateKey(session: session, key: key, publicKey: certificate.publicKey, isEC: mechanism == .ecdsaSHA256)
@@ -111,15 +120,15 @@ struct SigningPlan: Sendable {
 
     private func verifyRaw(_ signature: [UInt8]) -> Bool {
         let digest = SHA256Digest(bytes: self.digest)
-        switch mechanism {
-        case .ecdsaSHA256:
-            guard let key = P256.Signing.PublicKey(certificate.publicKey),
-                  let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+        switch (mechanism, verifier) {
+        case (.ecdsaSHA256, .p256(let key)):
+            guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
             return key.isValidSignature(parsed, for: digest)
-        case .rsaPKCS1SHA256, .rsaPSSSHA256:
-            guard let key = _RSA.Signing.PublicKey(certificate.publicKey) else { return false }
+        case (.rsaPKCS1SHA256, .rsa(let key)), (.rsaPSSSHA256, .rsa(let key)):
             let padding: _RSA.Signing.Padding = mechanism == .rsaPSSSHA256 ? .PSS : .insecurePKCS1v1_5
             return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: digest, padding: padding)
+        default:
+            return false
         }
     }
 }
