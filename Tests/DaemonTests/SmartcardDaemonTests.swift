@@ -92,6 +92,42 @@ struct SmartcardDaemonTests {
         try await fixture.stop()
     }
 
+    @Test("a secret sealed to the virtual card (OAEP-SHA256 through OpenSC): revealed only with the card and its PIN; a wrong PIN costs one try",
+          .timeLimit(.minutes(2)))
+    func secretSealedToCard() async throws {
+        let fixture = try await Self.start()
+        var events = fixture.client.events().makeAsyncIterator()
+        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
+        // The lab's Viettel certificates allow key encipherment.
+        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory, provider: "viettel")
+        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate)
+        let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
+        let certificate = try #require(token.certificates.first)
+        let registration = try await fixture.client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
+            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "CARD0002", terminalId: "PIV002",
+            certificate: certificate.sha256, pin: "123456")))).decode(RegistrationResponse.self)
+        let bound = try await fixture.client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(BindingCreateRequest(
+            statement: registration.statement, signature: registration.signature, terminalAccessKey: "CARDKEY2026",
+            sealing: "token", pin: "123456"))))
+        #expect(bound.status == 201, "\(String(decoding: bound.body, as: UTF8.self))")
+        #expect(try bound.decode(BindingInfo.self).sealedToToken == ["terminalAccessKey"])
+
+        let path = "/v1/bindings/CARD0002/secrets/terminalAccessKey"
+        let wrong = try await fixture.client.request(.POST, path, body: Array(#"{"pin":"654321"}"#.utf8))
+        #expect(wrong.status == 401 && wrong.decodeProblem()?.code == "pin-incorrect", "\(String(decoding: wrong.body, as: UTF8.self))")
+        let opened = try await fixture.client.request(.POST, path, body: Array(#"{"pin":"123456"}"#.utf8))
+        #expect(opened.status == 200, "\(String(decoding: opened.body, as: UTF8.self))")
+        #expect(try opened.decode(SecretResponse.self).value == "CARDKEY2026")
+
+        // Card pulled: the secret cannot be opened, and kysod says which certificate to plug in.
+        card.remove()
+        _ = try await Self.next(&events, ["token.removed"], daemon: fixture.daemon)
+        let absent = try await fixture.client.request(.POST, path, body: Array(#"{"pin":"123456"}"#.utf8))
+        #expect(absent.status == 404 && absent.decodeProblem()?.code == "certificate-not-present")
+        #expect(!fixture.daemon.log().contains("CARDKEY2026") && !fixture.daemon.log().contains("654321"))
+        try await fixture.stop()
+    }
+
     @Test("PIN safety on a card with a retry counter: low, final try refused unless allowed, locked refused without touching the card")
     func pinSafety() async throws {
         let fixture = try await Self.start()

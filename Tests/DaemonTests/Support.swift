@@ -26,3 +26,10 @@ func curl(_ socket: String, _ path: String, _ extra: [String] = []) throws -> (s
     let split = text.split(separator: "\n", omittingEmptySubsequences: false)
     return (Int(split.last ?? "") ?? 0, split.dropLast().joined(separator: "\n"))
 }
+
+extension KysoClient.Response {
+    /// The problem details of an error answer, or nil.
+    func decodeProblem() -> ProblemDetails? {
+        try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(body))
+    }
+}
