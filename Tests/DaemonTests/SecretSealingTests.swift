@@ -109,6 +109,8 @@ struct SecretSealingTests {
         let registration = try await AccountAPITests.register(client, token: viettel, userId: "VTEL3001", terminalId: "TERM04")
         let bound = try await Self.bind(client, registration, sealing: "token", pin: "123456", password: nil)
         #expect(bound.status == 201)
+        let table = try fixture.kyso(["bindings"])
+        #expect(table.stdout.contains("terminalAccessKey (on token)"), "\(table.stdout)")
         let state = fixture.daemon.directory.appendingPathComponent("state").path
         try await fixture.daemon.stop()
 

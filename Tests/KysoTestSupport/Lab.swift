@@ -23,6 +23,13 @@ public enum Lab {
 
             """
         try conf.write(to: copy.appendingPathComponent("softhsm2.conf"), atomically: true, encoding: .utf8)
+        // The manifest names files by absolute path: point them into the copy, so a test that changes its lab
+        // (kyso-lab add-token DIR, where DIR comes from the manifest) never touches the template.
+        let manifestFile = copy.appendingPathComponent("lab.json")
+        let text = try String(contentsOf: manifestFile, encoding: .utf8)
+        try text.replacingOccurrences(of: template.path + "/", with: copy.path + "/")
+            .replacingOccurrences(of: "\"\(template.path)\"", with: "\"\(copy.path)\"")
+            .write(to: manifestFile, atomically: true, encoding: .utf8)
         return (copy, try manifest(copy))
     }
 

@@ -126,9 +126,15 @@ enum BindingText {
         let who = binding.role == "declarant"
             ? "declarant \(binding.account) (terminal \(binding.terminalId ?? "?"), MST \(binding.taxCode))"
             : "admin account MST \(binding.taxCode)"
-        let secrets = binding.secrets.isEmpty ? "" : "; stored: \(binding.secrets.joined(separator: ", "))"
+        let secrets = BindingText.secrets(binding).map { "; stored: \($0)" } ?? ""
         return "\(verb) \(who) → certificate \(binding.certificate.serialNumber) (\(binding.certificate.provider), until \(day(binding.certificate.notAfter)))\(secrets)"
     }
 
     static func day(_ date: Date) -> String { date.formatted(.iso8601.year().month().day()) }
+
+    /// The stored secrets, those sealed to the token marked so (revealing them needs the token and its PIN).
+    static func secrets(_ binding: BindingInfo) -> String? {
+        binding.secrets.isEmpty ? nil
+            : binding.secrets.map { binding.sealedToToken.contains($0) ? "\($0) (on token)" : $0 }.joined(separator: ", ")
+    }
 }

@@ -30,7 +30,7 @@ struct BindingsCommand: AsyncParsableCommand {
                 binding.account, binding.role, binding.taxCode, binding.terminalId ?? "-", binding.certificate.serialNumber,
                 binding.certificate.provider, BindingText.day(binding.certificate.notAfter),
                 binding.certificatePresent ? "present" : "absent",
-                binding.secrets.isEmpty ? "-" : binding.secrets.joined(separator: ","),
+                BindingText.secrets(binding) ?? "-",
             ])
         }
         print(TextTable.render(rows), terminator: "")
