@@ -23,14 +23,17 @@ public final class APIServer: Service, Sendable {
     private let listening: Readiness.Step
     private let readiness: Readiness
     private let connections = ConnectionRegistry()
+    private let signatureAudit: SignatureAuditWriter
 
-    public init(settings: DaemonSettings, inventory: Inventory, signer: Signer, accounts: AccountService, metrics: DaemonMetrics, readiness: Readiness,
-                version: String, logger: Logger) {
+    public init(settings: DaemonSettings, inventory: Inventory, signer: Signer, accounts: AccountService, signatureAudit: SignatureAuditWriter,
+                metrics: DaemonMetrics, readiness: Readiness, version: String, logger: Logger) {
         self.settings = settings
         self.inventory = inventory
         self.metrics = metrics
         self.logger = logger
-        router = Router(inventory: inventory, signer: signer, accounts: accounts, access: settings.access, metrics: metrics, version: version)
+        self.signatureAudit = signatureAudit
+        router = Router(inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, access: settings.access,
+                        metrics: metrics, version: version)
         listening = readiness.step("socket")
         self.readiness = readiness
     }
@@ -114,6 +117,8 @@ public final class APIServer: Service, Sendable {
                     connections.setBusy(token, true)
                     let started = ContinuousClock.now
                     let response = await router.respond(to: request)
+                    // A signature's audit record was queued while answering; its write starts once the answer is out.
+                    defer { signatureAudit.writeBehind() }
                     // The body may have carried a PIN: wipe our copy now that the request is answered.
                     for index in request.body.indices { request.body[index] = 0 }
                     switch response {

@@ -62,6 +62,8 @@ struct Router: Sendable {
     let inventory: Inventory
     let signer: Signer
     let accounts: AccountService
+    /// Signature audit records are written behind the answer (see SignatureAuditWriter).
+    let signatureAudit: SignatureAuditWriter
     let access: AccessPolicy
     let metrics: DaemonMetrics
     let version: String
@@ -115,7 +117,7 @@ struct Router: Sendable {
                 return .problem(Problems.badRequest("the body must be a JSON sign request (base64 for bytes)"))
             }
             let result = await signer.sign(tokenId: p[2], request: body)
-            await accounts.auditSignature(tokenId: p[2], request: body, result: result, caller: request.peer)
+            await signatureAudit.record(accounts.signatureAuditEntry(tokenId: p[2], request: body, result: result, caller: request.peer))
             switch result {
             case .success(let response): return .json(response)
             case .failure(let problem): return .problem(problem)
@@ -176,7 +178,11 @@ struct Router: Sendable {
             }
         case ["v1", "audit"]:
             let limit = query(request.path, "limit").flatMap(Int.init) ?? 100
-            return await requireGETAsync(.admin) { respond(await accounts.auditLog(limit: limit)) }
+            return await requireGETAsync(.admin) {
+                // Every signature answered so far is in the log before it is read.
+                await signatureAudit.flush()
+                return respond(await accounts.auditLog(limit: limit))
+            }
         case let p where p.count == 4 && p[0] == "v1" && p[1] == "tokens" && p[3] == "logout":
             if let refused = requirePOST(.sign) { return refused }
             guard inventory.token(id: p[2]) != nil else { return .problem(Problems.notFound("no token with id \(p[2]) is present")) }

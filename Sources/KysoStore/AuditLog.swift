@@ -94,6 +94,15 @@ extension KysoDatabase {
         }
     }
 
+    /// Appends records in order in one transaction (one fsync for all of them), pruning by the retention.
+    public func appendAudit(_ entries: [AuditEntry]) async throws(StoreError) {
+        guard !entries.isEmpty else { return }
+        let retention = auditRetention
+        try await write("append \(entries.count) audit records") { db in
+            for entry in entries { try AuditRow.append(entry, retention: retention, db) }
+        }
+    }
+
     /// The newest records first, at most `limit`, only those at or after `since` when given.
     public func audit(limit: Int = 100, since: Date? = nil) async throws(StoreError) -> [AuditEntry] {
         let sinceMilliseconds = since.map(AuditRow.milliseconds) ?? Int64.min
@@ -127,9 +136,9 @@ enum AuditRow {
         try db.execute(
             sql: "DELETE FROM audit WHERE timeMilliseconds < ?",
             arguments: [time - Int64(retention.maximumAge * 1000)])
-        try db.execute(
-            sql: "DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?)",
-            arguments: [retention.maximumRows])
+        // Ids only grow and records only go from the old end, so the newest `maximumRows` are those above
+        // id - maximumRows: one index range instead of an OFFSET that walked every kept row on each insert.
+        try db.execute(sql: "DELETE FROM audit WHERE id <= ?", arguments: [id - Int64(retention.maximumRows)])
         return id
     }
 

@@ -71,7 +71,8 @@ struct Kysod: AsyncParsableCommand {
         let database = try KysoDatabase(stateDirectory: state)
         let accounts = try await AccountService(
             database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, logger: logger)
-        let api = APIServer(settings: settings, inventory: inventory, signer: signer, accounts: accounts, metrics: metrics,
+        let signatureAudit = SignatureAuditWriter(database: database, logger: logger)
+        let api = APIServer(settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
                             readiness: readiness, version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: inventoryService),
@@ -88,6 +89,13 @@ struct Kysod: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await signatureAudit.flush()
+            throw error
+        }
+        // The API has answered its last request: the signatures' audit records go to disk before kysod exits.
+        await signatureAudit.flush()
     }
 }

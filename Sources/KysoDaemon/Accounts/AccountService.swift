@@ -259,15 +259,27 @@ public final class AccountService: Service, Sendable {
 
     /// Records a signature made through the API (what was signed is kept as its SHA-256 only).
     public func auditSignature(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>, caller: PeerCredentials) async {
+        let entry = signatureAuditEntry(tokenId: tokenId, request: request, result: result, caller: caller)
+        do throws(StoreError) { _ = try await database.appendAudit(entry) } catch {
+            logger.error("audit record lost", metadata: ["action": "\(entry.action)", "error": "\(error)"])
+        }
+    }
+
+    /// The audit record of a signature made through the API, for a writer that queues it (kysod's API).
+    public func signatureAuditEntry(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>,
+                                    caller: PeerCredentials) -> AuditEntry {
         let digest = request.data.map { Array(SHA256.hash(data: $0)) } ?? request.digest.map(Array.init)
         let outcome: AuditOutcome
         switch result {
         case .success: outcome = .success
         case .failure(let problem): outcome = problem.status == 401 || problem.status >= 500 || problem.status == 410 ? .failed : .refused
         }
-        await audit(.sign, caller: caller, tokenId: tokenId, certificate: (try? result.get())?.certificate ?? request.certificate,
-                    mechanism: request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue, digest: digest, outcome: outcome,
-                    detail: result.problemCode)
+        var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificate ?? request.certificate, data: nil,
+                               outcome: outcome, detail: result.problemCode)
+        entry.tokenId = tokenId
+        entry.mechanism = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
+        if let digest { entry.dataSha256 = Hex.lowercase(digest) }
+        return entry
     }
 
     private func audit(_ action: AuditAction, caller: PeerCredentials, tokenId: String? = nil, certificate: String? = nil,

@@ -1,0 +1,93 @@
+public import KysoStore
+public import Logging
+import Synchronization
+
+/// Writes signature audit records behind the answer, in batches: a signature's answer does not wait for its
+/// record's fsync (0.3–3 ms here, more than most signatures), and records that arrive while a batch is being
+/// written go together in the next transaction (one fsync each). Every record is still written with the
+/// database's full durability, in order, a few milliseconds after its answer at most: the API queues the
+/// record while answering and starts the writer (`writeBehind`, a thread wake-up) once the answer is sent.
+///
+/// Before anyone reads the audit log (`GET /v1/audit`) and when kysod stops, `flush()` waits until every record
+/// queued so far is in the database. A caller waits at once when `backlogLimit` records are already queued, so
+/// a disk that cannot keep up slows signing down instead of piling records up in memory. What a crash of kysod
+/// itself (not a stop) can lose is the batch being written at that moment.
+public final class SignatureAuditWriter: Sendable {
+    static let backlogLimit = 1024
+
+    private struct State {
+        var pending: [AuditEntry] = []
+        var writing = false
+        /// Records queued, and records written (or given up on), since the start.
+        var queued: UInt64 = 0
+        var written: UInt64 = 0
+        var waiters: [(until: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let database: KysoDatabase
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    public init(database: KysoDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Queues a record for `writeBehind`; returns at once unless the backlog is full.
+    public func record(_ entry: AuditEntry) async {
+        let backlog = state.withLock { state in
+            state.pending.append(entry)
+            state.queued += 1
+            return state.pending.count >= Self.backlogLimit
+        }
+        if backlog { await flush() }
+    }
+
+    /// Starts writing what is queued, unless a write is already under way (it takes the new records next).
+    public func writeBehind() {
+        let start = state.withLock { state in
+            guard !state.writing, !state.pending.isEmpty else { return false }
+            state.writing = true
+            return true
+        }
+        // Detached: a client hanging up (its task cancelled) must not cancel the write.
+        if start { Task.detached { await self.writeQueued() } }
+    }
+
+    /// Returns once every record queued before this call is in the database.
+    public func flush() async {
+        writeBehind()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state in
+                guard state.written < state.queued else { return true }
+                state.waiters.append((state.queued, continuation))
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func writeQueued() async {
+        while true {
+            let batch = state.withLock { state -> [AuditEntry] in
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                if state.pending.isEmpty { state.writing = false }
+                return state.pending
+            }
+            guard !batch.isEmpty else { return }
+            do throws(StoreError) {
+                try await database.appendAudit(batch)
+            } catch {
+                logger.error("audit records lost", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            }
+            let ready = state.withLock { state in
+                state.written += UInt64(batch.count)
+                let written = state.written
+                let ready = state.waiters.filter { $0.until <= written }.map(\.continuation)
+                state.waiters.removeAll { $0.until <= written }
+                return ready
+            }
+            for continuation in ready { continuation.resume() }
+        }
+    }
+}
