@@ -43,21 +43,7 @@ extension Session {
                 return decryptInit(handle, &mechanism, CK_OBJECT_HANDLE(key))
             }
             try check(initRV, "C_DecryptInit")
-            var input = ciphertext
-            var length: CK_ULONG = 0
-            let sizeRV = input.withUnsafeMutableBufferPointer { decrypt(handle, $0.baseAddress, CK_ULONG($0.count), nil, &length) }
-            try check(sizeRV, "C_Decrypt")
-            var plaintext = [UInt8](repeating: 0, count: Int(length))
-            let rv = input.withUnsafeMutableBufferPointer { inputBuffer in
-                plaintext.withUnsafeMutableBufferPointer {
-                    decrypt(handle, inputBuffer.baseAddress, CK_ULONG(inputBuffer.count), $0.baseAddress, &length)
-                }
-            }
-            try check(rv, "C_Decrypt")
-            let opened = Array(plaintext.prefix(Int(length)))
-            // The buffer held the secret: wipe what is not returned.
-            for index in plaintext.indices { plaintext[index] = 0 }
-            return opened
+            return try singlePart(decrypt, handle, ciphertext, "C_Decrypt")
         }
     }
 }

@@ -150,16 +150,23 @@ public final class Session: Sendable {
             try mechanism.withCMechanism { (pointer) throws(PKCS11Error) in
                 try check(signInit(handle, pointer, CK_OBJECT_HANDLE(key)), "C_SignInit")
             }
-            var input = data
-            var length: CK_ULONG = 0
-            let sizeRV = input.withUnsafeMutableBufferPointer { sign(handle, $0.baseAddress, CK_ULONG($0.count), nil, &length) }
-            try check(sizeRV, "C_Sign")
-            var signature = [UInt8](repeating: 0, count: Int(length))
-            let rv = input.withUnsafeMutableBufferPointer { dataBuffer in
-                signature.withUnsafeMutableBufferPointer { sign(handle, dataBuffer.baseAddress, CK_ULONG(dataBuffer.count), $0.baseAddress, &length) }
-            }
-            try check(rv, "C_Sign")
-            return Array(signature.prefix(Int(length)))
+            return try singlePart(sign, handle, data, "C_Sign")
         }
+    }
+
+    /// The two-call convention of single-part operations (`C_Sign`, `C_Decrypt`, same C signature): the output's
+    /// size, then the output. The buffer is wiped before it goes (a decryption's held a secret).
+    func singlePart(_ function: CK_C_Sign, _ handle: CK_SESSION_HANDLE, _ data: [UInt8], _ name: StaticString) throws(PKCS11Error) -> [UInt8] {
+        var input = data
+        var length: CK_ULONG = 0
+        let sizeRV = input.withUnsafeMutableBufferPointer { function(handle, $0.baseAddress, CK_ULONG($0.count), nil, &length) }
+        try check(sizeRV, name)
+        var output = [UInt8](repeating: 0, count: Int(length))
+        defer { output.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        let rv = input.withUnsafeMutableBufferPointer { inputBuffer in
+            output.withUnsafeMutableBufferPointer { function(handle, inputBuffer.baseAddress, CK_ULONG(inputBuffer.count), $0.baseAddress, &length) }
+        }
+        try check(rv, name)
+        return Array(output.prefix(Int(length)))
     }
 }

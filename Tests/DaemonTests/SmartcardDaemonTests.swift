@@ -43,6 +43,15 @@ struct SmartcardDaemonTests {
         throw DaemonFailure("no \(types.sorted()) event within \(timeout)")
     }
 
+    /// A declarant registration signed on the card (PIN 123456).
+    static func register(_ fixture: Fixture, _ certificate: TokenCertificate, userId: String, terminalId: String) async throws -> RegistrationResponse {
+        let response = try await fixture.client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
+            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: userId, terminalId: terminalId,
+            certificate: certificate.sha256, pin: "123456"))))
+        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
+        return try response.decode(RegistrationResponse.self)
+    }
+
     @Test("a card inserted and pulled shows as token.inserted (with its certificate profiled) and token.removed, at once despite a 30 s poll")
     func hotPlug() async throws {
         let fixture = try await Self.start()
@@ -76,11 +85,7 @@ struct SmartcardDaemonTests {
         let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate)
         let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
         let certificate = try #require(token.certificates.first)
-        let response = try await fixture.client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
-            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "CARD0001", terminalId: "PIV001",
-            certificate: certificate.sha256, pin: "123456"))))
-        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
-        let registration = try response.decode(RegistrationResponse.self)
+        let registration = try await Self.register(fixture, certificate, userId: "CARD0001", terminalId: "PIV001")
         let pki = fixture.labDirectory.appendingPathComponent("pki")
         try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array(registration.statement),
                                    root: pki.appendingPathComponent("root.pem").path, intermediates: [pki.appendingPathComponent("vnpt-ca.pem").path])
@@ -103,9 +108,7 @@ struct SmartcardDaemonTests {
         let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate)
         let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
         let certificate = try #require(token.certificates.first)
-        let registration = try await fixture.client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
-            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "CARD0002", terminalId: "PIV002",
-            certificate: certificate.sha256, pin: "123456")))).decode(RegistrationResponse.self)
+        let registration = try await Self.register(fixture, certificate, userId: "CARD0002", terminalId: "PIV002")
         let bound = try await fixture.client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(BindingCreateRequest(
             statement: registration.statement, signature: registration.signature, terminalAccessKey: "CARDKEY2026",
             sealing: "token", pin: "123456"))))
