@@ -76,7 +76,7 @@ struct SmartcardDaemonTests {
         try await fixture.stop()
     }
 
-    @Test("a registration is signed on the virtual card, bound, and its CMS verifies with openssl")
+    @Test("a registration is signed on the virtual card, bound, its CMS verifies with openssl, and the binding survives kill -9 and a restart")
     func registerOnCard() async throws {
         let fixture = try await Self.start()
         var events = fixture.client.events().makeAsyncIterator()
@@ -93,8 +93,24 @@ struct SmartcardDaemonTests {
             BindingCreateRequest(statement: registration.statement, signature: registration.signature))))
         #expect(bound.status == 201)
         #expect(try await fixture.client.get("/v1/tokens/\(token.id)", as: TokenInfoResponse.self).certificates.first?.accounts?.first?.account == "CARD0001")
+
+        // kill -9, and a new kysod on the same state finds the binding and shows it on the card still inserted.
+        #expect(try await fixture.daemon.stop(signal: SIGKILL) != 0)
+        let again = try await DaemonProcess(
+            arguments: ["--no-registered-modules", "--module", SmartcardLab.openSCModule, "--poll-interval", "30",
+                        "--state-dir", fixture.daemon.directory.appendingPathComponent("state").path],
+            environment: fixture.pcsc.environment.merging(["OPENSC_CONF": "/etc/opensc/opensc.conf"]) { $1 })
+        let client = KysoClient(socketPath: again.socketPath)
+        var shown = false
+        for _ in 0..<150 where !shown {
+            shown = (try? await client.get("/v1/tokens/\(token.id)", as: TokenInfoResponse.self))?.certificates.first?.accounts?.first?.account == "CARD0001"
+            if !shown { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(shown, "the binding is not shown on the card after kill -9 and restart")
+        #expect(try await client.get("/v1/bindings", as: BindingListResponse.self).bindings.map(\.account) == ["CARD0001"])
         card.remove()
-        try await fixture.stop()
+        try await again.stop()
+        fixture.pcsc.stop()
     }
 
     @Test("a secret sealed to the virtual card (OAEP-SHA256 through OpenSC): revealed only with the card and its PIN; a wrong PIN costs one try",
