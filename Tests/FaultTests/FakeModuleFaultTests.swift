@@ -88,9 +88,9 @@ struct FakeModuleFaultTests {
         #expect(rig.daemon.isRunning)
         try rig.fake.misbehave([:])
         let next = try await rig.client.sign(fake.id)
-        // The fake module signs with 256 bytes of 0x5a, which kysod's check against the certificate refuses: the answer
-        // comes from the token right away, so its queue is free and its session state clean.
-        #expect(next.code == "key-certificate-mismatch" && next.elapsed < .seconds(2), "\(next)")
+        // The fake module signs with 256 bytes of 0x5a, which kysod's check against the certificate refuses: that answer
+        // comes from the token (a blocked queue would end in 504 token-timeout), so its queue is free.
+        #expect(next.code == "key-certificate-mismatch", "\(next)")
         #expect(try await rig.client.sign(try await rig.token("kyso-vnpt").id).status == 200)
         print("fault: client gone while C_Sign ran → operation finished, sessions \(rig.fake.count("C_OpenSession")) opened / \(rig.fake.count("C_CloseSession")) closed, next request on the token: \(next.status) \(next.code)")
         #expect(try await rig.daemon.stopOrExplain() == 0)
