@@ -144,7 +144,10 @@ final class ModuleWatcher: Sendable {
                 if control.declaredStuck { control.fullRescan = true }
                 return control.declaredStuck
             }
-            if wasStuck { logger.notice("module answers again", metadata: ["module": "\(module.name)", "call": "\(function)"]) }
+            if wasStuck {
+                logger.notice("module answers again", metadata: ["module": "\(module.name)", "call": "\(function)"])
+                wake.signal()  // the full rescan that brings its tokens back runs now, not a poll interval later
+            }
         }
         return try body()
     }
