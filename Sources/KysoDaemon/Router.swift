@@ -70,6 +70,8 @@ struct Router: Sendable {
     /// The encoded token list, reused until the next event: every change to tokens or their accounts is published
     /// as an event, so the event id is the list's version.
     let tokenListCache = EncodedResponseCache()
+    /// The encoded status, reused while only the uptime changes.
+    let statusCache = StatusResponseCache()
 
     /// The route's template, for metrics (never the raw path, which would grow without bound).
     func routeName(_ path: String) -> String {
@@ -193,7 +195,11 @@ struct Router: Sendable {
             signer.dropLogins()
             return .body(status: .noContent, contentType: "application/json", bytes: [])
         case ["v1", "status"]:
-            return requireGET(.read) { .json(inventory.status(version: version)) }
+            return requireGET(.read) {
+                let status = inventory.status(version: version)
+                guard let bytes = statusCache.bytes(for: status) else { return .json(status) }
+                return .body(status: .ok, contentType: "application/json", bytes: bytes)
+            }
         case ["v1", "tokens"]:
             return requireGET(.read) {
                 // Read the version before the tokens: a change in between only makes the cache miss next time.
