@@ -57,8 +57,11 @@ public final class APIServer: Service, Sendable {
             }
         } onGracefulShutdown: {
             // Stop accepting, end event streams, close idle keep-alive connections; requests in flight finish.
-            server.channel.close(promise: nil)
+            // The registry says "stopping" before the listener closes, so a connection accepted meanwhile is
+            // refused by the initializer rather than wrapped and then dropped by the finished accept stream
+            // (NIO stops the process when a wrapped connection is dropped unused).
             self.connections.shutDown()
+            server.channel.close(promise: nil)
             self.inventory.finishSubscribers()
         }
         logger.info("API stopped")
@@ -69,8 +72,11 @@ public final class APIServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
         let headerTimeout = TimeAmount.nanoseconds(settings.headerTimeout.nanoseconds)
         let idleTimeout = TimeAmount.nanoseconds(settings.idleTimeout.nanoseconds)
+        let connections = self.connections
         let initializer: @Sendable (any Channel) -> EventLoopFuture<(PeerCredentials, Connection)> = { channel in
             PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                // Stopping: NIO closes a connection whose initializer fails; the client sees it closed at the door.
+                guard !connections.isShuttingDown else { throw ChannelError.ioOnClosedChannel }
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                 try channel.pipeline.syncOperations.addHandler(RequestTimeoutHandler(headerTimeout: headerTimeout, idleTimeout: idleTimeout))
                 return (peer, try Connection(wrappingChannelSynchronously: channel))
@@ -89,7 +95,12 @@ public final class APIServer: Service, Sendable {
 
     private func serve(_ connection: Connection, peer: PeerCredentials) async {
         guard let token = connections.open(connection.channel, limit: settings.maxConnections) else {
-            // Answer the first request (an HTTP client ignores an answer to nothing), then close.
+            if connections.isShuttingDown {
+                // Accepted just before the stop: closed unanswered, like a connection that came after the listener closed.
+                try? await connection.executeThenClose { _, _ in }
+                return
+            }
+            // Over the limit: answer the first request (an HTTP client ignores an answer to nothing), then close.
             try? await connection.executeThenClose { inbound, outbound in
                 var parts = inbound.makeAsyncIterator()
                 guard case .request = try await Self.readRequest(&parts, peer: peer, limit: settings.maxBodyBytes) else { return }
