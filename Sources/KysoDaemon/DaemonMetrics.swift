@@ -33,6 +33,13 @@ public final class DaemonMetrics: Sendable {
     func exposition(inventory: Inventory) -> [UInt8] {
         tokens.set(Double(inventory.tokens.count))
         subscribers.set(Double(inventory.subscriberCount))
+        // PKCS#11 modules by health, so an alert can fire on a stuck or failed module (every state always present).
+        let modules = inventory.status(version: "").modules
+        for state in ["loaded", "failed", "stuck"] {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "modules", unitName: "", helpText: "PKCS#11 modules by state."),
+                labels: [("state", state)]).set(Double(modules.filter { $0.state == state }.count))
+        }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

@@ -71,6 +71,9 @@ struct ModuleHealthTests {
         let declaredAfter = module.since.map { removed.time.timeIntervalSince($0) }
         #expect(declaredAfter.map { $0 >= 1.9 } == true, "declared stuck \(String(describing: declaredAfter)) s after the call began: \(module)")
         #expect(try await rig.client.sign(vnpt.id).status == 200)
+        let metrics = String(decoding: try await rig.client.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"kysod_modules{state="stuck"} 1"#) && metrics.contains(#"kysod_modules{state="loaded"} 1"#),
+                "\(metrics.split(separator: "\n").filter { $0.contains("kysod_modules") })")
         // The stuck status and the module.failed event keep to the OpenAPI document.
         try OpenAPISchema.check("StatusResponse", [try await rig.client.request(.GET, "/v1/status").body], in: rig.fake.directory)
         try OpenAPISchema.check("DaemonEvent", [removed, failed].map { Array(try APIJSON.encoder().encode($0)) }, in: rig.fake.directory)
