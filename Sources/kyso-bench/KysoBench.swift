@@ -29,11 +29,15 @@ struct KysoBench: AsyncParsableCommand {
     @Flag(help: "Keep the temporary folder (labs, daemon logs) for inspection.")
     var keep = false
 
+    @Option(name: .customLong("card-cycles"), help: "Virtual-card insert/remove cycles in the memory section (default 1000, 50 with --quick; ≈0.8 s each).")
+    var cardCycles: Int?
+
     func run() async throws {
         let began = Date()
         let clockStart = Clock.nanoseconds()
         let sections = Set((only ?? "api,memory,signing,listing,startup,cards").split(separator: ",").map(String.init))
-        let plan = BenchPlan(quick: quick, idleSeconds: idleSeconds ?? (quick ? 10 : 60), sections: sections)
+        let plan = BenchPlan(quick: quick, idleSeconds: idleSeconds ?? (quick ? 10 : 60), cardCycles: max(1, cardCycles ?? (quick ? 50 : 1000)),
+                             sections: sections)
         let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kyso-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(at: work) } }
@@ -59,6 +63,7 @@ struct KysoBench: AsyncParsableCommand {
         }
         if sections.contains("memory") {
             await section("memory") { try await APIBench(context).run(memory: true) }
+            await section("memory") { try await CardCycleBench(context).run() }
         }
         if sections.contains("api") {
             await section("api") { try await APIBench(context).run(memory: false) }
@@ -91,6 +96,7 @@ struct KysoBench: AsyncParsableCommand {
 struct BenchPlan: Sendable {
     let quick: Bool
     let idleSeconds: Double
+    let cardCycles: Int
     let sections: Set<String>
     var warmUp: Double { quick ? 0.3 : 0.5 }
     var window: Double { quick ? 1 : 3 }
