@@ -1,6 +1,8 @@
 import Foundation
 import KysoAPI
 import KysoCore
+import NIOCore
+import NIOPosix
 import PKCS11
 import Synchronization
 
@@ -21,7 +23,10 @@ extension Signer {
     func onTokenQueue<T: Sendable>(_ tokenId: String, _ work: @escaping @Sendable () -> Result<T, ProblemDetails>) async -> Result<T, ProblemDetails> {
         let deadline = self.deadline
         let queue = queue(for: tokenId)
-        return await withCheckedContinuation { continuation in
+        // The deadline is a timer on an event loop (the caller's own when it runs on one: no wake-up to arm it),
+        // cancelled once the token answers, so finished operations leave no timers waiting out the deadline.
+        let timer = Mutex<Scheduled<Void>?>(nil)
+        let result = await withCheckedContinuation { continuation in
             let answered = Mutex(false)
             let answer: @Sendable (Result<T, ProblemDetails>) -> Void = { result in
                 let first = answered.withLock { done in
@@ -31,12 +36,15 @@ extension Signer {
                 if first { continuation.resume(returning: result) }
             }
             queue.async { answer(work()) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.nanoseconds))) {
+            let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(deadline.nanoseconds))) {
                 answer(.failure(ProblemDetails(
                     status: 504, code: "token-timeout", title: "The token did not answer in time",
                     detail: "no answer from token \(tokenId) within \(deadline); it stays busy until its module returns")))
             }
+            timer.withLock { $0 = scheduled }
         }
+        timer.withLock { $0 }?.cancel()
+        return result
     }
 
     /// Blocking, on the token's queue: a cached session, or a new one logged in after the PIN flags allow it.
