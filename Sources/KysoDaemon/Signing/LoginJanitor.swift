@@ -15,12 +15,18 @@ public struct LoginJanitor: Service {
     }
 
     public func run() async throws {
-        guard let subscription = try? inventory.subscribe(lastEventID: inventory.lastEventID, isInternal: true) else { return }
-        defer { inventory.unsubscribe(subscription.id) }
-        for await event in subscription.events.cancelOnGracefulShutdown() where event.type == .tokenRemoved {
-            guard let tokenId = event.data.tokenId else { continue }
-            logger.debug("token removed: cached login dropped", metadata: ["token": "\(tokenId)"])
-            signer.dropLogins(tokenId: tokenId)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            guard let subscription = try? inventory.subscribe(lastEventID: inventory.lastEventID, isInternal: true) else { return }
+            for await event in subscription.events.cancelOnGracefulShutdown() where event.type == .tokenRemoved {
+                guard let tokenId = event.data.tokenId else { continue }
+                logger.debug("token removed: cached login dropped", metadata: ["token": "\(tokenId)"])
+                signer.dropLogins(tokenId: tokenId)
+            }
+            inventory.unsubscribe(subscription.id)
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
+            // Cut off for falling behind, not stopped: a removal may have been missed, so no cached login is trusted.
+            logger.warning("token events fell behind: every cached login dropped")
+            signer.dropLogins()
         }
     }
 }
