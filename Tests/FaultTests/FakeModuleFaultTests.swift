@@ -20,11 +20,13 @@ struct FakeModuleFaultTests {
         #expect(other.status == 200, "\(other)")
         let outcome = try await stuck
         #expect(outcome.status == 504 && outcome.code == "token-timeout", "\(outcome)")
-        #expect(outcome.elapsed >= .milliseconds(1900) && outcome.elapsed < .seconds(4), "\(outcome)")
+        // The module never returns, so any answer comes from the deadline; the upper bound only allows for this
+        // test process sharing two cores with the whole suite (a CI run saw 4.1 s), not for the module.
+        #expect(outcome.elapsed >= .milliseconds(1900) && outcome.elapsed < .seconds(8), "\(outcome)")
         #expect(other.elapsed < outcome.elapsed, "the SoftHSM signature waited for the hung token: \(other)")
         // A second request for the still-stuck token is answered at its own deadline too, not queued forever.
         let again = try await rig.client.sign(fake.id)
-        #expect(again.status == 504 && again.elapsed < .seconds(4), "\(again)")
+        #expect(again.status == 504 && again.elapsed < .seconds(8), "\(again)")
         #expect(try await rig.client.status().code == 200)
         #expect(try await rig.client.sign(vnpt.id).status == 200)
         print("fault: C_Sign hang → \(outcome); SoftHSM signature meanwhile \(other)")
