@@ -250,16 +250,6 @@ extension RawSocket {
         var raw: String
     }
 
-    /// Writes all of `bytes`, ignoring a peer that already hung up (no SIGPIPE).
-    func sendAll(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { return }
-            offset += sent
-        }
-    }
-
     /// Reads one response (head and a Content-Length body), or what arrives until the peer closes or `timeout` s pass;
     /// status 0 when no status line arrived.
     func readResponse(timeout: Int) -> Answer {

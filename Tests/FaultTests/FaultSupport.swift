@@ -113,34 +113,3 @@ extension DaemonProcess {
         throw DaemonFailure("kysod did not exit within \(timeout) of SIGTERM. Threads:\n\(threads)\nLog:\n\(log().suffix(1500))")
     }
 }
-
-/// A raw Unix-socket client that sends a request and hangs up without reading the answer.
-final class HangUpClient: @unchecked Sendable {
-    private let fd: Int32
-
-    init(_ path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            Glibc.close(fd)
-            throw DaemonFailure("connect \(path): errno \(errno)")
-        }
-    }
-
-    func send(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { return }
-            offset += sent
-        }
-    }
-
-    func close() { Glibc.close(fd) }
-}
