@@ -96,34 +96,3 @@ final class ControllablePCSCD: @unchecked Sendable {
         }
     }
 }
-
-/// Tools/vcard/piv-card with the options these tests need (`--apdu-delay-ms`, `--fault`); inserted while it runs.
-final class FaultCard: @unchecked Sendable {
-    private let process = Process()
-    private let output = Pipe()
-
-    init(port: UInt16, key: String, certificate: String, extra: [String] = []) async throws {
-        process.executableURL = Lab.repositoryRoot.appendingPathComponent("Tools/vcard/piv-card")
-        process.arguments = ["--port", String(port), "--key", key, "--cert", certificate] + extra
-        process.environment = ProcessInfo.processInfo.environment.merging(["PIV_CARD_PIN": "123456"]) { $1 }
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The card prints `inserted port=P …` once vpcd has it.
-        var text = ""
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !text.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty, ContinuousClock.now < deadline else { throw DaemonFailure("piv-card did not connect: \(text)") }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-    }
-
-    /// Pulls the card out.
-    func remove() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
-    }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-}

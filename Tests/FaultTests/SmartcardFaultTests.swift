@@ -44,7 +44,7 @@ struct SmartcardFaultTests {
         try await fixture.pcsc.start()
         let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
         let start = ContinuousClock.now
-        let card = try await FaultCard(port: fixture.pcsc.port, key: identity.key, certificate: identity.certificate)
+        let card = try await VirtualPIVCard(port: fixture.pcsc.port, key: identity.key, certificate: identity.certificate)
         let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(20))
         let delay = ContinuousClock.now - start
         #expect(inserted.data.token?.certificates.isEmpty == false)
@@ -84,7 +84,7 @@ struct SmartcardFaultTests {
         }
         fixture.pcsc.signal(SIGCONT)
         let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
-        let card = try await FaultCard(port: fixture.pcsc.port, key: identity.key, certificate: identity.certificate)
+        let card = try await VirtualPIVCard(port: fixture.pcsc.port, key: identity.key, certificate: identity.certificate)
         let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(20))
         #expect(inserted.data.token?.certificates.isEmpty == false)
         print("fault: pcscd SIGSTOP 3 s → \(answers) status answers, slowest \(slowest); after SIGCONT a card shows as token.inserted")
@@ -112,7 +112,7 @@ struct SmartcardFaultTests {
         _ = try await KysoClient.next(&events, ["snapshot"])
         let identity = try pcsc.identity(labDirectory: directory)
         // 200 ms per APDU: a signature takes seconds, so the pull lands inside it.
-        let card = try await FaultCard(port: pcsc.port, key: identity.key, certificate: identity.certificate,
+        let card = try await VirtualPIVCard(port: pcsc.port, key: identity.key, certificate: identity.certificate,
                                        extra: ["--apdu-delay-ms", "200"])
         let token = try #require(try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(20)).data.token)
         let signing = Task { try await client.sign(token.id) }
@@ -150,7 +150,7 @@ struct SmartcardFaultTests {
         var events = fixture.client.events().makeAsyncIterator()
         _ = try await KysoClient.next(&events, ["snapshot"])
         let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
-        let card = try await FaultCard(port: fixture.pcsc.port, key: identity.key, certificate: identity.certificate,
+        let card = try await VirtualPIVCard(port: fixture.pcsc.port, key: identity.key, certificate: identity.certificate,
                                        extra: ["--fault", fault])
         let token = try #require(try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(20)).data.token)
         #expect(token.certificates.isEmpty, "\(token.certificates.map(\.sha256))")

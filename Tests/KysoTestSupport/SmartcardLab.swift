@@ -90,9 +90,10 @@ public final class VirtualPIVCard: @unchecked Sendable {
     public private(set) var connectedAt = Date()
     public private(set) var tokenSerial = ""
 
-    init(port: UInt16, key: String, certificate: String, retries: Int) async throws {
+    /// - Parameter extra: more piv-card options (`--apdu-delay-ms N`, `--fault KIND`).
+    public init(port: UInt16, key: String, certificate: String, retries: Int = 3, extra: [String] = []) async throws {
         process.executableURL = Lab.repositoryRoot.appendingPathComponent("Tools/vcard/piv-card")
-        process.arguments = ["--port", String(port), "--key", key, "--cert", certificate, "--retries", String(retries)]
+        process.arguments = ["--port", String(port), "--key", key, "--cert", certificate, "--retries", String(retries)] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(["PIV_CARD_PIN": "123456"]) { $1 }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
