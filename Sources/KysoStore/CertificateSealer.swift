@@ -44,7 +44,12 @@ public enum CertificateSealer {
 
     /// Whether secrets can be sealed to this certificate at all (the token must still allow `C_Decrypt`).
     public static func canSeal(to certificateDER: [UInt8]) -> Bool {
-        (try? encryptionKey(certificateDER)) != nil
+        (try? checkSuitable(certificateDER)) != nil
+    }
+
+    /// Throws why secrets cannot be sealed to this certificate: `certificateUnsuitable`, `keyUsageForbidsEncryption`.
+    public static func checkSuitable(_ certificateDER: [UInt8]) throws(SealingError) {
+        _ = try encryptionKey(certificateDER)
     }
 
     /// Checks and strips the context from what the token decrypted.

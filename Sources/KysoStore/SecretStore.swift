@@ -89,11 +89,17 @@ extension KysoDatabase {
         }
     }
 
-    /// Every stored secret's kind and sealing, by account (User ID): what listings show, without any ciphertext.
-    public func secretIndex() async throws(StoreError) -> [String: [SecretKind: String]] {
+    /// Every stored secret's kind and sealing (`token` or `host`), by account (User ID), or one account's only:
+    /// what listings show, without any ciphertext.
+    public func secretIndex(userId: UserID? = nil) async throws(StoreError) -> [String: [SecretKind: String]] {
         try await read("list stored secrets") { db in
             var index: [String: [SecretKind: String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT userId, kind, sealing FROM secret") {
+            let rows = if let userId {
+                try Row.fetchAll(db, sql: "SELECT userId, kind, sealing FROM secret WHERE userId = ?", arguments: [userId.value])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT userId, kind, sealing FROM secret")
+            }
+            for row in rows {
                 guard let kind = SecretKind(rawValue: row["kind"]) else { continue }
                 index[row["userId"], default: [:]][kind] = row["sealing"] as String
             }

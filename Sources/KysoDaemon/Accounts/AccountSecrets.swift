@@ -75,10 +75,10 @@ struct AccountSecrets: Sendable {
     private func sealToToken(_ plain: Plain, userId: UserID, certificate: CertificateResponse, pin: [UInt8]?, allowFinalTry: Bool,
                              now: Date) async -> Result<[SealedSecret], ProblemDetails> {
         let der = Array(certificate.der)
-        guard CertificateSealer.canSeal(to: der) else {
-            let reason: String
-            do throws(SealingError) { _ = try CertificateSealer.seal(secret: [], to: der, context: []); reason = "unsuitable" } catch { reason = error.reason }
-            return .failure(Self.unavailable(reason))
+        do throws(SealingError) {
+            try CertificateSealer.checkSuitable(der)
+        } catch {
+            return .failure(Self.unavailable(error.reason))
         }
         let values = plain.values
         return await signer.withPrivateKey(certificate: certificate.sha256, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[SealedSecret], ProblemDetails> in
@@ -93,9 +93,8 @@ struct AccountSecrets: Sendable {
                     return .failure(Self.unavailable(error.reason))
                 }
                 let probe = sealed[0]
-                let digest: OAEPDigest = oaep == .sha256 ? .sha256 : .sha1
                 do throws(PKCS11Error) {
-                    var opened = try session.decryptOAEP(key: key, digest: digest, ciphertext: probe.ciphertext)
+                    var opened = try session.decryptOAEP(key: key, digest: oaep.digest, ciphertext: probe.ciphertext)
                     defer { opened.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
                     let context = SealedSecret.context(userId: userId, kind: probe.kind)
                     guard (try? CertificateSealer.unwrap(decrypted: opened, context: context)) == values[0].bytes else {
@@ -124,9 +123,8 @@ struct AccountSecrets: Sendable {
             }
         case .token(let sha256, let oaep):
             let ciphertext = secret.ciphertext
-            let digest: OAEPDigest = oaep == .sha256 ? .sha256 : .sha1
             return await signer.withPrivateKey(certificate: sha256, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[UInt8], ProblemDetails> in
-                var opened = try session.decryptOAEP(key: key, digest: digest, ciphertext: ciphertext)
+                var opened = try session.decryptOAEP(key: key, digest: oaep.digest, ciphertext: ciphertext)
                 defer { opened.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
                 do throws(SealingError) {
                     return .success(try CertificateSealer.unwrap(decrypted: opened, context: context))
@@ -145,5 +143,15 @@ struct AccountSecrets: Sendable {
     /// What tokens answer to OAEP parameters they do not take (SoftHSM: CKR_ARGUMENTS_BAD for SHA-256).
     private static func parametersRefused(_ error: PKCS11Error) -> Bool {
         [.argumentsBad, .mechanismParamInvalid, .mechanismInvalid, .encryptedDataInvalid].contains(error.returnValue)
+    }
+}
+
+extension OAEPHash {
+    /// The PKCS#11 wrapper's name for the same hash (the store keeps its own, free of the C boundary).
+    var digest: OAEPDigest {
+        switch self {
+        case .sha256: .sha256
+        case .sha1: .sha1
+        }
     }
 }

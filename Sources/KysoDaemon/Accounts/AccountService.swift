@@ -29,7 +29,7 @@ public final class AccountService: Service, Sendable {
         let stored = try await database.bindings()
         cache.withLock { $0 = stored }
         let index = try await database.secretIndex()
-        secretIndex.withLock { $0 = index.mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) } }
+        secretIndex.withLock { $0 = index.mapValues(Self.byName) }
         let bindings = cache
         inventory.setDecorator { token in
             let current = bindings.all
@@ -41,6 +41,11 @@ public final class AccountService: Service, Sendable {
             }
             return decorated
         }
+    }
+
+    /// A stored index entry keyed as the API names secret kinds.
+    private static func byName(_ sealings: [SecretKind: String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: sealings.map { ($0.key.rawValue, $0.value) })
     }
 
     // MARK: Registration
@@ -180,8 +185,8 @@ public final class AccountService: Service, Sendable {
             bindings.removeAll { $0.key == binding.key }
             bindings.append(binding)
         }
-        if let userId = binding.account.userId, let stored = try? await database.secretIndex()[userId.value] {
-            secretIndex.withLock { $0[binding.key.text] = Dictionary(uniqueKeysWithValues: stored.map { ($0.key.rawValue, $0.value) }) }
+        if let userId = binding.account.userId, let stored = try? await database.secretIndex(userId: userId)[userId.value] {
+            secretIndex.withLock { $0[binding.key.text] = Self.byName(stored) }
         } else {
             secretIndex.withLock { _ = $0.removeValue(forKey: binding.key.text) }
         }
