@@ -208,7 +208,12 @@ struct BadInputTests {
         #expect(answer.status == 0 || answer.status == 408, "\(answer.status)")
         // 2 s after the head; a connection held on would last the whole 20 s read.
         #expect(waited < .seconds(10), "a client that never finished its body held the connection for \(waited)")
-        #expect(try await client.request(.GET, "/v1/status").status == 200)
+        // kysod still serves. The 2 s header timeout applies to this request too, and a test process loaded by the
+        // parallel suite (1 000 connections next door) can take longer than that to write it: a closed connection
+        // is asked again, up to three times.
+        var status = 0
+        for _ in 0..<3 where status != 200 { status = (try? await client.request(.GET, "/v1/status").status) ?? 0 }
+        #expect(status == 200)
         print("bad input: a body that never finishes → connection closed after \(waited)")
         #expect(try await daemon.stop() == 0)
     }
