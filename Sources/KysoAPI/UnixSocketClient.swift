@@ -58,9 +58,24 @@ public struct KysoClient: Sendable {
         }
     }
 
-    /// One request, one response; the connection closes after it.
+    /// One request, one response; the connection closes after it. A `GET` whose connection closed before any
+    /// answer arrived is asked once more on a new connection (reading twice changes nothing), as HTTP clients do.
     public func request(_ method: HTTPMethod = .GET, _ path: String, body: [UInt8]? = nil,
                         headers extra: [(String, String)] = []) async throws -> Response {
+        do {
+            return try await exchange(method, path, body: body, headers: extra)
+        } catch let error where method == .GET && Self.closedBeforeAnswer(error) {
+            return try await exchange(method, path, body: body, headers: extra)
+        }
+    }
+
+    private static func closedBeforeAnswer(_ error: any Error) -> Bool {
+        if case ClientError.connectionClosed? = error as? ClientError { return true }
+        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .alreadyClosed { return true }
+        return false
+    }
+
+    private func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers extra: [(String, String)]) async throws -> Response {
         let channel = try await connect()
         let received = ResponseBox()
         do {
