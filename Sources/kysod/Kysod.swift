@@ -40,6 +40,11 @@ struct Kysod: AsyncParsableCommand {
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Seconds between slot-list polls for modules without slot events (default 2).", valueName: "SECONDS"))
     var pollInterval: Double?
 
+    @Option(name: .customLong("module-isolation"), help: ArgumentHelp(
+        "host: each PKCS#11 module runs in a kyso-module-host process that kysod restarts when it crashes or hangs (the default); in-process: modules are loaded into kysod.",
+        valueName: "host|in-process"))
+    var moduleIsolation: String?
+
     @Flag(name: .customLong("no-pcsc"), help: "Do not watch PC/SC readers (for machines without pcscd).")
     var noPCSC = false
 
@@ -59,7 +64,8 @@ struct Kysod: AsyncParsableCommand {
         let file = try config.map { try DaemonConfiguration.load(path: $0) } ?? DaemonConfiguration()
         let settings = try DaemonSettings(
             configuration: file, socketPath: socket, stateDirectory: stateDirectory, extraModules: modules,
-            noRegisteredModules: noRegisteredModules, pollIntervalSeconds: pollInterval, watchReaders: !noPCSC)
+            noRegisteredModules: noRegisteredModules, pollIntervalSeconds: pollInterval, watchReaders: !noPCSC,
+            moduleIsolation: moduleIsolation)
 
         let readiness = Readiness()
         let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
