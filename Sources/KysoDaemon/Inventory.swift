@@ -116,8 +116,8 @@ public final class Inventory: Sendable {
         }
     }
 
-    /// An isolated module whose host is starting (first start, or after it crashed or was killed): `starting` until
-    /// its first scan answers. A failed or stuck spell keeps its error until then.
+    /// An isolated module whose host is starting: `starting` on the first start, until its first scan answers; a
+    /// restart after a crash or a kill keeps the failed or stuck state and its error until then.
     func moduleStarting(key: String, name: String, path: String, host: ModuleHostStatus) {
         state.withLock { state in
             if state.modules[key] == nil {
@@ -126,9 +126,8 @@ public final class Inventory: Sendable {
                                                   isolation: "host", host: host)
                 return
             }
+            // A restart after a crash or a kill keeps showing failed or stuck until the module answers again.
             state.modules[key]?.host = host
-            if state.modules[key]?.state == "loaded" { state.modules[key]?.state = "starting" }
-            if state.modules[key]?.state == "failed" || state.modules[key]?.state == "stuck" { state.modules[key]?.state = "starting" }
         }
     }
 

@@ -67,8 +67,10 @@ public final class PKCS11Module: Sendable {
         let loaded: UnsafeMutablePointer<CK_FUNCTION_LIST>? = clientEnvironment.withLock { _ in
             setenv("P11_KIT_SERVER_ADDRESS", address, 1)
             defer { unsetenv("P11_KIT_SERVER_ADDRESS") }
-            // Relative: p11-kit loads it from its own module directory, wherever the distribution put that.
-            return p11_kit_module_load("p11-kit-client.so", 0)
+            // Relative: p11-kit loads it from its own module directory, wherever the distribution put that. Unmanaged:
+            // p11-kit's managed layer holds its process-wide lock through C_Initialize, so one host hanging in its
+            // module's C_Initialize would stall every other module's start; the RPC client locks per connection.
+            return p11_kit_module_load("p11-kit-client.so", Int32(P11_KIT_MODULE_UNMANAGED))
         }
         guard let functions = loaded else {
             let message = p11_kit_message().map { String(cString: $0) }

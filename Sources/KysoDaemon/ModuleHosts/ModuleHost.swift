@@ -23,8 +23,8 @@ final class ModuleHost: Sendable {
     private struct State {
         var process: Process?
         var serving = false
-        /// Why kysod killed the current process, so its end is not counted as a crash.
-        var killReason: String?
+        /// Why kysod killed each process it killed (by pid), so their ends are not counted as crashes.
+        var killReasons: [Int32: String] = [:]
         var starts = 0
         var crashes = 0
         var lastExit: String?
@@ -38,6 +38,8 @@ final class ModuleHost: Sendable {
         let crashed: Bool
         /// kysod's reason, when kysod killed it.
         let killReason: String?
+        /// The host serving now ended (not one already replaced, whose end the watcher has dealt with).
+        let wasCurrent: Bool
     }
 
     init(modulePath: String, name: String, executable: String, socketPath: String, environment: [String: String]) throws(PKCS11Error) {
@@ -75,7 +77,6 @@ final class ModuleHost: Sendable {
         state.withLock { state in
             state.process = process
             state.pid = process.processIdentifier
-            state.killReason = nil
             state.starts += 1
         }
         let line = Self.firstLine(of: output.fileHandleForReading.fileDescriptor, timeout: timeout)
@@ -88,6 +89,11 @@ final class ModuleHost: Sendable {
         state.withLock { $0.serving = true }
     }
 
+    /// Why kysod killed the current process, when it did (known before the process is reaped).
+    var killReason: String? {
+        state.withLock { state in state.pid.flatMap { state.killReasons[$0] } }
+    }
+
     /// Connected and initialised: the module answers through this host now.
     func markServing() { state.withLock { $0.serving = true } }
 
@@ -95,7 +101,7 @@ final class ModuleHost: Sendable {
     func kill(reason: String) {
         let pid: Int32? = state.withLock { state in
             guard let process = state.process, process.isRunning else { return nil }
-            state.killReason = state.killReason ?? reason
+            if state.killReasons[process.processIdentifier] == nil { state.killReasons[process.processIdentifier] = reason }
             state.serving = false
             return process.processIdentifier
         }
@@ -107,14 +113,15 @@ final class ModuleHost: Sendable {
         let description = signal ? "killed by signal \(process.terminationStatus) (\(Self.signalName(process.terminationStatus)))"
             : "exited with status \(process.terminationStatus)"
         return state.withLock { state in
-            let reason = state.killReason
-            if state.process === process {
+            let reason = state.killReasons.removeValue(forKey: process.processIdentifier)
+            let current = state.process === process
+            if current {
                 state.serving = false
                 state.process = nil
-                if reason == nil { state.crashes += 1 }
-                state.lastExit = reason.map { "killed by kysod: \($0)" } ?? description
             }
-            return Exit(description: description, crashed: reason == nil, killReason: reason)
+            if reason == nil { state.crashes += 1 }
+            state.lastExit = reason.map { "killed by kysod: \($0)" } ?? description
+            return Exit(description: description, crashed: reason == nil, killReason: reason, wasCurrent: current)
         }
     }
 

@@ -17,9 +17,8 @@ extension ModuleWatcher {
             try watched("C_Initialize") { () throws(PKCS11Error) in try module.initialize() }
         } catch {
             if isStopped { return false }
+            let message = host.killReason.map { "its host was killed: \($0)" } ?? "the module did not start in its host: \(error)"
             host.kill(reason: "its module did not start")
-            let reason = host.status.lastExit.flatMap { $0.hasPrefix("killed by kysod: C_Initialize") ? $0 : nil }
-            let message = reason ?? "the module did not start in its host: \(error)"
             logger.error("module host failed to start", metadata: ["module": "\(module.name)", "error": "\(message)"])
             reports.yield(ModuleReport(moduleKey: key, moduleName: module.name, outcome: .hostStartFailed(error: message, host: host.status)))
             return false
@@ -33,7 +32,8 @@ extension ModuleWatcher {
 
     /// Called on Foundation's process-reaping thread when a host ends.
     func hostExited(_ exit: ModuleHost.Exit) {
-        guard !isStopped, let host else { return }
+        // A host that failed to start was reported by `startHost` already.
+        guard !isStopped, let host, exit.wasCurrent else { return }
         let error = exit.killReason.map { "its host was killed: \($0)" } ?? "its host process \(exit.description)"
         if exit.crashed {
             logger.error("module host ended", metadata: ["module": "\(module.name)", "exit": "\(exit.description)"])
