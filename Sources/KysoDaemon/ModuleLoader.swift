@@ -54,6 +54,13 @@ enum ModuleLoader {
         }
         let environment = ModuleHostExecutable.environment()
         for (index, module) in hosted.enumerated() {
+            // A file that is not there fails at once, as an in-process load would, rather than in a host.
+            guard access(module.path, R_OK) == 0 else {
+                let reason = "cannot load \(module.path): \(String(cString: strerror(errno)))"
+                logger.error("module failed", metadata: ["module": "\(module.name)", "error": "\(reason)"])
+                inventory.moduleFailed(key: module.path, name: module.name, path: module.path, error: reason)
+                continue
+            }
             do throws(PKCS11Error) {
                 let host = try ModuleHost(modulePath: module.path, name: module.name, executable: hostExecutable,
                                           socketPath: "\(folder)/\(index).sock", environment: environment)
