@@ -151,7 +151,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "KysoTestSupport", path: "Tests/KysoTestSupport", swiftSettings: strict),
+        .target(name: "KysoTestSupport", dependencies: ["KysoAPI"], path: "Tests/KysoTestSupport", swiftSettings: strict),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
