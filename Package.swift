@@ -145,6 +145,10 @@ let package = Package(
             dependencies: [
                 "KysoAPI", "KysoCore", "KysoTestSupport", "kysod", "kyso",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // BindingProofTests wraps a raw signature in a CMS, as an attacker would.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Run by OpenAPIContractTests with python3, not built.
             exclude: ["openapi-check.py"],
