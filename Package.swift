@@ -207,6 +207,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP and JSON edge as one function of bytes: a libFuzzer target when Tools/fuzz/run.sh builds it with
+        // -DKYSO_FUZZ and the fuzzer sanitizer, a replayer of saved inputs (the seed corpus, a crash) otherwise.
+        .executableTarget(
+            name: "kyso-fuzz",
+            dependencies: [
+                "KysoAPI", "KysoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tools/fuzz/KysoFuzz",
+            swiftSettings: strict
+        ),
         // Fault injection against kysod: a fake PKCS#11 module (fake-pkcs11.c, compiled by the tests with cc),
         // pcscd killed and stopped, cards pulled mid-signature, a full state directory.
         .testTarget(
