@@ -103,6 +103,23 @@ struct BindingProofTests {
         try await daemon.stop()
     }
 
+    @Test("bindings settings out of range or of the wrong type stop kysod with a message naming them")
+    func bindingSettingsAreValidated() async throws {
+        let cases = [
+            (#"{"bindings": {"statementMaxAgeSeconds": 0}}"#, "bindings.statementMaxAgeSeconds must be between 1 and 86400"),
+            (#"{"bindings": {"statementMaxAgeSeconds": -5}}"#, "bindings.statementMaxAgeSeconds must be between 1 and 86400"),
+            (#"{"bindings": {"statementMaxAgeSeconds": 1e300}}"#, "bindings.statementMaxAgeSeconds must be between 1 and 86400"),
+            (#"{"bindings": {"statementMaxAgeSeconds": 86401}}"#, "bindings.statementMaxAgeSeconds must be between 1 and 86400"),
+            (#"{"bindings": {"allowUnknownCAs": "yes"}}"#, "allowUnknownCAs"),
+            (#"{"bindings": {"allowUnknownCA": true}}"#, #"unknown key "bindings.allowUnknownCA""#),
+        ]
+        for (configuration, message) in cases {
+            await #expect(performing: {
+                _ = try await DaemonProcess(arguments: ["--no-registered-modules", "--no-pcsc"], configuration: configuration)
+            }, throws: { "\($0)".contains(message) })
+        }
+    }
+
     @Test("a self-signed certificate is refused for admin and declarant accounts by default, accepted with allowUnknownCAs")
     func unknownCAsArePolicy() async throws {
         let (lab, manifest) = try await Lab.copy()
