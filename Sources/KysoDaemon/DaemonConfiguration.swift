@@ -1,4 +1,5 @@
 import Foundation
+public import KysoCore
 
 /// kysod's configuration file (JSON, camelCase keys). Every key is optional; the defaults are safe:
 /// only root administers, only members of the socket's group read, and nobody signs until granted.
@@ -15,6 +16,8 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public var modules: Modules?
     public var access: Access?
     public var limits: Limits?
+    /// Binding rules (BindingSettings.swift).
+    public var bindings: Bindings?
 
     public struct Modules: Codable, Sendable, Equatable {
         /// Load every module registered with p11-kit (trust-only modules are always left out). Default true.
@@ -113,7 +116,9 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Rejects keys the configuration does not know, at any depth.
 enum UnknownKeys {
     static let known: [String: Set<String>] = [
-        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits", "_comment"],
+        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits",
+             "bindings", "_comment"],
+        "bindings": ["allowUnknownCAs", "statementMaxAgeSeconds", "_comment"],
         "modules": ["useRegistered", "add", "exclude", "isolation", "inProcess", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
@@ -163,6 +168,8 @@ public struct DaemonSettings: Sendable {
     public var eventBufferSize: Int
     /// Watch PC/SC readers (and rescan PKCS#11 at once on a change). Off only in tests without pcscd.
     public var watchReaders: Bool
+    /// Statement age limit and the unknown-CA policy (`bindings` in the file).
+    public var bindingRules: BindingRules
 
     /// Whether a module (p11-kit name and file) runs in a module host.
     func isolates(name: String, path: String) -> Bool {
@@ -209,6 +216,7 @@ public struct DaemonSettings: Sendable {
         idleTimeout = .milliseconds(Int64((limits?.idleTimeoutSeconds ?? 60) * 1000))
         eventBufferSize = limits?.eventBufferSize ?? 1024
         self.watchReaders = watchReaders
+        bindingRules = try BindingRules(configuration: configuration.bindings)
     }
 
     /// `/run/kyso/kysod.sock` for root (the system service), `$XDG_RUNTIME_DIR/kyso/kysod.sock` for a user.

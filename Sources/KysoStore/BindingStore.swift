@@ -5,13 +5,16 @@ import GRDB
 /// Bindings: `BindingRules` decide beforehand; the table's constraints enforce uniqueness again, so two racing
 /// requests cannot both win.
 extension KysoDatabase {
-    /// Stores a new binding, with its secrets and audit record, in one transaction.
-    /// - Throws: `duplicateAccount`, `certificateAlreadyBound`; on any error nothing is stored.
+    /// Stores a new binding, with its secrets and audit record, in one transaction; with `statementSha256`, the
+    /// statement is marked bound in the same transaction (see `StatementLedger`).
+    /// - Throws: `duplicateAccount`, `certificateAlreadyBound`, `statementNotIssued`, `statementAlreadyUsed`; on any
+    ///   error nothing is stored.
     public func insertBinding(
-        _ binding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil
+        _ binding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil, consumingStatement statementSha256: String? = nil
     ) async throws(StoreError) {
         let retention = auditRetention
         try await write("store the binding of \(binding.key)") { db in
+            if let statementSha256 { try Self.consumeStatement(sha256: statementSha256, at: binding.createdAt, db) }
             try BindingRow(binding).insert(db)
             for secret in secrets { try SecretRow.upsert(secret, db) }
             if let audit { try AuditRow.append(audit, retention: retention, db) }
@@ -72,10 +75,11 @@ extension KysoDatabase {
     /// - Throws: `notBound`, `certificateAlreadyBound`, `invalidStoredValue` when the account fields differ.
     @discardableResult
     public func moveBinding(
-        to newBinding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil
+        to newBinding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil, consumingStatement statementSha256: String? = nil
     ) async throws(StoreError) -> AccountBinding {
         let retention = auditRetention
         return try await write("move the binding of \(newBinding.key)") { db in
+            if let statementSha256 { try Self.consumeStatement(sha256: statementSha256, at: newBinding.createdAt, db) }
             guard let existing = try BindingRow.fetch(newBinding.key, db) else {
                 throw StoreError(.notBound, "account \(newBinding.key) is not bound")
             }

@@ -79,6 +79,19 @@ enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE secret ADD COLUMN oaepHash TEXT CHECK (oaepHash IN ('sha256', 'sha1'))")
         }
 
+        migrator.registerMigration("v3 registration_statement") { db in
+            // Registration statements kysod signed (SHA-256 of the canonical bytes) and when each was bound: a
+            // binding needs an issued, never-bound statement. Bindings made before this table have no rows; their
+            // statements are past the age limit, so they cannot be bound again either.
+            try db.execute(sql: """
+                CREATE TABLE registration_statement (
+                    sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),
+                    issuedAt TEXT NOT NULL,
+                    consumedAt TEXT
+                ) STRICT
+                """)
+        }
+
         return migrator
     }
 }

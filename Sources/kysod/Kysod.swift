@@ -76,7 +76,8 @@ struct Kysod: AsyncParsableCommand {
         let state = URL(fileURLWithPath: settings.stateDirectory)
         let database = try KysoDatabase(stateDirectory: state)
         let accounts = try await AccountService(
-            database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, logger: logger)
+            database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer,
+            rules: settings.bindingRules, logger: logger)
         let signatureAudit = SignatureAuditWriter(database: database, logger: logger)
         let api = APIServer(settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
                             readiness: readiness, version: Self.version, logger: logger)

@@ -94,7 +94,7 @@ struct SmartcardDaemonTests {
         let certificate = try #require(token.certificates.first)
         let registration = try await Self.register(fixture, certificate, userId: "CARD0001", terminalId: "PIV001")
         let pki = fixture.labDirectory.appendingPathComponent("pki")
-        try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array(registration.statement),
+        try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array("kyso-registration-v1\0".utf8) + Array(registration.statement),
                                    root: pki.appendingPathComponent("root.pem").path, intermediates: [pki.appendingPathComponent("vnpt-ca.pem").path])
         let bound = try await fixture.client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(
             BindingCreateRequest(statement: registration.statement, signature: registration.signature))))

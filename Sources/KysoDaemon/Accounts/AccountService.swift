@@ -10,18 +10,21 @@ import Synchronization
 /// Customs accounts: registration statements signed on the token, bindings kept in SQLite, sealed secrets
 /// and the audit log. Bindings are cached in memory so token listings never wait on the database.
 public final class AccountService: Service, Sendable {
-    private let database: KysoDatabase
+    let database: KysoDatabase
     private let secrets: AccountSecrets
-    private let inventory: Inventory
-    private let signer: Signer
-    private let rules = BindingRules()
+    let inventory: Inventory
+    let signer: Signer
+    let rules: BindingRules
     private let logger: Logger
     private let cache = BindingCache()
     /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
     private let secretIndex = Mutex<[String: [String: String]]>([:])
 
-    public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, logger: Logger) async throws {
+    /// - Parameter rules: the statement age limit and unknown-CA policy come from `DaemonSettings.bindingRules`.
+    public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer,
+                rules: BindingRules = BindingRules(maximumStatementAge: BindingRules.defaultStatementMaxAge), logger: Logger) async throws {
         self.database = database
+        self.rules = rules
         secrets = AccountSecrets(host: sealer, signer: signer)
         self.inventory = inventory
         self.signer = signer
@@ -46,53 +49,6 @@ public final class AccountService: Service, Sendable {
     /// A stored index entry keyed as the API names secret kinds.
     private static func byName(_ sealings: [SecretKind: String]) -> [String: String] {
         Dictionary(uniqueKeysWithValues: sealings.map { ($0.key.rawValue, $0.value) })
-    }
-
-    // MARK: Registration
-
-    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, ProblemDetails> {
-        let fields: AccountFields
-        do throws(AccountFieldError) {
-            fields = try AccountFields(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId)
-        } catch {
-            return .failure(AccountProblems.field(error))
-        }
-        let sha256 = request.certificate.lowercased()
-        guard let certificate = inventory.certificate(sha256: sha256) else {
-            return .failure(AccountProblems.certificateNotPresent(sha256))
-        }
-        guard let location = certificate.locations.first(where: \.privateKeyOnToken) else {
-            // Present, but only as a copy: the token that holds its key is elsewhere.
-            return .failure(SigningProblems.noPrivateKey(sha256))
-        }
-        let profile = certificate.profile
-        guard profile.status == .valid || profile.status == .expiringSoon else {
-            return .failure(AccountProblems.certificateNotValid(profile.status))
-        }
-        guard let taxCode = profile.taxCode, taxCode.servesAccount(of: fields.taxCode) else {
-            return .failure(AccountProblems.taxCodeMismatch(profile.taxCode?.value, fields.taxCode.value))
-        }
-        let statement: RegistrationStatement
-        do throws(RegistrationStatementError) {
-            let freshness: RegistrationStatement.Freshness = request.challenge.map { .challenge(Array($0)) } ?? .freshNonce()
-            statement = try RegistrationStatement(account: fields, certificate: profile, freshness: freshness, issuedAt: Date())
-        } catch {
-            return .failure(AccountProblems.statement(error))
-        }
-        let bytes = statement.canonicalBytes
-        let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
-        let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
-            certificate: sha256, data: Data(bytes), mechanism: mechanism.rawValue, output: "cms", pin: request.pin,
-            allowFinalTry: request.allowFinalTry))
-        await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
-                    data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
-        switch signed {
-        case .failure(let problem): return .failure(problem)
-        case .success(let response):
-            return .success(RegistrationResponse(
-                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: response.signature,
-                certificate: certificate.der, certificateSha256: sha256, tokenId: location.tokenId))
-        }
     }
 
     // MARK: Bindings
@@ -123,8 +79,8 @@ public final class AccountService: Service, Sendable {
         guard let certificate = inventory.certificate(sha256: sha256) else {
             return .failure(AccountProblems.certificateNotPresent(sha256))
         }
-        guard let signerDER = await DetachedCMS.signerCertificate(Array(request.signature), data: Array(request.statement)),
-              signerDER == Array(certificate.der) else {
+        guard await RegistrationProof.verifies(statement: Array(request.statement), signature: Array(request.signature),
+                                               certificateDER: Array(certificate.der)) else {
             await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
                         outcome: .refused, detail: "signature-invalid")
             return .failure(AccountProblems.signatureInvalid)
@@ -158,6 +114,16 @@ public final class AccountService: Service, Sendable {
             return .failure(AccountProblems.refusal(refusal))
         case .success(let made): binding = made
         }
+        let statementSha256 = Hex.lowercase(SHA256.hash(data: request.statement))
+        let ledger: KysoDatabase.StatementState
+        do throws(StoreError) { ledger = try await database.statementState(sha256: statementSha256) } catch {
+            return .failure(AccountProblems.store(error))
+        }
+        if let problem = RegistrationProof.ledgerProblem(ledger) {
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+                        outcome: .refused, detail: problem.code)
+            return .failure(problem)
+        }
         // Sealing to the token uses it (and its PIN) only once every rule has passed.
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
@@ -174,9 +140,9 @@ public final class AccountService: Service, Sendable {
                                outcome: .success, detail: binding.key.text)
         do throws(StoreError) {
             if account == nil {
-                try await database.insertBinding(binding, secrets: sealed, audit: entry)
+                try await database.insertBinding(binding, secrets: sealed, audit: entry, consumingStatement: statementSha256)
             } else {
-                _ = try await database.moveBinding(to: binding, secrets: sealed, audit: entry)
+                _ = try await database.moveBinding(to: binding, secrets: sealed, audit: entry, consumingStatement: statementSha256)
             }
         } catch {
             return .failure(AccountProblems.store(error))
@@ -287,7 +253,7 @@ public final class AccountService: Service, Sendable {
         return entry
     }
 
-    private func audit(_ action: AuditAction, caller: PeerCredentials, tokenId: String? = nil, certificate: String? = nil,
+    func audit(_ action: AuditAction, caller: PeerCredentials, tokenId: String? = nil, certificate: String? = nil,
                        mechanism: String? = nil, data: [UInt8]? = nil, digest: [UInt8]? = nil, outcome: AuditOutcome, detail: String? = nil) async {
         var entry = auditEntry(action, caller: caller, certificate: certificate, data: data, outcome: outcome, detail: detail)
         entry.tokenId = tokenId

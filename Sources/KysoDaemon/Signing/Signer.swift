@@ -45,10 +45,15 @@ public final class Signer: Sendable {
     }
 
     public func sign(tokenId: String, request: SignRequest) async -> Result<SignResponse, ProblemDetails> {
+        await sign(tokenId: tokenId, request: request, purpose: .plain)
+    }
+
+    /// - Parameter purpose: `.registration` only for `AccountService.register`, which signs the registration context.
+    func sign(tokenId: String, request: SignRequest, purpose: SigningPlan.Purpose) async -> Result<SignResponse, ProblemDetails> {
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { for index in pin!.indices { pin![index] = 0 } } }
         let plan: SigningPlan
-        switch SigningPlan.make(tokenId: tokenId, request: request, inventory: inventory, certificates: certificates) {
+        switch SigningPlan.make(tokenId: tokenId, request: request, inventory: inventory, certificates: certificates, purpose: purpose) {
         case .failure(let problem): return .failure(problem)
         case .success(let made): plan = made
         }

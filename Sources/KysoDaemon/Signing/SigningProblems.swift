@@ -6,6 +6,9 @@ enum SigningProblems {
     static func badRequest(_ detail: String) -> ProblemDetails {
         ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: detail)
     }
+    static let reservedContext = ProblemDetails(
+        status: 400, code: "registration-context", title: "Data reserved for registration proofs",
+        detail: "data beginning with the registration context (kyso-registration-v1 and a NUL byte) is signed only by POST /v1/registrations")
     static func unknownMechanism(_ name: String) -> ProblemDetails {
         ProblemDetails(status: 400, code: "unknown-mechanism", title: "Unknown mechanism",
                        detail: "\(name) is not one of \(SignatureMechanism.allCases.map(\.rawValue).joined(separator: ", "))")

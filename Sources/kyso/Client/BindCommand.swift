@@ -73,6 +73,9 @@ struct BindCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         print(BindingText.sentence(bound, verb: "bound"))
+        if bound.warnings?.contains("unknown-ca") == true {
+            FileHandle.standardError.write(Data("warning: the certificate's issuer is not a known licensed CA (unknown-ca)\n".utf8))
+        }
     }
 }
 
@@ -106,6 +109,9 @@ struct RebindCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         print(BindingText.sentence(moved, verb: "moved"))
+        if moved.warnings?.contains("unknown-ca") == true {
+            FileHandle.standardError.write(Data("warning: the certificate's issuer is not a known licensed CA (unknown-ca)\n".utf8))
+        }
     }
 }
 
