@@ -214,5 +214,13 @@ let package = Package(
             exclude: ["fake-pkcs11.c"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "SecurityTests",
+            dependencies: [
+                "KysoAPI", "KysoCore", "KysoStore", "KysoTestSupport", "kysod", "kyso",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

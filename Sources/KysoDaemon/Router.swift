@@ -74,14 +74,7 @@ struct Router: Sendable {
     let statusCache = StatusResponseCache()
 
     /// The route's template, for metrics (never the raw path, which would grow without bound).
-    func routeName(_ path: String) -> String {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        switch parts.count {
-        case 3 where parts[0] == "v1": return "/v1/\(parts[1])/{id}"
-        case 4 where parts[0] == "v1": return "/v1/\(parts[1])/{id}/\(parts[3])"
-        default: return parts.count <= 2 ? path : "other"
-        }
-    }
+    func routeName(_ path: String) -> String { RouteTemplates.name(of: path) }
 
     func respond(to request: APIRequest) async -> APIResponse {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path

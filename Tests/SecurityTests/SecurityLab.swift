@@ -1,0 +1,75 @@
+import Foundation
+import KysoAPI
+import KysoTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the security tests share: a kysod on a private lab copy, and clients run as other users.
+enum SecurityLab {
+    /// A kysod on a private copy of the SoftHSM lab, PC/SC off. `stateDirectory` replaces the daemon's own.
+    static func daemon(configuration: String? = nil, stateDirectory: String? = nil) async throws -> (DaemonProcess, LabManifest, KysoClient) {
+        let (directory, manifest) = try await Lab.copy()
+        var arguments = ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc", "--poll-interval", "0.2"]
+        if let stateDirectory { arguments += ["--state-dir", stateDirectory] }
+        let daemon = try await DaemonProcess(
+            arguments: arguments, configuration: configuration,
+            environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
+        // Other users reach the socket through the daemon's folder; the socket's mode and kysod's policy decide.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.directory.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.directory.appendingPathComponent("run").path)
+        return (daemon, manifest, KysoClient(socketPath: daemon.socketPath))
+    }
+
+    /// Runs a Python script (`python3 -c`) with `arguments`; returns its standard output.
+    @discardableResult
+    static func python(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> String {
+        String(decoding: try Shell.run("python3", ["-c", script] + arguments, input: input), as: UTF8.self)
+    }
+
+    /// One HTTP/1.1 exchange on a Unix socket as `uid`/`gid` with `groups` (setpriv), like curl would make it.
+    /// Returns the status code (0 when it could not connect) and the body.
+    static func request(as uid: UInt32, gid: UInt32, groups: [UInt32] = [], socket: String, method: String = "GET",
+                        path: String, body: String? = nil) throws -> (status: Int, body: String) {
+        let groupArgument = groups.isEmpty ? ["--clear-groups"] : ["--groups=" + groups.map(String.init).joined(separator: ",")]
+        var curl = ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", "--unix-socket", socket, "-X", method]
+        if let body { curl += ["-H", "content-type: application/json", "--data-binary", body] }
+        let text: String
+        do {
+            text = String(decoding: try Shell.run("setpriv", ["--reuid=\(uid)", "--regid=\(gid)"] + groupArgument + curl + ["http://localhost" + path]),
+                          as: UTF8.self)
+        } catch let failure as Shell.Failure {
+            text = failure.output
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+}
+
+extension SecurityLab {
+    /// A system user made for one test (`useradd`), removed by `remove()`.
+    struct TestUser {
+        let name: String
+        let uid: UInt32
+
+        static func make(_ prefix: String) throws -> TestUser {
+            let name = "\(prefix)\(getpid() % 100_000)"
+            _ = try? Shell.run("userdel", [name])
+            try Shell.run("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+            let id = String(decoding: try Shell.run("id", ["-u", name]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let uid = UInt32(id) else { throw DaemonFailure("no uid for \(name): \(id)") }
+            return TestUser(name: name, uid: uid)
+        }
+
+        func remove() { _ = try? Shell.run("userdel", [name]) }
+    }
+
+    /// A token of the lab by label, with its first certificate.
+    static func token(_ label: String, client: KysoClient) async throws -> (id: String, certificate: String) {
+        let tokens = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
+        guard let token = tokens.first(where: { $0.label == label }), let certificate = token.certificates.first else {
+            throw DaemonFailure("no token \(label) in \(tokens.map(\.label))")
+        }
+        return (token.id, certificate.sha256)
+    }
+}
