@@ -54,14 +54,17 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public struct Limits: Codable, Sendable, Equatable {
         public var maxBodyBytes: Int?
         public var maxConnections: Int?
+        /// Connections one uid may hold (admins excepted). Default a quarter of `maxConnections`.
+        public var maxConnectionsPerUid: Int?
         public var maxEventSubscribers: Int?
         public var headerTimeoutSeconds: Double?
         public var idleTimeoutSeconds: Double?
         public var eventBufferSize: Int?
-        public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxEventSubscribers: Int? = nil,
+        public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxConnectionsPerUid: Int? = nil, maxEventSubscribers: Int? = nil,
                     headerTimeoutSeconds: Double? = nil, idleTimeoutSeconds: Double? = nil, eventBufferSize: Int? = nil) {
             self.maxBodyBytes = maxBodyBytes
             self.maxConnections = maxConnections
+            self.maxConnectionsPerUid = maxConnectionsPerUid
             self.maxEventSubscribers = maxEventSubscribers
             self.headerTimeoutSeconds = headerTimeoutSeconds
             self.idleTimeoutSeconds = idleTimeoutSeconds
@@ -110,7 +113,7 @@ enum UnknownKeys {
         "modules": ["useRegistered", "add", "exclude", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
-        "limits": ["maxBodyBytes", "maxConnections", "maxEventSubscribers", "headerTimeoutSeconds",
+        "limits": ["maxBodyBytes", "maxConnections", "maxConnectionsPerUid", "maxEventSubscribers", "headerTimeoutSeconds",
                    "idleTimeoutSeconds", "eventBufferSize", "_comment"],
     ]
 
@@ -147,6 +150,7 @@ public struct DaemonSettings: Sendable {
     public var access: AccessPolicy
     public var maxBodyBytes: Int
     public var maxConnections: Int
+    public var maxConnectionsPerUid: Int
     public var maxEventSubscribers: Int
     public var headerTimeout: Duration
     public var idleTimeout: Duration
@@ -183,6 +187,10 @@ public struct DaemonSettings: Sendable {
         let limits = configuration.limits
         maxBodyBytes = limits?.maxBodyBytes ?? 64 * 1024
         maxConnections = limits?.maxConnections ?? 256
+        maxConnectionsPerUid = limits?.maxConnectionsPerUid ?? max(1, maxConnections / 4)
+        guard maxConnectionsPerUid >= 1 else {
+            throw ConfigurationError(path: "", reason: "limits.maxConnectionsPerUid must be at least 1")
+        }
         maxEventSubscribers = limits?.maxEventSubscribers ?? 64
         headerTimeout = .milliseconds(Int64((limits?.headerTimeoutSeconds ?? 10) * 1000))
         idleTimeout = .milliseconds(Int64((limits?.idleTimeoutSeconds ?? 60) * 1000))
