@@ -111,7 +111,7 @@ struct Router: Sendable {
             guard let body = decode(SignRequest.self, from: request.body) else {
                 return .problem(Problems.badRequest("the body must be a JSON sign request (base64 for bytes)"))
             }
-            let result = await signer.sign(tokenId: p[2], request: body)
+            let result = await signer.sign(tokenId: p[2], request: body, caller: request.peer.uid)
             await signatureAudit.record(accounts.signatureAuditEntry(tokenId: p[2], request: body, result: result, caller: request.peer))
             switch result {
             case .success(let response): return .json(response)

@@ -83,7 +83,7 @@ public final class AccountService: Service, Sendable {
         let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
         let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
             certificate: sha256, data: Data(bytes), mechanism: mechanism.rawValue, output: "cms", pin: request.pin,
-            allowFinalTry: request.allowFinalTry))
+            allowFinalTry: request.allowFinalTry), caller: caller.uid)
         await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
                     data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
         switch signed {
@@ -162,7 +162,7 @@ public final class AccountService: Service, Sendable {
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
         let sealed: [SealedSecret]
-        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, pin: pin,
+        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, caller: caller.uid, pin: pin,
                                   allowFinalTry: request.allowFinalTry ?? false, now: now) {
         case .failure(let problem):
             await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
@@ -237,7 +237,7 @@ public final class AccountService: Service, Sendable {
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
         let detail = "\(userId.value) \(kind) (\(sealed.sealing.name))"
-        switch await secrets.open(sealed, pin: pin, allowFinalTry: request.allowFinalTry ?? false) {
+        switch await secrets.open(sealed, caller: caller.uid, pin: pin, allowFinalTry: request.allowFinalTry ?? false) {
         case .failure(let problem):
             await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .failed,
                         detail: "\(detail): \(problem.code)")
