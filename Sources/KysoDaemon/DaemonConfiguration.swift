@@ -1,4 +1,5 @@
 import Foundation
+public import KysoStore
 
 /// kysod's configuration file (JSON, camelCase keys). Every key is optional; the defaults are safe:
 /// only root administers, only members of the socket's group read, and nobody signs until granted.
@@ -15,6 +16,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public var modules: Modules?
     public var access: Access?
     public var limits: Limits?
+    public var audit: Audit?
 
     public struct Modules: Codable, Sendable, Equatable {
         /// Load every module registered with p11-kit (trust-only modules are always left out). Default true.
@@ -51,6 +53,24 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// How much of the audit log is kept, by category (see `AuditCategory`), and how many refusals of one uid a
+    /// minute are recorded one by one before the rest are only counted.
+    public struct Audit: Codable, Sendable, Equatable {
+        public var maxAgeDays: Int?
+        public var maxOperationRecords: Int?
+        public var maxRefusalRecords: Int?
+        public var maxAdminRecords: Int?
+        public var refusalsRecordedPerMinute: Int?
+        public init(maxAgeDays: Int? = nil, maxOperationRecords: Int? = nil, maxRefusalRecords: Int? = nil, maxAdminRecords: Int? = nil,
+                    refusalsRecordedPerMinute: Int? = nil) {
+            self.maxAgeDays = maxAgeDays
+            self.maxOperationRecords = maxOperationRecords
+            self.maxRefusalRecords = maxRefusalRecords
+            self.maxAdminRecords = maxAdminRecords
+            self.refusalsRecordedPerMinute = refusalsRecordedPerMinute
+        }
+    }
+
     public struct Limits: Codable, Sendable, Equatable {
         public var maxBodyBytes: Int?
         public var maxConnections: Int?
@@ -73,7 +93,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     }
 
     public init(socket: String? = nil, group: String? = nil, pollIntervalSeconds: Double? = nil, loginCacheSeconds: Double? = nil, modules: Modules? = nil,
-                access: Access? = nil, limits: Limits? = nil) {
+                access: Access? = nil, limits: Limits? = nil, audit: Audit? = nil) {
         self.socket = socket
         self.group = group
         self.pollIntervalSeconds = pollIntervalSeconds
@@ -81,6 +101,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         self.modules = modules
         self.access = access
         self.limits = limits
+        self.audit = audit
     }
 
     /// Reads a configuration file; unknown keys are an error, so a typo is not silently ignored.
@@ -109,7 +130,9 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Rejects keys the configuration does not know, at any depth.
 enum UnknownKeys {
     static let known: [String: Set<String>] = [
-        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits", "_comment"],
+        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits", "audit",
+             "_comment"],
+        "audit": ["maxAgeDays", "maxOperationRecords", "maxRefusalRecords", "maxAdminRecords", "refusalsRecordedPerMinute", "_comment"],
         "modules": ["useRegistered", "add", "exclude", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
@@ -155,6 +178,9 @@ public struct DaemonSettings: Sendable {
     public var headerTimeout: Duration
     public var idleTimeout: Duration
     public var eventBufferSize: Int
+    public var auditRetention: AuditRetention
+    /// Refusals of one uid recorded one by one each minute; beyond, they are counted into one summary record.
+    public var refusalsRecordedPerMinute: Int
     /// Watch PC/SC readers (and rescan PKCS#11 at once on a change). Off only in tests without pcscd.
     public var watchReaders: Bool
 
@@ -195,6 +221,18 @@ public struct DaemonSettings: Sendable {
         headerTimeout = .milliseconds(Int64((limits?.headerTimeoutSeconds ?? 10) * 1000))
         idleTimeout = .milliseconds(Int64((limits?.idleTimeoutSeconds ?? 60) * 1000))
         eventBufferSize = limits?.eventBufferSize ?? 1024
+        let audit = configuration.audit
+        let standard = AuditRetention.standard
+        let auditValues = [audit?.maxAgeDays, audit?.maxOperationRecords, audit?.maxRefusalRecords, audit?.maxAdminRecords,
+                           audit?.refusalsRecordedPerMinute]
+        guard auditValues.allSatisfy({ ($0 ?? 1) >= 1 && ($0 ?? 1) <= 100_000_000 }) else {
+            throw ConfigurationError(path: "", reason: "audit values must be between 1 and 100000000")
+        }
+        auditRetention = AuditRetention(
+            maximumAgeDays: audit?.maxAgeDays ?? Int(standard.maximumAge / 86_400),
+            maximumRows: audit?.maxOperationRecords ?? standard.maximumRows[.operation] ?? 100_000,
+            refusalRows: audit?.maxRefusalRecords, adminRows: audit?.maxAdminRecords)
+        refusalsRecordedPerMinute = audit?.refusalsRecordedPerMinute ?? 60
         self.watchReaders = watchReaders
     }
 

@@ -189,7 +189,8 @@ struct Router: Sendable {
             return .body(status: .noContent, contentType: "application/json", bytes: [])
         case ["v1", "status"]:
             return requireGET(.read) {
-                let status = inventory.status(version: version)
+                var status = inventory.status(version: version)
+                status.audit = accounts.auditStatus
                 guard let bytes = statusCache.bytes(for: status) else { return .json(status) }
                 return .body(status: .ok, contentType: "application/json", bytes: bytes)
             }

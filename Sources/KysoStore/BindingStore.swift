@@ -10,11 +10,11 @@ extension KysoDatabase {
     public func insertBinding(
         _ binding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil
     ) async throws(StoreError) {
-        let retention = auditRetention
+        let policy = auditPolicy
         try await write("store the binding of \(binding.key)") { db in
             try BindingRow(binding).insert(db)
             for secret in secrets { try SecretRow.upsert(secret, db) }
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
         }
     }
 
@@ -50,11 +50,11 @@ extension KysoDatabase {
     /// Removes a binding and its secrets; returns what was removed, nil when nothing was bound.
     @discardableResult
     public func deleteBinding(_ account: AccountKey, audit: AuditEntry? = nil) async throws(StoreError) -> AccountBinding? {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("remove the binding of \(account)") { db in
             guard let existing = try BindingRow.fetch(account, db) else { return nil }
             try db.execute(sql: "DELETE FROM binding WHERE accountKey = ?", arguments: [account.text])
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
             return existing
         }
     }
@@ -74,7 +74,7 @@ extension KysoDatabase {
     public func moveBinding(
         to newBinding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil
     ) async throws(StoreError) -> AccountBinding {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("move the binding of \(newBinding.key)") { db in
             guard let existing = try BindingRow.fetch(newBinding.key, db) else {
                 throw StoreError(.notBound, "account \(newBinding.key) is not bound")
@@ -101,7 +101,7 @@ extension KysoDatabase {
                 sql: "DELETE FROM secret WHERE userId = ? AND sealing = 'token' AND certificateSha256 != ?",
                 arguments: [row.accountKey, row.certificateSha256])
             for secret in secrets { try SecretRow.upsert(secret, db) }
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
             return existing
         }
     }

@@ -73,3 +73,43 @@ extension SecurityLab {
         return (token.id, certificate.sha256)
     }
 }
+
+extension SecurityLab {
+    /// Registers and binds declarant `userId` to kyso-vnpt's certificate as root, with host-sealed secrets;
+    /// returns the bind's HTTP status and body.
+    @discardableResult
+    static func bindDeclarant(_ userId: String, client: KysoClient, manifest: LabManifest) async throws -> KysoClient.Response {
+        let pin = manifest.tokens.first { $0.label == "kyso-vnpt" }?.pin
+        let tokens = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
+        guard let certificate = tokens.first(where: { $0.label == "kyso-vnpt" })?.certificates.first,
+              let taxCode = certificate.profile.taxCode?.value else { throw DaemonFailure("no kyso-vnpt certificate") }
+        let registered = try await client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
+            role: "declarant", taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin))))
+        let registration = try registered.decode(RegistrationResponse.self)
+        return try await client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(BindingCreateRequest(
+            statement: registration.statement, signature: registration.signature, terminalAccessKey: "k3y0f16charsAbcd",
+            password: "pw123456", sealing: "host"))))
+    }
+
+    /// `count` refused signatures (a token that does not exist) as nobody, one connection each; returns the statuses.
+    static func refusedSignatures(_ count: Int, socket: String) throws -> [Int] {
+        let script = #"""
+            import os, re, socket, sys
+            path, count = sys.argv[1], int(sys.argv[2])
+            os.setgroups([]); os.setgid(65534); os.setuid(65534)
+            body = b'{"certificate": "' + b"ab" * 32 + b'", "data": "aGk="}'
+            request = (b"POST /v1/tokens/no-such-token/sign HTTP/1.1\r\nHost: kysod\r\nConnection: close\r\n"
+                       + b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            for _ in range(count):
+                s = socket.socket(socket.AF_UNIX); s.connect(path); s.sendall(request)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                s.close()
+                print(re.match(rb"HTTP/1\.1 (\d{3})", data).group(1).decode())
+            """#
+        return try python(script, [socket, "\(count)"]).split(separator: "\n").compactMap { Int($0) }
+    }
+}

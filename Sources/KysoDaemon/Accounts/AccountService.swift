@@ -19,9 +19,15 @@ public final class AccountService: Service, Sendable {
     private let cache = BindingCache()
     /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
     private let secretIndex = Mutex<[String: [String: String]]>([:])
+    /// Refusals beyond the per-uid threshold are counted, not recorded one by one (shared with the signature writer).
+    private let refusals: RefusalLimiter
+    private let pruningLog: AuditPruningLog
 
-    public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, logger: Logger) async throws {
+    public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, refusals: RefusalLimiter,
+                logger: Logger) async throws {
         self.database = database
+        self.refusals = refusals
+        pruningLog = try await AuditPruningLog(database: database, logger: logger)
         secrets = AccountSecrets(host: sealer, signer: signer)
         self.inventory = inventory
         self.signer = signer
@@ -249,6 +255,9 @@ public final class AccountService: Service, Sendable {
         }
     }
 
+    /// What the audit retention has pruned, for `GET /v1/status`.
+    public var auditStatus: AuditStatus { pruningLog.status }
+
     public func auditLog(limit: Int) async -> Result<AuditResponse, ProblemDetails> {
         do throws(StoreError) {
             let entries = try await database.audit(limit: min(max(limit, 1), 1000))
@@ -293,7 +302,9 @@ public final class AccountService: Service, Sendable {
         entry.tokenId = tokenId
         entry.mechanism = mechanism
         if let digest { entry.dataSha256 = Hex.lowercase(digest) }
-        do throws(StoreError) { _ = try await database.appendAudit(entry) } catch {
+        let admitted = refusals.admit(entry)
+        guard !admitted.isEmpty else { return }
+        do throws(StoreError) { try await database.appendAudit(admitted) } catch {
             logger.error("audit record lost", metadata: ["action": "\(action)", "error": "\(error)"])
         }
     }

@@ -25,19 +25,27 @@ public final class SignatureAuditWriter: Sendable {
     }
 
     private let database: KysoDatabase
+    private let refusals: RefusalLimiter
     private let logger: Logger
     private let state = Mutex(State())
 
-    public init(database: KysoDatabase, logger: Logger) {
+    public init(database: KysoDatabase, refusals: RefusalLimiter, logger: Logger) {
         self.database = database
+        self.refusals = refusals
         self.logger = logger
     }
 
-    /// Queues a record for `writeBehind`; returns at once unless the backlog is full.
+    /// Queues a record for `writeBehind` (unless it is a refusal only counted, see `RefusalLimiter`); returns at
+    /// once unless the backlog is full.
     public func record(_ entry: AuditEntry) async {
+        await enqueue(refusals.admit(entry))
+    }
+
+    private func enqueue(_ entries: [AuditEntry]) async {
+        guard !entries.isEmpty else { return }
         let backlog = state.withLock { state in
-            state.pending.append(entry)
-            state.queued += 1
+            state.pending += entries
+            state.queued += UInt64(entries.count)
             return state.pending.count >= Self.backlogLimit
         }
         if backlog { await flush() }
@@ -54,8 +62,16 @@ public final class SignatureAuditWriter: Sendable {
         if start { Task.detached { await self.writeQueued() } }
     }
 
-    /// Returns once every record queued before this call is in the database.
+    /// Returns once every record queued before this call is in the database, with the counts of refusals not
+    /// recorded one by one so far.
     public func flush() async {
+        let summaries = refusals.summaries()
+        if !summaries.isEmpty {
+            state.withLock { state in
+                state.pending += summaries
+                state.queued += UInt64(summaries.count)
+            }
+        }
         writeBehind()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state in
