@@ -112,9 +112,9 @@ struct Router: Sendable {
                 return .problem(Problems.badRequest("the body must be a JSON sign request (base64 for bytes)"))
             }
             let result = await signer.sign(tokenId: p[2], request: body, caller: request.peer.uid)
-            await signatureAudit.record(accounts.signatureAuditEntry(tokenId: p[2], request: body, result: result, caller: request.peer))
+            let recorded = await signatureAudit.record(accounts.signatureAuditEntry(tokenId: p[2], request: body, result: result, caller: request.peer))
             switch result {
-            case .success(let response): return .json(response)
+            case .success(let response): return recorded ? .json(response) : .problem(AuditJournal.unavailable)
             case .failure(let problem): return .problem(problem)
             }
         case ["v1", "registrations"]:

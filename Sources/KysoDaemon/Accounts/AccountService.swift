@@ -90,10 +90,11 @@ public final class AccountService: Service, Sendable {
         let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
             certificate: sha256, data: Data(bytes), mechanism: mechanism.rawValue, output: "cms", pin: request.pin,
             allowFinalTry: request.allowFinalTry), caller: caller.uid)
-        await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
+        let recorded = await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
                     data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
         switch signed {
         case .failure(let problem): return .failure(problem)
+        case .success where !recorded: return .failure(AuditJournal.unavailable)
         case .success(let response):
             return .success(RegistrationResponse(
                 statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: response.signature,
@@ -250,7 +251,10 @@ public final class AccountService: Service, Sendable {
             return .failure(problem)
         case .success(var bytes):
             defer { bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-            await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .success, detail: detail)
+            // No record, no secret: a reveal nobody can trace must not happen.
+            guard await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .success, detail: detail) else {
+                return .failure(AuditJournal.unavailable)
+            }
             return .success(SecretResponse(account: userId.value, kind: kind, value: String(decoding: bytes, as: UTF8.self)))
         }
     }
@@ -271,15 +275,8 @@ public final class AccountService: Service, Sendable {
         }
     }
 
-    /// Records a signature made through the API (what was signed is kept as its SHA-256 only).
-    public func auditSignature(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>, caller: PeerCredentials) async {
-        let entry = signatureAuditEntry(tokenId: tokenId, request: request, result: result, caller: caller)
-        do throws(StoreError) { _ = try await database.appendAudit(entry) } catch {
-            logger.error("audit record lost", metadata: ["action": "\(entry.action)", "error": "\(error)"])
-        }
-    }
-
-    /// The audit record of a signature made through the API, for a writer that queues it (kysod's API).
+    /// The audit record of a signature made through the API (what was signed is kept as its SHA-256 only), for
+    /// the writer that queues it (kysod's API).
     public func signatureAuditEntry(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>,
                                     caller: PeerCredentials) -> AuditEntry {
         let digest = request.data.map { Array(SHA256.hash(data: $0)) } ?? request.digest.map(Array.init)
@@ -296,16 +293,22 @@ public final class AccountService: Service, Sendable {
         return entry
     }
 
+    /// Writes the record before the answer; false when it could not be written (it is then in the journal).
+    @discardableResult
     private func audit(_ action: AuditAction, caller: PeerCredentials, tokenId: String? = nil, certificate: String? = nil,
-                       mechanism: String? = nil, data: [UInt8]? = nil, digest: [UInt8]? = nil, outcome: AuditOutcome, detail: String? = nil) async {
+                       mechanism: String? = nil, data: [UInt8]? = nil, digest: [UInt8]? = nil, outcome: AuditOutcome, detail: String? = nil) async -> Bool {
         var entry = auditEntry(action, caller: caller, certificate: certificate, data: data, outcome: outcome, detail: detail)
         entry.tokenId = tokenId
         entry.mechanism = mechanism
         if let digest { entry.dataSha256 = Hex.lowercase(digest) }
         let admitted = refusals.admit(entry)
-        guard !admitted.isEmpty else { return }
-        do throws(StoreError) { try await database.appendAudit(admitted) } catch {
-            logger.error("audit record lost", metadata: ["action": "\(action)", "error": "\(error)"])
+        guard !admitted.isEmpty else { return true }
+        do throws(StoreError) {
+            try await database.appendAudit(admitted)
+            return true
+        } catch {
+            AuditJournal.log(admitted, error: error, logger: logger)
+            return false
         }
     }
 

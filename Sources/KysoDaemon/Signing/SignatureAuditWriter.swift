@@ -12,6 +12,12 @@ import Synchronization
 /// queued so far is in the database. A caller waits at once when `backlogLimit` records are already queued, so
 /// a disk that cannot keep up slows signing down instead of piling records up in memory. What a crash of kysod
 /// itself (not a stop) can lose is the batch being written at that moment.
+///
+/// When a batch cannot be written (a full disk), its records go to the journal in full and the writer turns
+/// careful: from then on each signature's record is written before its answer leaves, and a signature whose
+/// record cannot be written is not returned (`record` says false) until writing works again. So at most the
+/// signatures answered while the failing batch was queued (a few milliseconds' worth) are audited in the
+/// journal only, never in neither.
 public final class SignatureAuditWriter: Sendable {
     static let backlogLimit = 1024
 
@@ -22,6 +28,8 @@ public final class SignatureAuditWriter: Sendable {
         var queued: UInt64 = 0
         var written: UInt64 = 0
         var waiters: [(until: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        /// The last write failed: records are written before answers until one succeeds.
+        var failing = false
     }
 
     private let database: KysoDatabase
@@ -36,9 +44,23 @@ public final class SignatureAuditWriter: Sendable {
     }
 
     /// Queues a record for `writeBehind` (unless it is a refusal only counted, see `RefusalLimiter`); returns at
-    /// once unless the backlog is full.
-    public func record(_ entry: AuditEntry) async {
-        await enqueue(refusals.admit(entry))
+    /// once unless the backlog is full. After a failed write it writes the record at once instead, and returns
+    /// false when that fails too: the answer it records must not go out.
+    public func record(_ entry: AuditEntry) async -> Bool {
+        let admitted = refusals.admit(entry)
+        guard state.withLock({ $0.failing }), !admitted.isEmpty else {
+            await enqueue(admitted)
+            return true
+        }
+        do throws(StoreError) {
+            try await database.appendAudit(admitted)
+            state.withLock { $0.failing = false }
+            logger.notice("audit records are written again")
+            return true
+        } catch {
+            AuditJournal.log(admitted, error: error, logger: logger)
+            return false
+        }
     }
 
     private func enqueue(_ entries: [AuditEntry]) async {
@@ -94,7 +116,9 @@ public final class SignatureAuditWriter: Sendable {
             do throws(StoreError) {
                 try await database.appendAudit(batch)
             } catch {
-                logger.error("audit records lost", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                // Their answers are out: the journal keeps them, and signatures wait for their records from now on.
+                state.withLock { $0.failing = true }
+                AuditJournal.log(batch, error: error, logger: logger)
             }
             let ready = state.withLock { state in
                 state.written += UInt64(batch.count)
