@@ -14,8 +14,7 @@ struct LoginCacheScopeTests {
     @Test("root's cached login: root with a wrong PIN is refused without a try; another uid needs its own right PIN",
           .timeLimit(.minutes(2)))
     func cachedLoginScope() async throws {
-        let user = try SecurityLab.TestUser.make("kysosign")
-        defer { user.remove() }
+        let user = try LocalUser()
         let (daemon, manifest, client) = try await SecurityLab.daemon(configuration: """
             {"group": "nogroup", "loginCacheSeconds": 300, "access": {"sign": {"users": ["\(user.name)"]}}}
             """)

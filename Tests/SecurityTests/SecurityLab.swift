@@ -47,23 +47,6 @@ enum SecurityLab {
 }
 
 extension SecurityLab {
-    /// A system user made for one test (`useradd`), removed by `remove()`.
-    struct TestUser {
-        let name: String
-        let uid: UInt32
-
-        static func make(_ prefix: String) throws -> TestUser {
-            let name = "\(prefix)\(getpid() % 100_000)"
-            _ = try? Shell.run("userdel", [name])
-            try Shell.run("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
-            let id = String(decoding: try Shell.run("id", ["-u", name]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let uid = UInt32(id) else { throw DaemonFailure("no uid for \(name): \(id)") }
-            return TestUser(name: name, uid: uid)
-        }
-
-        func remove() { _ = try? Shell.run("userdel", [name]) }
-    }
-
     /// A token of the lab by label, with its first certificate.
     static func token(_ label: String, client: KysoClient) async throws -> (id: String, certificate: String) {
         let tokens = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
