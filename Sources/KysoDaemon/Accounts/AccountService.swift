@@ -10,18 +10,18 @@ import Synchronization
 /// Customs accounts: registration statements signed on the token, bindings kept in SQLite, sealed secrets
 /// and the audit log. Bindings are cached in memory so token listings never wait on the database.
 public final class AccountService: Service, Sendable {
-    private let database: KysoDatabase
+    let database: KysoDatabase
     private let secrets: AccountSecrets
     private let inventory: Inventory
     private let signer: Signer
     private let rules = BindingRules()
-    private let logger: Logger
+    let logger: Logger
     private let cache = BindingCache()
     /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
     private let secretIndex = Mutex<[String: [String: String]]>([:])
     /// Refusals beyond the per-uid threshold are counted, not recorded one by one (shared with the signature writer).
-    private let refusals: RefusalLimiter
-    private let pruningLog: AuditPruningLog
+    let refusals: RefusalLimiter
+    let pruningLog: AuditPruningLog
 
     public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, refusals: RefusalLimiter,
                 logger: Logger) async throws {
@@ -221,7 +221,7 @@ public final class AccountService: Service, Sendable {
         return .success(())
     }
 
-    // MARK: Secrets and audit
+    // MARK: Secrets (the audit is in AccountAudit.swift)
 
     /// Reveals a stored secret: host-sealed ones directly, token-sealed ones by opening them on the token with its PIN.
     public func reveal(account: String, kind: String, request: SecretRevealRequest = SecretRevealRequest(),
@@ -257,66 +257,6 @@ public final class AccountService: Service, Sendable {
             }
             return .success(SecretResponse(account: userId.value, kind: kind, value: String(decoding: bytes, as: UTF8.self)))
         }
-    }
-
-    /// What the audit retention has pruned, for `GET /v1/status`.
-    public var auditStatus: AuditStatus { pruningLog.status }
-
-    public func auditLog(limit: Int) async -> Result<AuditResponse, ProblemDetails> {
-        do throws(StoreError) {
-            let entries = try await database.audit(limit: min(max(limit, 1), 1000))
-            return .success(AuditResponse(entries: entries.map {
-                .init(id: $0.id, time: $0.time, uid: $0.uid, pid: $0.pid, executable: $0.executable, action: $0.action.rawValue,
-                      tokenId: $0.tokenId, certificateSha256: $0.certificateSha256, mechanism: $0.mechanism, dataSha256: $0.dataSha256,
-                      outcome: $0.outcome.rawValue, detail: $0.detail)
-            }))
-        } catch {
-            return .failure(AccountProblems.store(error))
-        }
-    }
-
-    /// The audit record of a signature made through the API (what was signed is kept as its SHA-256 only), for
-    /// the writer that queues it (kysod's API).
-    public func signatureAuditEntry(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>,
-                                    caller: PeerCredentials) -> AuditEntry {
-        let digest = request.data.map { Array(SHA256.hash(data: $0)) } ?? request.digest.map(Array.init)
-        let outcome: AuditOutcome
-        switch result {
-        case .success: outcome = .success
-        case .failure(let problem): outcome = problem.status == 401 || problem.status >= 500 || problem.status == 410 ? .failed : .refused
-        }
-        var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificate ?? request.certificate, data: nil,
-                               outcome: outcome, detail: result.problemCode)
-        entry.tokenId = tokenId
-        entry.mechanism = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
-        if let digest { entry.dataSha256 = Hex.lowercase(digest) }
-        return entry
-    }
-
-    /// Writes the record before the answer; false when it could not be written (it is then in the journal).
-    @discardableResult
-    private func audit(_ action: AuditAction, caller: PeerCredentials, tokenId: String? = nil, certificate: String? = nil,
-                       mechanism: String? = nil, data: [UInt8]? = nil, digest: [UInt8]? = nil, outcome: AuditOutcome, detail: String? = nil) async -> Bool {
-        var entry = auditEntry(action, caller: caller, certificate: certificate, data: data, outcome: outcome, detail: detail)
-        entry.tokenId = tokenId
-        entry.mechanism = mechanism
-        if let digest { entry.dataSha256 = Hex.lowercase(digest) }
-        let admitted = refusals.admit(entry)
-        guard !admitted.isEmpty else { return true }
-        do throws(StoreError) {
-            try await database.appendAudit(admitted)
-            return true
-        } catch {
-            AuditJournal.log(admitted, error: error, logger: logger)
-            return false
-        }
-    }
-
-    private func auditEntry(_ action: AuditAction, caller: PeerCredentials, certificate: String?, data: [UInt8]?,
-                            outcome: AuditOutcome, detail: String?) -> AuditEntry {
-        AuditEntry(time: Date(), uid: caller.uid, pid: caller.pid, executable: caller.executable, action: action,
-                   certificateSha256: certificate, dataSha256: data.map { Hex.lowercase(SHA256.hash(data: $0)) },
-                   outcome: outcome, detail: detail)
     }
 
     // MARK: Service
