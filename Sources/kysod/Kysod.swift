@@ -70,10 +70,10 @@ struct Kysod: AsyncParsableCommand {
         let state = URL(fileURLWithPath: settings.stateDirectory)
         let database = try KysoDatabase(stateDirectory: state, auditRetention: settings.auditRetention)
         let refusals = RefusalLimiter(perMinute: settings.refusalsRecordedPerMinute)
+        let signatureAudit = SignatureAuditWriter(database: database, refusals: refusals, logger: logger)
         let accounts = try await AccountService(
             database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, refusals: refusals,
-            logger: logger)
-        let signatureAudit = SignatureAuditWriter(database: database, refusals: refusals, logger: logger)
+            signatureAudit: signatureAudit, logger: logger)
         let api = APIServer(settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
                             readiness: readiness, version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -53,9 +53,11 @@ extension AccountService {
         guard !admitted.isEmpty else { return true }
         do throws(StoreError) {
             try await database.appendAudit(admitted)
+            signatureAudit.noteWrite(succeeded: true)
             return true
         } catch {
             AuditJournal.log(admitted, error: error, logger: logger)
+            signatureAudit.noteWrite(succeeded: false)
             return false
         }
     }

@@ -22,11 +22,14 @@ public final class AccountService: Service, Sendable {
     /// Refusals beyond the per-uid threshold are counted, not recorded one by one (shared with the signature writer).
     let refusals: RefusalLimiter
     let pruningLog: AuditPruningLog
+    /// Told whether each audit write worked, so signatures wait for their records after a failure here too.
+    let signatureAudit: SignatureAuditWriter
 
     public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, refusals: RefusalLimiter,
-                logger: Logger) async throws {
+                signatureAudit: SignatureAuditWriter, logger: Logger) async throws {
         self.database = database
         self.refusals = refusals
+        self.signatureAudit = signatureAudit
         pruningLog = try await AuditPruningLog(database: database, logger: logger)
         secrets = AccountSecrets(host: sealer, signer: signer)
         self.inventory = inventory

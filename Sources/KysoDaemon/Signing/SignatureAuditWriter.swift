@@ -54,8 +54,7 @@ public final class SignatureAuditWriter: Sendable {
         }
         do throws(StoreError) {
             try await database.appendAudit(admitted)
-            state.withLock { $0.failing = false }
-            logger.notice("audit records are written again")
+            noteWrite(succeeded: true)
             return true
         } catch {
             AuditJournal.log(admitted, error: error, logger: logger)
@@ -71,6 +70,16 @@ public final class SignatureAuditWriter: Sendable {
             return state.pending.count >= Self.backlogLimit
         }
         if backlog { await flush() }
+    }
+
+    /// Another audit write (an account operation's) succeeded or failed: the database's state, shared with
+    /// signatures, so a reveal refused on a full disk makes the next signature wait for its record too.
+    public func noteWrite(succeeded: Bool) {
+        let recovered = state.withLock { state in
+            defer { state.failing = !succeeded }
+            return state.failing && succeeded
+        }
+        if recovered { logger.notice("audit records are written again") }
     }
 
     /// Starts writing what is queued, unless a write is already under way (it takes the new records next).
