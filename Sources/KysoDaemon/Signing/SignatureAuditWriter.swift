@@ -14,10 +14,10 @@ import Synchronization
 /// itself (not a stop) can lose is the batch being written at that moment.
 ///
 /// When a batch cannot be written (a full disk), its records go to the journal in full and the writer turns
-/// careful: from then on each signature's record is written before its answer leaves, and a signature whose
-/// record cannot be written is not returned (`record` says false) until writing works again. So at most the
-/// signatures answered while the failing batch was queued (a few milliseconds' worth) are audited in the
-/// journal only, never in neither.
+/// careful, as it does when any other audit write fails (`noteWrite`): from then on each signature's record is
+/// written before its answer leaves, and a signature whose record cannot be written is not returned (`record`
+/// says false) until writing works again. So at most the signatures answered while the failing batch was queued
+/// (a few milliseconds' worth) are audited in the journal only, and none goes unrecorded.
 public final class SignatureAuditWriter: Sendable {
     static let backlogLimit = 1024
 
