@@ -1,5 +1,6 @@
 import Foundation
 public import KysoCore
+public import KysoStore
 
 /// kysod's configuration file (JSON, camelCase keys). Every key is optional; the defaults are safe:
 /// only root administers, only members of the socket's group read, and nobody signs until granted.
@@ -18,6 +19,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public var limits: Limits?
     /// Binding rules (BindingSettings.swift).
     public var bindings: Bindings?
+    public var audit: Audit?
 
     public struct Modules: Codable, Sendable, Equatable {
         /// Load every module registered with p11-kit (trust-only modules are always left out). Default true.
@@ -61,17 +63,38 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// How much of the audit log is kept, by category (see `AuditCategory`), and how many refusals of one uid a
+    /// minute are recorded one by one before the rest are only counted.
+    public struct Audit: Codable, Sendable, Equatable {
+        public var maxAgeDays: Int?
+        public var maxOperationRecords: Int?
+        public var maxRefusalRecords: Int?
+        public var maxAdminRecords: Int?
+        public var refusalsRecordedPerMinute: Int?
+        public init(maxAgeDays: Int? = nil, maxOperationRecords: Int? = nil, maxRefusalRecords: Int? = nil, maxAdminRecords: Int? = nil,
+                    refusalsRecordedPerMinute: Int? = nil) {
+            self.maxAgeDays = maxAgeDays
+            self.maxOperationRecords = maxOperationRecords
+            self.maxRefusalRecords = maxRefusalRecords
+            self.maxAdminRecords = maxAdminRecords
+            self.refusalsRecordedPerMinute = refusalsRecordedPerMinute
+        }
+    }
+
     public struct Limits: Codable, Sendable, Equatable {
         public var maxBodyBytes: Int?
         public var maxConnections: Int?
+        /// Connections one uid may hold (admins excepted). Default a quarter of `maxConnections`.
+        public var maxConnectionsPerUid: Int?
         public var maxEventSubscribers: Int?
         public var headerTimeoutSeconds: Double?
         public var idleTimeoutSeconds: Double?
         public var eventBufferSize: Int?
-        public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxEventSubscribers: Int? = nil,
+        public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxConnectionsPerUid: Int? = nil, maxEventSubscribers: Int? = nil,
                     headerTimeoutSeconds: Double? = nil, idleTimeoutSeconds: Double? = nil, eventBufferSize: Int? = nil) {
             self.maxBodyBytes = maxBodyBytes
             self.maxConnections = maxConnections
+            self.maxConnectionsPerUid = maxConnectionsPerUid
             self.maxEventSubscribers = maxEventSubscribers
             self.headerTimeoutSeconds = headerTimeoutSeconds
             self.idleTimeoutSeconds = idleTimeoutSeconds
@@ -80,7 +103,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     }
 
     public init(socket: String? = nil, group: String? = nil, pollIntervalSeconds: Double? = nil, loginCacheSeconds: Double? = nil, modules: Modules? = nil,
-                access: Access? = nil, limits: Limits? = nil) {
+                access: Access? = nil, limits: Limits? = nil, audit: Audit? = nil) {
         self.socket = socket
         self.group = group
         self.pollIntervalSeconds = pollIntervalSeconds
@@ -88,6 +111,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         self.modules = modules
         self.access = access
         self.limits = limits
+        self.audit = audit
     }
 
     /// Reads a configuration file; unknown keys are an error, so a typo is not silently ignored.
@@ -117,12 +141,13 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 enum UnknownKeys {
     static let known: [String: Set<String>] = [
         "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits",
-             "bindings", "_comment"],
+             "bindings", "audit", "_comment"],
         "bindings": ["allowUnknownCAs", "statementMaxAgeSeconds", "_comment"],
+        "audit": ["maxAgeDays", "maxOperationRecords", "maxRefusalRecords", "maxAdminRecords", "refusalsRecordedPerMinute", "_comment"],
         "modules": ["useRegistered", "add", "exclude", "isolation", "inProcess", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
-        "limits": ["maxBodyBytes", "maxConnections", "maxEventSubscribers", "headerTimeoutSeconds",
+        "limits": ["maxBodyBytes", "maxConnections", "maxConnectionsPerUid", "maxEventSubscribers", "headerTimeoutSeconds",
                    "idleTimeoutSeconds", "eventBufferSize", "_comment"],
     ]
 
@@ -162,10 +187,14 @@ public struct DaemonSettings: Sendable {
     public var access: AccessPolicy
     public var maxBodyBytes: Int
     public var maxConnections: Int
+    public var maxConnectionsPerUid: Int
     public var maxEventSubscribers: Int
     public var headerTimeout: Duration
     public var idleTimeout: Duration
     public var eventBufferSize: Int
+    public var auditRetention: AuditRetention
+    /// Refusals of one uid recorded one by one each minute; beyond, they are counted into one summary record.
+    public var refusalsRecordedPerMinute: Int
     /// Watch PC/SC readers (and rescan PKCS#11 at once on a change). Off only in tests without pcscd.
     public var watchReaders: Bool
     /// Statement age limit and the unknown-CA policy (`bindings` in the file).
@@ -211,10 +240,26 @@ public struct DaemonSettings: Sendable {
         let limits = configuration.limits
         maxBodyBytes = limits?.maxBodyBytes ?? 64 * 1024
         maxConnections = limits?.maxConnections ?? 256
+        maxConnectionsPerUid = limits?.maxConnectionsPerUid ?? max(1, maxConnections / 4)
+        guard maxConnectionsPerUid >= 1 else {
+            throw ConfigurationError(path: "", reason: "limits.maxConnectionsPerUid must be at least 1")
+        }
         maxEventSubscribers = limits?.maxEventSubscribers ?? 64
         headerTimeout = .milliseconds(Int64((limits?.headerTimeoutSeconds ?? 10) * 1000))
         idleTimeout = .milliseconds(Int64((limits?.idleTimeoutSeconds ?? 60) * 1000))
         eventBufferSize = limits?.eventBufferSize ?? 1024
+        let audit = configuration.audit
+        let standard = AuditRetention.standard
+        let auditValues = [audit?.maxAgeDays, audit?.maxOperationRecords, audit?.maxRefusalRecords, audit?.maxAdminRecords,
+                           audit?.refusalsRecordedPerMinute]
+        guard auditValues.allSatisfy({ ($0 ?? 1) >= 1 && ($0 ?? 1) <= 100_000_000 }) else {
+            throw ConfigurationError(path: "", reason: "audit values must be between 1 and 100000000")
+        }
+        auditRetention = AuditRetention(
+            maximumAgeDays: audit?.maxAgeDays ?? Int(standard.maximumAge / 86_400),
+            maximumRows: audit?.maxOperationRecords ?? standard.maximumRows[.operation] ?? 100_000,
+            refusalRows: audit?.maxRefusalRecords, adminRows: audit?.maxAdminRecords)
+        refusalsRecordedPerMinute = audit?.refusalsRecordedPerMinute ?? 60
         self.watchReaders = watchReaders
         bindingRules = try BindingRules(configuration: configuration.bindings)
     }

@@ -12,12 +12,12 @@ extension KysoDatabase {
     public func insertBinding(
         _ binding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil, consumingStatement statementSha256: String? = nil
     ) async throws(StoreError) {
-        let retention = auditRetention
+        let policy = auditPolicy
         try await write("store the binding of \(binding.key)") { db in
             if let statementSha256 { try Self.consumeStatement(sha256: statementSha256, at: binding.createdAt, db) }
             try BindingRow(binding).insert(db)
             for secret in secrets { try SecretRow.upsert(secret, db) }
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
         }
     }
 
@@ -53,11 +53,11 @@ extension KysoDatabase {
     /// Removes a binding and its secrets; returns what was removed, nil when nothing was bound.
     @discardableResult
     public func deleteBinding(_ account: AccountKey, audit: AuditEntry? = nil) async throws(StoreError) -> AccountBinding? {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("remove the binding of \(account)") { db in
             guard let existing = try BindingRow.fetch(account, db) else { return nil }
             try db.execute(sql: "DELETE FROM binding WHERE accountKey = ?", arguments: [account.text])
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
             return existing
         }
     }
@@ -77,7 +77,7 @@ extension KysoDatabase {
     public func moveBinding(
         to newBinding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil, consumingStatement statementSha256: String? = nil
     ) async throws(StoreError) -> AccountBinding {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("move the binding of \(newBinding.key)") { db in
             if let statementSha256 { try Self.consumeStatement(sha256: statementSha256, at: newBinding.createdAt, db) }
             guard let existing = try BindingRow.fetch(newBinding.key, db) else {
@@ -105,7 +105,7 @@ extension KysoDatabase {
                 sql: "DELETE FROM secret WHERE userId = ? AND sealing = 'token' AND certificateSha256 != ?",
                 arguments: [row.accountKey, row.certificateSha256])
             for secret in secrets { try SecretRow.upsert(secret, db) }
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
             return existing
         }
     }

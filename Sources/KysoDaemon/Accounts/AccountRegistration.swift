@@ -42,11 +42,12 @@ extension AccountService {
         let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
         let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
             certificate: sha256, data: Data(RegistrationSigning.signedContent(statement: bytes)), mechanism: mechanism.rawValue,
-            output: "cms", pin: request.pin, allowFinalTry: request.allowFinalTry), purpose: .registration)
-        await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
+            output: "cms", pin: request.pin, allowFinalTry: request.allowFinalTry), caller: caller.uid, purpose: .registration)
+        let recorded = await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
                     data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
         switch signed {
         case .failure(let problem): return .failure(problem)
+        case .success where !recorded: return .failure(AuditJournal.unavailable)
         case .success(let response):
             do throws(StoreError) {
                 try await database.recordIssuedStatement(sha256: Hex.lowercase(SHA256.hash(data: bytes)), issuedAt: statement.issuedAt)
