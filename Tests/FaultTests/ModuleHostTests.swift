@@ -39,6 +39,9 @@ struct ModuleHostTests {
         let module = try await rig.fakeModuleStatus()
         #expect(module.state == "loaded" && module.host?.crashes == 1 && (module.host?.restarts ?? 0) >= 1, "\(module)")
         #expect(module.host?.lastExit?.isEmpty == false, "\(module)")
+        let metrics = String(decoding: try await rig.client.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"kysod_module_host_crashes{module="kyso-fake-pkcs11.so"} 1"#),
+                "\(metrics.split(separator: "\n").filter { $0.contains("module_host") })")
         #expect(try await rig.client.sign(fake.id).code == "key-certificate-mismatch", "the fake token answers again (its fixed signature bytes)")
         let signed = await beside.stop()
         #expect(signed.failures.isEmpty && signed.ok > 0, "SoftHSM beside the faulty module: \(signed)")
