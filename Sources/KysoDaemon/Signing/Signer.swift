@@ -182,11 +182,23 @@ public final class Signer: Sendable {
         }
     }
 
+    /// The serial queue for a token's operations: one per physical token, not per token id. The same card reached
+    /// through two modules (OpenSC and a vendor's, say) has two ids but one PIN counter, so its logins must never
+    /// overlap; it is told by its serial number, which both modules read from the card. Two different tokens that
+    /// share a serial only wait for each other.
+    /// A token id keeps the queue it first got, so work queued after the token went away (logging out its cached
+    /// login) still runs behind its operations.
     func queue(for tokenId: String) -> DispatchQueue {
-        queues.withLock { queues in
-            if let queue = queues[tokenId] { return queue }
-            let queue = DispatchQueue(label: "kyso.token.\(tokenId)")
-            queues[tokenId] = queue
+        let serial = inventory.token(id: tokenId)?.serialNumber.trimmingCharacters(in: .whitespaces) ?? ""
+        let key = serial.isEmpty ? "id:\(tokenId)" : "serial:\(serial)"
+        return queues.withLock { queues in
+            if let queue = queues["id:\(tokenId)"] ?? queues[key] {
+                queues["id:\(tokenId)"] = queue
+                return queue
+            }
+            let queue = DispatchQueue(label: "kyso.token.\(key)")
+            queues[key] = queue
+            queues["id:\(tokenId)"] = queue
             return queue
         }
     }
