@@ -39,6 +39,9 @@ public final class Inventory: Sendable {
 
     public func token(id: String) -> TokenInfoResponse? { state.withLock { $0.tokens[id] }.map(decorate) }
 
+    /// A present token's serial number, without building its response.
+    func serialNumber(of tokenId: String) -> String? { state.withLock { $0.tokens[tokenId]?.serialNumber } }
+
     public func setDecorator(_ decorate: @escaping @Sendable (TokenInfoResponse) -> TokenInfoResponse) {
         decorator.withLock { $0 = DecoratorBox(decorate) }
     }

@@ -129,10 +129,11 @@ public final class Signer: Sendable {
             }
             finish(loggedIn, tokenId: plan.tokenId, loginRequired: info.flags.contains(.loginRequired), caller: caller, pin: pin)
             loginCache.remember(key: key, plan.objectID, in: session, for: plan.tokenId)
-            let after = try module.tokenInfo(slot)
-            publishPIN(tokenId: plan.tokenId, after)
-            return .success(TokenSignature(bytes: signature, pin: pinLeftovers.effective(tokenId: plan.tokenId, after.pinStatus),
-                                           warning: warning, cachedLogin: cached))
+            // A signature changes no PIN flag: the state read right after the login is the state now. A token that
+            // needs no login is read here instead.
+            let pinNow: PINStatus
+            if let known = loggedIn.pinAfterLogin { pinNow = known } else { pinNow = publishPIN(tokenId: plan.tokenId, try module.tokenInfo(slot)) }
+            return .success(TokenSignature(bytes: signature, pin: pinNow, warning: warning, cachedLogin: cached))
         } catch {
             loginCache.forget(plan.tokenId)
             return .failure(Self.problem(for: error))
@@ -189,7 +190,8 @@ public final class Signer: Sendable {
     /// A token id keeps the queue it first got, so work queued after the token went away (logging out its cached
     /// login) still runs behind its operations.
     func queue(for tokenId: String) -> DispatchQueue {
-        let serial = inventory.token(id: tokenId)?.serialNumber.trimmingCharacters(in: .whitespaces) ?? ""
+        if let known = queues.withLock({ $0["id:\(tokenId)"] }) { return known }
+        let serial = inventory.serialNumber(of: tokenId)?.trimmingCharacters(in: .whitespaces) ?? ""
         let key = serial.isEmpty ? "id:\(tokenId)" : "serial:\(serial)"
         return queues.withLock { queues in
             if let queue = queues["id:\(tokenId)"] ?? queues[key] {

@@ -16,6 +16,8 @@ extension Signer {
         let warning: String?
         /// The session came from the login cache (no PIN was used).
         let cached: Bool
+        /// The PIN state read right after this login (leftovers discounted); nil when none was made or read.
+        var pinAfterLogin: PINStatus? = nil
     }
 
     /// Runs `work` on the token's serial queue; whichever comes first answers: the token, or the deadline
@@ -97,18 +99,21 @@ extension Signer {
             return .failure(SigningProblems.pinRefused(.locked("the token locked its PIN")))
         }
         // The flags are read again after every login: a successful final try must clear `finalTry` at once.
+        var pinAfterLogin: PINStatus?
         if let after = try? module.tokenInfo(slot) {
             pinLeftovers.remember(tokenId: tokenId, afterSuccess: after.pinStatus)
-            publishPIN(tokenId: tokenId, after)
+            pinAfterLogin = publishPIN(tokenId: tokenId, after)
         }
-        return .success(LoggedIn(session: session, warning: warning, cached: false))
+        return .success(LoggedIn(session: session, warning: warning, cached: false, pinAfterLogin: pinAfterLogin))
     }
 
     /// Tells the inventory the PIN state kysod decides on, leftovers from before a successful login discounted.
-    func publishPIN(tokenId: String, _ info: TokenInfo) {
+    @discardableResult
+    func publishPIN(tokenId: String, _ info: TokenInfo) -> PINStatus {
         let status = pinLeftovers.effective(tokenId: tokenId, info.pinStatus)
         let flags = status == info.pinStatus ? info.flags : info.flags.subtracting([.userPINCountLow, .userPINFinalTry])
         inventory.updatePIN(tokenId: tokenId, flags: flags.names, pin: status)
+        return status
     }
 
     /// Keeps a fresh login in the cache when it is enabled (for `caller`, checked against `pin`), else logs out and closes.
