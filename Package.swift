@@ -214,5 +214,15 @@ let package = Package(
             exclude: ["fake-pkcs11.c"],
             swiftSettings: strict
         ),
+        // Issue 18's hardening: each case a local attacker found, shown refused (some as unprivileged users the
+        // tests create with useradd when run as root).
+        .testTarget(
+            name: "SecurityTests",
+            dependencies: [
+                "KysoAPI", "KysoCore", "KysoStore", "KysoTestSupport", "kysod", "kyso",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
