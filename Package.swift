@@ -51,6 +51,8 @@ let package = Package(
             pkgConfig: "p11-kit-1",
             providers: [.apt(["libp11-kit-dev"])]
         ),
+        // prctl(2) for kysod (variadic in C, so Swift cannot call it directly).
+        .target(name: "CProcessSafety"),
         .target(
             name: "PCSC",
             dependencies: ["CPCSCLite"],
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "CProcessSafety",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

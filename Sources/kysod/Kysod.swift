@@ -47,6 +47,8 @@ struct Kysod: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        // Before anything can hold a PIN or a secret: no core file, no ptrace or /proc/PID/mem by the same uid.
+        try ProcessHardening.apply()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
