@@ -63,6 +63,11 @@ struct Kysod: AsyncParsableCommand {
             configuration: file, socketPath: socket, stateDirectory: stateDirectory, extraModules: modules,
             noRegisteredModules: noRegisteredModules, pollIntervalSeconds: pollInterval, watchReaders: !noPCSC)
 
+        // The state directory is checked and locked, and the socket bound, before any service starts: a second
+        // kysod, someone else's directory or a path kysod cannot use stops here with a message and exit status 1.
+        let claim = try StateDirectoryClaim(settings.stateDirectory)
+        let listener = try APIListener.open(settings: settings, logger: logger)
+
         let readiness = Readiness()
         let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
         let metrics = DaemonMetrics()
@@ -74,7 +79,7 @@ struct Kysod: AsyncParsableCommand {
         let accounts = try await AccountService(
             database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, logger: logger)
         let signatureAudit = SignatureAuditWriter(database: database, logger: logger)
-        let api = APIServer(settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
+        let api = APIServer(listener: listener, settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
                             readiness: readiness, version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: inventoryService),
@@ -99,5 +104,7 @@ struct Kysod: AsyncParsableCommand {
         }
         // The API has answered its last request: the signatures' audit records go to disk before kysod exits.
         await signatureAudit.flush()
+        // The lock on the state directory is released only when kysod ends.
+        withExtendedLifetime(claim) {}
     }
 }
