@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
 
 /// The files `kyso register --out` writes, as `kyso bind` and `kyso rebind` read them.
 struct SignedStatementFiles: ParsableArguments {
@@ -72,7 +73,7 @@ struct BindCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        print(BindingText.sentence(bound, verb: "bound"))
+        Output.line(TerminalText.field(BindingText.sentence(bound, verb: "bound")))
     }
 }
 
@@ -105,7 +106,7 @@ struct RebindCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        print(BindingText.sentence(moved, verb: "moved"))
+        Output.line(TerminalText.field(BindingText.sentence(moved, verb: "moved")))
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
 
 /// `kyso register`: a registration statement signed on the token, the proof that a certificate's key is the registrant's.
 struct RegisterCommand: AsyncParsableCommand {
@@ -64,7 +65,7 @@ struct RegisterCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         guard let out else {
-            print(String(decoding: try APIJSON.encoder(pretty: true).encode(registered), as: UTF8.self))
+            Output.line(String(decoding: try APIJSON.encoder(pretty: true).encode(registered), as: UTF8.self))
             return
         }
         let folder = URL(fileURLWithPath: out)
@@ -73,10 +74,10 @@ struct RegisterCommand: AsyncParsableCommand {
                               ("certificate.der", registered.certificate)] {
             try bytes.write(to: folder.appendingPathComponent(name), options: .atomic)
         }
-        FileHandle.standardError.write(Data("""
-            signed on token \(registered.tokenId) with certificate \(registered.certificateSha256)
+        Output.errorText("""
+            signed on token \(TerminalText.field(registered.tokenId)) with certificate \(TerminalText.field(registered.certificateSha256))
             → \(folder.path)/statement.json, signature.der, certificate.der; bind with: kyso bind \(folder.path)/statement.json \(folder.path)/signature.der
 
-            """.utf8))
+            """)
     }
 }
