@@ -67,4 +67,89 @@ struct TerminalOutputTests {
         #expect(entries?.contains { ($0["executable"] as? String)?.hasSuffix(name) == true } == true, "--json no longer carries the name itself")
         #expect(try await daemon.stop() == 0)
     }
+
+    // MARK: 14. Echo after a signal at the PIN prompt
+
+    @Test("14: SIGINT or SIGTERM at kyso sign's PIN prompt leaves the terminal's echo on", arguments: [SIGINT, SIGTERM])
+    func echoRestored(signal: Int32) async throws {
+        let terminal = try PseudoTerminal()
+        let scratch = try Scratch()
+        let file = try scratch.file("declaration.xml", "<tờ-khai/>")
+        let process = Process()
+        process.executableURL = Lab.productsDirectory.appendingPathComponent("kyso")
+        process.arguments = ["sign", "some-token", file, "--out", scratch.path + "/signature", "--socket", scratch.path + "/none.sock"]
+        process.standardInput = terminal.follower
+        process.standardOutput = terminal.follower
+        process.standardError = terminal.follower
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        let prompt = try await terminal.read(until: "PIN for token", timeout: .seconds(20))
+        // The prompt is written just before echo goes off.
+        let silentBy = ContinuousClock.now + .seconds(5)
+        while terminal.echoes && ContinuousClock.now < silentBy { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(!terminal.echoes, "echo never went off at the prompt: \(prompt)")
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!process.isRunning, "kyso ignored signal \(signal)")
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signal,
+                "kyso should still end by the signal (so its shell sees it), not \(process.terminationReason) \(process.terminationStatus)")
+        #expect(terminal.echoes, "the terminal's echo is still off after signal \(signal)")
+    }
+}
+
+/// A pseudo-terminal: kyso gets the follower side as its terminal, the test reads what it writes.
+final class PseudoTerminal: @unchecked Sendable {
+    private let leader: CInt
+    let follower: FileHandle
+
+    // Glibc's module map leaves out the XSI pseudo-terminal calls; they are plain C functions in libc.
+    private typealias OpenCall = @convention(c) (CInt) -> CInt
+    private typealias NameCall = @convention(c) (CInt) -> UnsafeMutablePointer<CChar>?
+    private static func libc<T>(_ name: String, as type: T.Type) throws -> T {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { throw DaemonFailure("no \(name) in libc") }
+        return unsafeBitCast(symbol, to: type)
+    }
+
+    init() throws {
+        let openLeader = try Self.libc("posix_openpt", as: OpenCall.self)
+        let grant = try Self.libc("grantpt", as: OpenCall.self)
+        let unlock = try Self.libc("unlockpt", as: OpenCall.self)
+        let followerName = try Self.libc("ptsname", as: NameCall.self)
+        leader = openLeader(O_RDWR | O_NOCTTY)
+        guard leader >= 0, grant(leader) == 0, unlock(leader) == 0, let name = followerName(leader) else {
+            throw DaemonFailure("no pseudo-terminal: \(String(cString: strerror(errno)))")
+        }
+        let descriptor = open(name, O_RDWR | O_NOCTTY)
+        guard descriptor >= 0 else { throw DaemonFailure("cannot open \(String(cString: name))") }
+        follower = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    /// Whether the terminal echoes input (ECHO in its local modes).
+    var echoes: Bool {
+        var modes = termios()
+        tcgetattr(follower.fileDescriptor, &modes)
+        return modes.c_lflag & tcflag_t(ECHO) != 0
+    }
+
+    /// What the program wrote, once it contains `text`.
+    func read(until text: String, timeout: Duration) async throws -> String {
+        var bytes: [UInt8] = []
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var poller = pollfd(fd: leader, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 50) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 1024)
+                let count = Glibc.read(leader, &buffer, buffer.count)
+                if count > 0 { bytes += buffer.prefix(count) }
+            }
+            let seen = String(decoding: bytes, as: UTF8.self)
+            if seen.contains(text) { return seen }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw DaemonFailure("no “\(text)” within \(timeout); got: \(String(decoding: bytes, as: UTF8.self))")
+    }
+
+    deinit { close(leader) }
 }
