@@ -45,7 +45,14 @@ public final class APIServer: Service, Sendable {
         listening.done()
         logger.info("listening", metadata: ["socket": "\(listener.origin)"])
         // Connections queue in the socket until the first inventory is in, so no client sees a half-empty list.
-        await readiness.waitUntilDone("inventory")
+        let readiness = self.readiness
+        await cancelWhenGracefulShutdown { await readiness.waitUntilDone("inventory") }
+        if Task.isCancelled || Task.isShuttingDownGracefully {
+            // Stopped before the first inventory: close the listener unused.
+            try await server.executeThenClose { _ in }
+            logger.info("API stopped")
+            return
+        }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
@@ -84,7 +91,11 @@ public final class APIServer: Service, Sendable {
                 return (peer, try Connection(wrappingChannelSynchronously: channel))
             }
         }
-        return try await bootstrap.bind(listener.descriptor, childChannelInitializer: initializer)
+        do {
+            return try await bootstrap.bind(listener.descriptor, childChannelInitializer: initializer)
+        } catch {
+            throw APIListener.Failure(description: "cannot listen on the socket from \(listener.origin): \(error)")
+        }
     }
 
     private func serve(_ connection: Connection, peer: PeerCredentials) async {

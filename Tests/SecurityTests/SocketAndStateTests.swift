@@ -77,6 +77,19 @@ struct SocketAndStateTests {
         #expect(kysod.output.contains(run), "the message does not name the folder: \(kysod.output)")
     }
 
+    @Test("11: a socket from systemd that kysod cannot use (LISTEN_FDS on a regular file): exit 1 at once, saying so")
+    func unusableSystemdSocket() async throws {
+        let scratch = try Scratch()
+        let notASocket = try scratch.file("not-a-socket", "", mode: 0o600)
+        // sh sets LISTEN_PID to its own pid, then becomes kysod with the file as descriptor 3.
+        let activation = "export LISTEN_PID=$$ LISTEN_FDS=1; exec \"$0\" \"$@\" 3<'\(notASocket)'"
+        let kysod = try KysodLaunch(["--socket", scratch.path + "/run/kysod.sock", "--state-dir", scratch.path + "/state"] + KysodLaunch.quiet,
+                                    prefix: ["/bin/sh", "-c", activation])
+        let status = try await kysod.exitStatus()
+        #expect(status == 1, "kysod \(status.map { "exited \($0)" } ?? "was still running after 10 s"): \(kysod.output)")
+        #expect(kysod.output.contains("cannot listen on the socket from systemd"), "\(kysod.output)")
+    }
+
     // MARK: 10. One kysod per socket and per state directory
 
     @Test("10: a second kysod on a live socket refuses to start; the first keeps its socket and answers")
