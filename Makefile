@@ -45,7 +45,7 @@ clean:
 # /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d, so its directory is set on its own (a package
 # sets POLKITRULESDIR=/usr/share/polkit-1/rules.d).
 #
-# KYSO_BINARIES=DIR installs the kyso and kysod already built in DIR instead of building them;
+# KYSO_BINARIES=DIR installs the kyso, kysod and kyso-module-host already built in DIR instead of building them;
 # INSTALL_BUILD_FLAGS adds `swift build` flags (e.g. --scratch-path .build-release).
 DESTDIR ?=
 KYSO_BINARIES ?=
@@ -75,5 +75,6 @@ BENCH_JSON ?= bench-results.json
 bench: deps
 	$(SWIFT) build -c release --product kysod
 	$(SWIFT) build -c release --product kyso
+	$(SWIFT) build -c release --product kyso-module-host
 	$(SWIFT) build -c release --product kyso-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/kyso-bench" --json "$(BENCH_JSON)" $(BENCH_FLAGS)

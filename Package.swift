@@ -25,6 +25,7 @@ let package = Package(
     products: [
         .executable(name: "kyso", targets: ["kyso"]),
         .executable(name: "kysod", targets: ["kysod"]),
+        .executable(name: "kyso-module-host", targets: ["kyso-module-host"]),
         .library(name: "KysoCore", targets: ["KysoCore"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "PCSC", targets: ["PCSC"]),
@@ -51,8 +52,8 @@ let package = Package(
             pkgConfig: "p11-kit-1",
             providers: [.apt(["libp11-kit-dev"])]
         ),
-        // prctl(2) for kysod (variadic in C, so Swift cannot call it directly).
-        .target(name: "CProcessSafety"),
+        // prctl and unshare for processes that confine themselves (kysod, the module host).
+        .systemLibrary(name: "CLinuxProcess"),
         .target(
             name: "PCSC",
             dependencies: ["CPCSCLite"],
@@ -91,7 +92,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "CProcessSafety",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "CLinuxProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,6 +114,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // One PKCS#11 module in a process of its own, started, watched and replaced by kysod (docs/module-hosts.md).
+        .executableTarget(
+            name: "kyso-module-host",
+            dependencies: [
+                "PKCS11", "CLinuxProcess",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -145,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "KysoAPI", "KysoCore", "KysoTestSupport", "kysod", "kyso",
+                "KysoAPI", "KysoCore", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             // Run by OpenAPIContractTests with python3, not built.
@@ -210,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "FaultTests",
             dependencies: [
-                "KysoAPI", "KysoStore", "KysoTestSupport", "kysod", "kyso",
+                "KysoAPI", "KysoStore", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["fake-pkcs11.c"],

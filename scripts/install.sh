@@ -21,6 +21,7 @@ set -eu
 : "${UDEVRULESDIR:=$PREFIX/lib/udev/rules.d}"
 : "${POLKITRULESDIR:=/etc/polkit-1/rules.d}"
 : "${DOCDIR:=$PREFIX/share/doc/kyso}"
+: "${LIBEXECDIR:=$PREFIX/libexec/kyso}"    # kysod finds kyso-module-host at ../libexec/kyso from its own folder
 
 bins=$KYSO_BINARIES
 if [ -z "$bins" ]; then
@@ -29,10 +30,14 @@ if [ -z "$bins" ]; then
     # shellcheck disable=SC2086
     bins=$("$SWIFT" build -c release $INSTALL_BUILD_FLAGS --show-bin-path)
 fi
-for program in kyso kysod; do
+for program in kyso kysod kyso-module-host; do
     [ -x "$bins/$program" ] || { echo "install.sh: $bins/$program is missing or not executable" >&2; exit 1; }
+done
+for program in kyso kysod; do
     install -D -m 0755 "$bins/$program" "$DESTDIR$BINDIR/$program"
 done
+# Run by kysod, never by people: one process per PKCS#11 module (docs/module-hosts.md).
+install -D -m 0755 "$bins/kyso-module-host" "$DESTDIR$LIBEXECDIR/kyso-module-host"
 
 # The units name /usr/local/bin/kysod and /usr/local/share/doc/kyso; point them at this prefix.
 install -d -m 0755 "$DESTDIR$UNITDIR"

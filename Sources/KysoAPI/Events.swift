@@ -26,8 +26,12 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case tokenInserted = "token.inserted"
     case tokenRemoved = "token.removed"
     case tokenChanged = "token.changed"
-    /// A module failed or got stuck (its tokens were withdrawn first, each with `token.removed`).
+    /// A module failed: it did not load or start, its slot listing keeps failing, or its host process crashed
+    /// (its tokens were withdrawn first, each with `token.removed`).
     case moduleFailed = "module.failed"
+    /// A call into a module did not return within the deadline (its tokens were withdrawn first; an isolated
+    /// module's host is killed and restarted).
+    case moduleStuck = "module.stuck"
     /// A failed or stuck module answers again; its tokens follow as `token.inserted`.
     case moduleRecovered = "module.recovered"
     case pcscUnavailable = "pcsc.unavailable"

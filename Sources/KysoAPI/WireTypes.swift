@@ -69,9 +69,15 @@ public struct ModuleStatus: Codable, Sendable, Equatable {
     public var since: Date?
     /// The PKCS#11 call that has not returned (`C_GetSlotList`, `C_GetTokenInfo`, …); only while stuck.
     public var pendingCall: String?
+    /// `host` (the module runs in a kyso-module-host process kysod restarts when it crashes or hangs) or `in-process`.
+    public var isolation: String?
+    /// The module host, for an isolated module.
+    public var host: ModuleHostStatus?
 
     public init(name: String, path: String, state: String, error: String?, watch: String, tokenCount: Int,
-                since: Date? = nil, pendingCall: String? = nil) {
+                since: Date? = nil, pendingCall: String? = nil, isolation: String? = nil, host: ModuleHostStatus? = nil) {
+        self.isolation = isolation
+        self.host = host
         self.name = name
         self.path = path
         self.state = state
@@ -80,6 +86,25 @@ public struct ModuleStatus: Codable, Sendable, Equatable {
         self.tokenCount = tokenCount
         self.since = since
         self.pendingCall = pendingCall
+    }
+}
+
+/// The process an isolated module runs in.
+public struct ModuleHostStatus: Codable, Sendable, Equatable {
+    /// The host's process id while it serves the module.
+    public var pid: Int32?
+    /// Hosts started after the first one (after crashes, calls past their deadline, or failed starts).
+    public var restarts: Int
+    /// Hosts that ended on their own (abort, segfault, exit) rather than killed by kysod.
+    public var crashes: Int
+    /// How the previous host ended.
+    public var lastExit: String?
+
+    public init(pid: Int32?, restarts: Int, crashes: Int, lastExit: String?) {
+        self.pid = pid
+        self.restarts = restarts
+        self.crashes = crashes
+        self.lastExit = lastExit
     }
 }
 

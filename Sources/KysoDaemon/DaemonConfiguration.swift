@@ -23,10 +23,17 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         public var add: [String]?
         /// Registered modules to leave out, by p11-kit name (`opensc`) or path.
         public var exclude: [String]?
-        public init(useRegistered: Bool? = nil, add: [String]? = nil, exclude: [String]? = nil) {
+        /// `host` (default): each module runs in a kyso-module-host process that kysod restarts when it crashes or
+        /// hangs; `in-process`: every module is loaded into kysod (a crash then takes kysod down).
+        public var isolation: String?
+        /// Modules to load into kysod even with `isolation: host`, by p11-kit name or path (for measurements).
+        public var inProcess: [String]?
+        public init(useRegistered: Bool? = nil, add: [String]? = nil, exclude: [String]? = nil, isolation: String? = nil, inProcess: [String]? = nil) {
             self.useRegistered = useRegistered
             self.add = add
             self.exclude = exclude
+            self.isolation = isolation
+            self.inProcess = inProcess
         }
     }
 
@@ -109,7 +116,7 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 enum UnknownKeys {
     static let known: [String: Set<String>] = [
         "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits", "_comment"],
-        "modules": ["useRegistered", "add", "exclude", "_comment"],
+        "modules": ["useRegistered", "add", "exclude", "isolation", "inProcess", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
         "limits": ["maxBodyBytes", "maxConnections", "maxEventSubscribers", "headerTimeoutSeconds",
@@ -147,6 +154,9 @@ public struct DaemonSettings: Sendable {
     public var useRegisteredModules: Bool
     public var extraModules: [String]
     public var excludedModules: [String]
+    /// Modules (p11-kit name or path) loaded into kysod rather than a module host; every module when `isolateModules` is off.
+    public var inProcessModules: [String]
+    public var isolateModules: Bool
     public var access: AccessPolicy
     public var maxBodyBytes: Int
     public var maxConnections: Int
@@ -157,9 +167,14 @@ public struct DaemonSettings: Sendable {
     /// Watch PC/SC readers (and rescan PKCS#11 at once on a change). Off only in tests without pcscd.
     public var watchReaders: Bool
 
+    /// Whether a module (p11-kit name and file) runs in a module host.
+    func isolates(name: String, path: String) -> Bool {
+        isolateModules && !inProcessModules.contains(name) && !inProcessModules.contains(path)
+    }
+
     public init(
         configuration: DaemonConfiguration, socketPath: String?, stateDirectory: String, extraModules: [String],
-        noRegisteredModules: Bool, pollIntervalSeconds: Double?, watchReaders: Bool = true
+        noRegisteredModules: Bool, pollIntervalSeconds: Double?, watchReaders: Bool = true, moduleIsolation: String? = nil
     ) throws {
         self.socketPath = socketPath ?? configuration.socket ?? DaemonSettings.defaultSocketPath()
         socketGroup = configuration.group ?? "kyso"
@@ -175,6 +190,12 @@ public struct DaemonSettings: Sendable {
         useRegisteredModules = !noRegisteredModules && (configuration.modules?.useRegistered ?? true)
         self.extraModules = (configuration.modules?.add ?? []) + extraModules
         excludedModules = configuration.modules?.exclude ?? []
+        switch moduleIsolation ?? configuration.modules?.isolation ?? "host" {
+        case "host": isolateModules = true
+        case "in-process": isolateModules = false
+        case let other: throw ConfigurationError(path: "", reason: "modules.isolation must be \"host\" or \"in-process\", not \"\(other)\"")
+        }
+        inProcessModules = configuration.modules?.inProcess ?? []
         access = AccessPolicy(configuration.access)
         let limits = configuration.limits
         maxBodyBytes = try ranges.count(limits?.maxBodyBytes, key: "limits.maxBodyBytes", default: 64 * 1024, range: ranges.maxBodyBytes)

@@ -111,7 +111,45 @@ public final class Inventory: Sendable {
     public func moduleLoaded(key: String, name: String, path: String, watch: String) {
         state.withLock { state in
             if state.modules[key] == nil { state.moduleOrder.append(key) }
-            state.modules[key] = ModuleStatus(name: name, path: path, state: "loaded", error: nil, watch: watch, tokenCount: 0)
+            state.modules[key] = ModuleStatus(name: name, path: path, state: "loaded", error: nil, watch: watch, tokenCount: 0,
+                                              isolation: "in-process")
+        }
+    }
+
+    /// An isolated module whose host is starting: `starting` on the first start, until its first scan answers; a
+    /// restart after a crash or a kill keeps the failed or stuck state and its error until then.
+    func moduleStarting(key: String, name: String, path: String, host: ModuleHostStatus) {
+        state.withLock { state in
+            if state.modules[key] == nil {
+                state.moduleOrder.append(key)
+                state.modules[key] = ModuleStatus(name: name, path: path, state: "starting", error: nil, watch: "polling", tokenCount: 0,
+                                                  isolation: "host", host: host)
+                return
+            }
+            // A restart after a crash or a kill keeps showing failed or stuck until the module answers again.
+            state.modules[key]?.host = host
+        }
+    }
+
+    func setHostStatus(key: String, host: ModuleHostStatus) {
+        state.withLock { $0.modules[key]?.host = host }
+    }
+
+    /// An isolated module's host process ended while serving: its tokens are withdrawn (`token.removed` each), then
+    /// `module.failed`, unless kysod killed it for a stuck call (already `stuck`, announced with `module.stuck`).
+    @discardableResult
+    func moduleHostExited(key: String, error: String, host: ModuleHostStatus, now: Date = Date()) -> [DaemonEvent] {
+        state.withLock { state in
+            guard let module = state.modules[key] else { return [] }
+            state.modules[key]?.host = host
+            guard module.state != "stuck" else { return [] }
+            var events = Self.withdrawTokens(ofModule: key, in: &state)
+            state.modules[key]?.state = "failed"
+            state.modules[key]?.error = error
+            state.modules[key]?.since = now
+            state.modules[key]?.pendingCall = nil
+            events.append(state.events.publish(.moduleFailed, EventData(module: module.name, error: error)))
+            return events
         }
     }
 
@@ -167,17 +205,19 @@ public final class Inventory: Sendable {
     /// A module whose watcher has been inside `function` since `startedAt`, longer than the deadline: `stuck`, its
     /// tokens withdrawn (every later call into such a module would block as well). Published once.
     @discardableResult
-    public func moduleStuck(key: String, function: String, startedAt: Date, now: Date = Date()) -> [DaemonEvent] {
+    public func moduleStuck(key: String, function: String, startedAt: Date, now: Date = Date(), restarting: Bool = false) -> [DaemonEvent] {
         state.withLock { state in
-            guard let module = state.modules[key], module.state != "stuck" else { return [] }
+            guard let module = state.modules[key], module.state != "stuck", module.state != "starting" || module.host == nil else { return [] }
             let seconds = Int(now.timeIntervalSince(startedAt).rounded())
-            let error = "\(function) has not returned for \(seconds) s; the module's tokens are withdrawn until it does"
+            let error = restarting
+                ? "\(function) did not return within \(seconds) s; the module's tokens are withdrawn and its host is restarted"
+                : "\(function) has not returned for \(seconds) s; the module's tokens are withdrawn until it does"
             var events = Self.withdrawTokens(ofModule: key, in: &state)
             state.modules[key]?.state = "stuck"
             state.modules[key]?.error = error
             state.modules[key]?.since = startedAt
             state.modules[key]?.pendingCall = function
-            events.append(state.events.publish(.moduleFailed, EventData(module: module.name, error: error)))
+            events.append(state.events.publish(.moduleStuck, EventData(module: module.name, error: error)))
             return events
         }
     }
@@ -216,11 +256,13 @@ public final class Inventory: Sendable {
             var events: [DaemonEvent] = []
             // A scan that works again ends a failed or stuck spell: say so before its tokens come back.
             if let module = state.modules[moduleKey], module.state != "loaded" {
+                // A first start is no recovery; a host started again after a crash, a kill or a failed start is.
+                let recovered = module.state != "starting" || (module.host?.restarts ?? 0) > 0
                 state.modules[moduleKey]?.state = "loaded"
                 state.modules[moduleKey]?.error = nil
                 state.modules[moduleKey]?.since = nil
                 state.modules[moduleKey]?.pendingCall = nil
-                events.append(state.events.publish(.moduleRecovered, EventData(module: module.name)))
+                if recovered { events.append(state.events.publish(.moduleRecovered, EventData(module: module.name))) }
             }
             for (id, old) in state.tokens where state.tokenModule[id] == moduleKey && responses[id] == nil {
                 state.tokens[id] = nil

@@ -40,29 +40,35 @@ public final class InventoryService: Service, Sendable {
         let settings = self.settings
         let logger = self.logger
         let inventory = self.inventory
-        // Loading and the watchers' slot-event probe call into the modules: off the cooperative pool.
+        // Loading in-process modules and the watchers' slot-event probe call into modules: off the cooperative pool.
         let started = await onDedicatedThread(name: "kyso-modules") {
-            ModuleLoader.load(settings: settings, inventory: inventory, logger: logger).map { module in
-                let key = ModuleLoader.key(of: module)
-                return ModuleWatcher(module: module, key: key, interval: settings.pollInterval, reports: continuation, logger: logger) { mode in
-                    inventory.setWatchMode(key: key, watch: mode.rawValue)
-                }
-            }
+            ModuleLoader.watchers(settings: settings, inventory: inventory, reports: continuation, logger: logger)
         }
         watchers.withLock { $0 = started }
         for watcher in started {
-            inventory.moduleLoaded(key: watcher.key, name: watcher.module.name, path: watcher.module.path, watch: watcher.mode.rawValue)
+            if let host = watcher.host {
+                inventory.moduleStarting(key: watcher.key, name: watcher.module.name, path: watcher.module.path, host: host.status)
+            } else {
+                inventory.moduleLoaded(key: watcher.key, name: watcher.module.name, path: watcher.module.path, watch: watcher.mode.rawValue)
+            }
             watcher.start()
         }
         var pending = Set(started.map(\.key))
         if pending.isEmpty { firstInventory.done() }
 
+        let firstInventory = self.firstInventory
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await Self.watchdog(started, deadline: settings.signDeadline, inventory: inventory, logger: logger) }
+                // A module host still starting (a slow or hung C_Initialize) does not hold readiness back for long:
+                // the API answers without its tokens, which follow with token.inserted.
+                group.addTask {
+                    try? await Task.sleep(for: Self.startGrace)
+                    firstInventory.done()
+                }
                 for await report in reports.cancelOnGracefulShutdown() {
                     handle(report)
-                    if pending.remove(report.moduleKey) != nil, pending.isEmpty { firstInventory.done() }
+                    if report.isFirstAnswer, pending.remove(report.moduleKey) != nil, pending.isEmpty { firstInventory.done() }
                 }
                 group.cancelAll()
             }
@@ -77,6 +83,21 @@ public final class InventoryService: Service, Sendable {
         logger.info("modules finalised")
     }
 
+    /// How long readiness waits for module hosts that are still starting.
+    static let startGrace: Duration = .seconds(5)
+
+    /// A call on `tokenId`'s module went past its deadline (a signature or decryption): an isolated module's host is
+    /// killed, which ends the call, withdraws the module's tokens and starts a new host. An in-process module can
+    /// only be left to return.
+    func callOverdue(tokenId: String, function: String, startedAt: Date) {
+        guard let location = inventory.location(of: tokenId),
+              let watcher = watchers.withLock({ $0.first { $0.key == location.moduleKey } }), let host = watcher.host else { return }
+        let events = inventory.moduleStuck(key: watcher.key, function: function, startedAt: startedAt, restarting: true)
+        logger.error("module stuck: killing its host", metadata: ["module": "\(watcher.module.name)", "call": "\(function)", "token": "\(tokenId)"])
+        log(events)
+        host.kill(reason: "\(function) on token \(tokenId) did not return within the deadline")
+    }
+
     private func handle(_ report: ModuleReport) {
         switch report.outcome {
         case .scanned(let tokens, let failedSlots):
@@ -85,6 +106,15 @@ public final class InventoryService: Service, Sendable {
             for failure in failedSlots {
                 logger.warning("token unreadable", metadata: ["module": "\(report.moduleName)", "slot": "\(failure.slot)", "error": "\(failure.error)"])
             }
+        case .hostStarting(let host):
+            inventory.moduleStarting(key: report.moduleKey, name: report.moduleName, path: report.moduleKey, host: host)
+        case .hostServing(let host):
+            inventory.setHostStatus(key: report.moduleKey, host: host)
+        case .hostStartFailed(let error, let host):
+            inventory.setHostStatus(key: report.moduleKey, host: host)
+            log(inventory.moduleFailing(key: report.moduleKey, error: error, since: Date()))
+        case .hostExited(let error, let host):
+            log(inventory.moduleHostExited(key: report.moduleKey, error: error, host: host))
         case .failing(let error, let consecutive, let since):
             guard consecutive >= ModuleWatcher.failuresBeforeFailed else { return }
             let events = inventory.moduleFailing(key: report.moduleKey, error: error.description, since: since)
@@ -118,6 +148,14 @@ public final class InventoryService: Service, Sendable {
             try? await Task.sleep(for: period)
             for watcher in watchers {
                 guard let call = watcher.overdueCall(deadline: deadline) else { continue }
+                if let host = watcher.host {
+                    // The host is killed: the call returns at once and the watcher starts another host.
+                    let events = inventory.moduleStuck(key: watcher.key, function: call.function, startedAt: call.startedAt, restarting: true)
+                    logger.error("module stuck: killing its host", metadata: ["module": "\(watcher.module.name)", "call": "\(call.function)"])
+                    host.kill(reason: "\(call.function) did not return within \(deadline)")
+                    _ = events
+                    continue
+                }
                 let events = inventory.moduleStuck(key: watcher.key, function: call.function, startedAt: call.startedAt)
                 if !events.isEmpty {
                     logger.error("module stuck: a call has not returned; its tokens are withdrawn until it does",
@@ -128,83 +166,12 @@ public final class InventoryService: Service, Sendable {
     }
 }
 
-/// Finalises modules at shutdown without letting one that hangs hold kysod up.
-enum ModuleFinalizer {
-    /// How long a watcher's call may take to end after its watcher stopped, before its module is left unfinalised.
-    static let callGrace: Duration = .milliseconds(500)
-    /// How long all `C_Finalize` calls together may take; systemd's TimeoutStopSec (30 s) also covers the signing
-    /// deadline (20 s) spent draining requests before this.
-    static let finalizeTimeout: Duration = .seconds(5)
-
-    /// Blocking. Skips `C_Finalize` for a module whose watcher is still inside a call (PKCS#11 forbids finalising
-    /// under a running call, and a module stuck in one would block `C_Finalize` forever: OpenSC waits on its own
-    /// lock), and stops waiting for the others after `finalizeTimeout`.
-    static func finalize(_ watchers: [ModuleWatcher], logger: Logger) {
-        let unfinished = Mutex(Set<String>())
-        let done = DispatchGroup()
-        for watcher in watchers {
-            let name = watcher.module.name
-            if let call = watcher.waitForCallToEnd(timeout: callGrace) {
-                logger.warning("not finalising the module: a call into it has not returned",
-                               metadata: ["module": "\(name)", "call": "\(call.function)", "since": "\(call.startedAt)"])
-                continue
-            }
-            unfinished.withLock { _ = $0.insert(name) }
-            done.enter()
-            let thread = Thread {
-                watcher.module.finalize()
-                unfinished.withLock { _ = $0.remove(name) }
-                done.leave()
-            }
-            thread.name = "kyso-finalize-\(name)"
-            thread.start()
+extension ModuleReport {
+    /// Whether this report settles the module's first inventory (a host merely starting does not).
+    var isFirstAnswer: Bool {
+        switch outcome {
+        case .hostStarting, .hostServing: false
+        default: true
         }
-        if done.wait(timeout: .now() + .nanoseconds(Int(finalizeTimeout.nanoseconds))) == .timedOut {
-            logger.warning("C_Finalize did not return in time; exiting without it",
-                           metadata: ["modules": "\(unfinished.withLock { $0.sorted() })", "waited": "\(finalizeTimeout)"])
-        }
-    }
-}
-
-/// Decides which modules to load and loads them. Blocking.
-enum ModuleLoader {
-    /// The inventory's key for a module: its file, or its p11-kit name when it has no file here (a `remote:` module
-    /// runs in another process), so two such modules never share one key and one another's tokens.
-    static func key(of module: PKCS11Module) -> String {
-        module.path.isEmpty ? "p11-kit:\(module.name)" : module.path
-    }
-
-    static func load(settings: DaemonSettings, inventory: Inventory, logger: Logger) -> [PKCS11Module] {
-        var modules: [PKCS11Module] = []
-        var paths = Set<String>()
-        if settings.useRegisteredModules {
-            for registered in PKCS11Module.loadRegistered() {
-                switch registered {
-                case .loaded(let module):
-                    if module.isTrustPolicy || settings.excludedModules.contains(module.name) || settings.excludedModules.contains(module.path) {
-                        module.finalize()
-                        continue
-                    }
-                    paths.insert(module.path)
-                    modules.append(module)
-                case .failed(let name, let path, let error):
-                    guard !settings.excludedModules.contains(name), !settings.excludedModules.contains(path) else { continue }
-                    logger.error("module failed", metadata: ["module": "\(name)", "error": "\(error)"])
-                    inventory.moduleFailed(key: path, name: name, path: path, error: error.description)
-                }
-            }
-        }
-        for path in settings.extraModules where !paths.contains(path) {
-            do throws(PKCS11Error) {
-                let module = try PKCS11Module.load(path: path)
-                paths.insert(module.path)
-                modules.append(module)
-            } catch {
-                logger.error("module failed", metadata: ["module": "\(path)", "error": "\(error)"])
-                inventory.moduleFailed(key: path, name: (path as NSString).lastPathComponent, path: path, error: error.description)
-            }
-        }
-        for module in modules { logger.info("module loaded", metadata: ["module": "\(module.name)", "path": "\(module.path)"]) }
-        return modules
     }
 }

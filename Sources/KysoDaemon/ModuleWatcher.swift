@@ -1,4 +1,5 @@
 import Foundation
+import KysoAPI
 import KysoInventory
 import Logging
 import PKCS11
@@ -10,6 +11,14 @@ struct ModuleReport: Sendable {
         case scanned(tokens: [ScannedToken], failedSlots: [(slot: SlotID, error: PKCS11Error)])
         /// `C_GetSlotList` failed `consecutive` times in a row (the module is failed from `ModuleWatcher.failuresBeforeFailed`).
         case failing(error: PKCS11Error, consecutive: Int, since: Date)
+        /// An isolated module's host is being started (`restarts` > 0: again).
+        case hostStarting(ModuleHostStatus)
+        /// The host serves the module now (its first scan follows).
+        case hostServing(ModuleHostStatus)
+        /// The host could not be started, or its module not initialised; another try follows after a backoff.
+        case hostStartFailed(error: String, host: ModuleHostStatus)
+        /// The host process ended while serving (crashed, or killed by kysod for a stuck call).
+        case hostExited(error: String, host: ModuleHostStatus)
     }
     let moduleKey: String
     let moduleName: String
@@ -44,14 +53,17 @@ final class ModuleWatcher: Sendable {
 
     let module: PKCS11Module
     let key: String
+    /// The process an isolated module runs in; nil for a module loaded into kysod.
+    let host: ModuleHost?
+    let hostStartTimeout: Duration
     private let currentMode: Mutex<Mode>
     /// Told when a module that claimed slot events turns out not to deliver them.
     private let onModeChange: @Sendable (Mode) -> Void
     var mode: Mode { currentMode.withLock { $0 } }
     private let interval: Duration
-    private let reports: AsyncStream<ModuleReport>.Continuation
-    private let logger: Logger
-    private let wake = DispatchSemaphore(value: 0)
+    let reports: AsyncStream<ModuleReport>.Continuation
+    let logger: Logger
+    let wake = DispatchSemaphore(value: 0)
     private let control = Mutex(Control())
 
     private struct Control {
@@ -63,20 +75,25 @@ final class ModuleWatcher: Sendable {
     }
 
     /// Blocking (a non-blocking `C_WaitForSlotEvent` probe): create on a dedicated thread.
-    init(module: PKCS11Module, key: String, interval: Duration, reports: AsyncStream<ModuleReport>.Continuation, logger: Logger,
-         onModeChange: @escaping @Sendable (Mode) -> Void = { _ in }) {
+    init(module: PKCS11Module, key: String, host: ModuleHost? = nil, hostStartTimeout: Duration = .seconds(10), interval: Duration,
+         reports: AsyncStream<ModuleReport>.Continuation, logger: Logger, onModeChange: @escaping @Sendable (Mode) -> Void = { _ in }) {
         self.module = module
         self.key = key
+        self.host = host
+        self.hostStartTimeout = hostStartTimeout
         self.interval = interval
         self.reports = reports
         self.logger = logger
-        // A non-blocking call tells whether the module implements slot events at all.
+        // A non-blocking call tells whether the module implements slot events at all. A hosted module is called from
+        // one thread only, so it is polled (and rescanned at once on every PC/SC reader event).
         var mode = Mode.polling
-        do throws(PKCS11Error) {
-            _ = try module.waitForSlotEvent(blocking: false)
-            mode = .events
-        } catch {
-            mode = .polling
+        if host == nil {
+            do throws(PKCS11Error) {
+                _ = try module.waitForSlotEvent(blocking: false)
+                mode = .events
+            } catch {
+                mode = .polling
+            }
         }
         currentMode = Mutex(mode)
         self.onModeChange = onModeChange
@@ -128,11 +145,11 @@ final class ModuleWatcher: Sendable {
         return nil
     }
 
-    private var isStopped: Bool { control.withLock { $0.stopped } }
+    var isStopped: Bool { control.withLock { $0.stopped } }
 
     /// Runs one blocking step with its name and start time stamped for the watchdog. Refused once stopped (checked
     /// under the same lock that stamps the call), so no call starts after shutdown looked for calls in flight.
-    private func watched<T>(_ function: String, _ body: () throws(PKCS11Error) -> T) throws(PKCS11Error) -> T {
+    func watched<T>(_ function: String, _ body: () throws(PKCS11Error) -> T) throws(PKCS11Error) -> T {
         let stopped = control.withLock { control in
             if !control.stopped { control.call = CallInFlight(function: function, since: .now, startedAt: Date()) }
             return control.stopped
@@ -174,7 +191,15 @@ final class ModuleWatcher: Sendable {
         var lastSlots: [SlotID]?
         var failures = 0
         var failingSince = Date()
+        var backoff = HostRestartBackoff()
         while !isStopped {
+            if let host, !host.isServing {
+                guard startHost(host, backoff: &backoff) else { continue }
+                cache = [:]
+                lastSlots = nil
+                failures = 0
+                control.withLock { $0.fullRescan = true }
+            }
             var wait = interval
             let full = control.withLock { control in
                 defer { control.fullRescan = false }
@@ -220,6 +245,7 @@ final class ModuleWatcher: Sendable {
                 }
             } catch {
                 if isStopped { return }
+                if let host, !host.isServing { continue }  // the host died under the call: start the next one
                 failures += 1
                 if failures == 1 { failingSince = Date() }
                 if failures == 1 || failures == Self.failuresBeforeFailed {

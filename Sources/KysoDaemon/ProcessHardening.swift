@@ -1,4 +1,4 @@
-import CProcessSafety
+import CLinuxProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,11 +16,8 @@ public enum ProcessHardening {
         guard setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none) == 0 else {
             throw Failure(description: "cannot turn core dumps off (setrlimit RLIMIT_CORE 0): \(String(cString: strerror(errno)))")
         }
-        guard kyso_set_dumpable(0) == 0 else {
+        guard kyso_prctl(PR_SET_DUMPABLE, 0) == 0 else {
             throw Failure(description: "cannot make kysod undumpable (prctl PR_SET_DUMPABLE 0): \(String(cString: strerror(errno)))")
         }
     }
-
-    /// Whether the process is dumpable now (prctl PR_GET_DUMPABLE).
-    public static var isDumpable: Bool { kyso_get_dumpable() != 0 }
 }

@@ -21,16 +21,18 @@ public final class PKCS11Module: Sendable {
     public let isTrustPolicy: Bool
 
     nonisolated(unsafe) let functions: UnsafeMutablePointer<CK_FUNCTION_LIST>
-    private let finalized = Mutex(false)
+    private let finalized: Mutex<Bool>
     private let owner: LoadedModules?
 
-    private init(functions: UnsafeMutablePointer<CK_FUNCTION_LIST>, owner: LoadedModules?, fallbackName: String) {
+    private init(functions: UnsafeMutablePointer<CK_FUNCTION_LIST>, owner: LoadedModules?, fallbackName: String,
+                 initialized: Bool = true, name: String? = nil, path: String? = nil) {
         self.functions = functions
         self.owner = owner
-        path = takeString(p11_kit_module_get_filename(functions)) ?? fallbackName
-        name = takeString(p11_kit_module_get_name(functions)) ?? String(path.split(separator: "/").last ?? "")
+        self.path = path ?? takeString(p11_kit_module_get_filename(functions)) ?? fallbackName
+        self.name = name ?? takeString(p11_kit_module_get_name(functions)) ?? String(self.path.split(separator: "/").last ?? "")
         isTrustPolicy = (takeString(p11_kit_config_option(functions, "trust-policy")) ?? "no")
             .lowercased() == "yes"
+        finalized = Mutex(!initialized)
     }
 
     deinit {
@@ -54,18 +56,53 @@ public final class PKCS11Module: Sendable {
         return PKCS11Module(functions: functions, owner: nil, fallbackName: path)
     }
 
+    /// A module that runs in a module host, reached through p11-kit's RPC client (`p11-kit-client.so`) at `address`
+    /// (`unix:path=/…`). `name` and `path` are the hosted module's. Not initialised: `initialize()` connects to the
+    /// host; `finalize()` and `initialize()` again reconnect, to a new host after the old one was replaced.
+    ///
+    /// The client reads its address from `P11_KIT_SERVER_ADDRESS` when its function list is made, and nowhere else,
+    /// so the variable is set around `p11_kit_module_load` under a lock; each load makes a client of its own.
+    /// Blocking (briefly: nothing is contacted before `initialize()`).
+    public static func hostClient(address: String, name: String, path: String) throws(PKCS11Error) -> PKCS11Module {
+        let loaded: UnsafeMutablePointer<CK_FUNCTION_LIST>? = clientEnvironment.withLock { _ in
+            setenv("P11_KIT_SERVER_ADDRESS", address, 1)
+            defer { unsetenv("P11_KIT_SERVER_ADDRESS") }
+            // Relative: p11-kit loads it from its own module directory, wherever the distribution put that. Unmanaged:
+            // p11-kit's managed layer holds its process-wide lock through C_Initialize, so one host hanging in its
+            // module's C_Initialize would stall every other module's start; the RPC client locks per connection.
+            return p11_kit_module_load("p11-kit-client.so", Int32(P11_KIT_MODULE_UNMANAGED))
+        }
+        guard let functions = loaded else {
+            let message = p11_kit_message().map { String(cString: $0) }
+            throw PKCS11Error(.moduleNotLoaded, function: "p11_kit_module_load", detail: message ?? "p11-kit-client.so")
+        }
+        return PKCS11Module(functions: functions, owner: nil, fallbackName: path, initialized: false, name: name, path: path)
+    }
+
+    /// Initialises a module made by `hostClient` (or finalised since): `p11_kit_module_initialize`. Blocking: for a
+    /// hosted module this connects to the host and runs the module's `C_Initialize` there.
+    public func initialize() throws(PKCS11Error) {
+        let rv = p11_kit_module_initialize(functions)
+        guard rv == CK_RV(CKR_OK) else {
+            throw PKCS11Error(.returnValue(ReturnValue(rawValue: rv)), function: "C_Initialize", detail: path)
+        }
+        finalized.withLock { $0 = false }
+    }
+
     /// Loads every module registered with p11-kit (`/usr/share/p11-kit/modules`, `/etc/pkcs11/modules`).
     ///
     /// Wraps `p11_kit_modules_load` and then `p11_kit_module_initialize` module by module rather than
     /// `p11_kit_modules_load_and_initialize`, which drops a module that fails to initialise without a word:
     /// a user asking why their token is missing needs to see that failure. Blocking.
-    public static func loadRegistered() -> [RegisteredModule] {
+    /// `only`: p11-kit names of the modules to initialise; the others are left uninitialised.
+    public static func loadRegistered(only: Set<String>? = nil) -> [RegisteredModule] {
         guard let list = p11_kit_modules_load(nil, 0) else { return [] }
         let owner = LoadedModules(list)
         var result: [RegisteredModule] = []
         var index = 0
         while let functions = list[index] {
             index += 1
+            if let only, !only.contains(takeString(p11_kit_module_get_name(functions)) ?? "") { continue }
             let rv = p11_kit_module_initialize(functions)
             if rv == CK_RV(CKR_OK) {
                 result.append(.loaded(PKCS11Module(functions: functions, owner: owner, fallbackName: "")))
@@ -77,6 +114,25 @@ public final class PKCS11Module: Sendable {
             }
         }
         return result
+    }
+
+    /// The modules registered with p11-kit, read from its configuration without initialising any. Loading still
+    /// runs each library's constructors, so kysod asks a module host process for this list (`kyso-module-host
+    /// --list-registered`) rather than loading vendor code itself. Blocking.
+    public static func registeredEntries() -> [RegisteredEntry] {
+        guard let list = p11_kit_modules_load(nil, 0) else { return [] }
+        defer { p11_kit_modules_release(list) }
+        var entries: [RegisteredEntry] = []
+        var index = 0
+        while let functions = list[index] {
+            index += 1
+            entries.append(RegisteredEntry(
+                name: takeString(p11_kit_module_get_name(functions)) ?? "",
+                path: takeString(p11_kit_module_get_filename(functions)) ?? "",
+                remote: takeString(p11_kit_config_option(functions, "remote")),
+                isTrustPolicy: (takeString(p11_kit_config_option(functions, "trust-policy")) ?? "no").lowercased() == "yes"))
+        }
+        return entries
     }
 
     /// Finalises the module (`p11_kit_module_finalize`); later calls fail with `CKR_CRYPTOKI_NOT_INITIALIZED`.
@@ -171,6 +227,21 @@ public final class PKCS11Module: Sendable {
         return Session(module: self, slot: slot, handle: handle)
     }
 }
+
+/// A module's entry in p11-kit's configuration.
+public struct RegisteredEntry: Codable, Sendable, Equatable {
+    /// p11-kit's name for it (`opensc`, `softhsm2`).
+    public var name: String
+    /// Its library file; empty for a `remote:` module, which p11-kit runs in a process of its own.
+    public var path: String
+    /// The `remote:` option, when set.
+    public var remote: String?
+    /// `trust-policy: yes`: a source of trust anchors, not a token to sign with.
+    public var isTrustPolicy: Bool
+}
+
+/// Serialises the process-wide variable p11-kit's RPC client reads its address from.
+private let clientEnvironment = Mutex(())
 
 /// A module registered with p11-kit, loaded or not.
 public enum RegisteredModule: Sendable {

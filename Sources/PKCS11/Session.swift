@@ -154,19 +154,28 @@ public final class Session: Sendable {
         }
     }
 
-    /// The two-call convention of single-part operations (`C_Sign`, `C_Decrypt`, same C signature): the output's
-    /// size, then the output. The buffer is wiped before it goes (a decryption's held a secret).
-    func singlePart(_ function: CK_C_Sign, _ handle: CK_SESSION_HANDLE, _ data: [UInt8], _ name: StaticString) throws(PKCS11Error) -> [UInt8] {
+    /// Single-part operations (`C_Sign`, `C_Decrypt`, same C signature), in one call where a buffer of
+    /// `firstGuess` bytes is enough (every RSA signature up to 4096 bits, every ECDSA one), else PKCS#11's two-call
+    /// convention: `CKR_BUFFER_TOO_SMALL` leaves the operation active with the size needed, and the second call
+    /// finishes it. One call fewer matters for a module in its host, where each is a round trip over p11-kit's RPC.
+    /// The buffers are wiped before they go (a decryption's held a secret).
+    func singlePart(_ function: CK_C_Sign, _ handle: CK_SESSION_HANDLE, _ data: [UInt8], _ name: StaticString,
+                    firstGuess: Int = 512) throws(PKCS11Error) -> [UInt8] {
         var input = data
-        var length: CK_ULONG = 0
-        let sizeRV = input.withUnsafeMutableBufferPointer { function(handle, $0.baseAddress, CK_ULONG($0.count), nil, &length) }
-        try check(sizeRV, name)
-        var output = [UInt8](repeating: 0, count: Int(length))
-        defer { output.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        let rv = input.withUnsafeMutableBufferPointer { inputBuffer in
-            output.withUnsafeMutableBufferPointer { function(handle, inputBuffer.baseAddress, CK_ULONG(inputBuffer.count), $0.baseAddress, &length) }
+        var size = firstGuess
+        while true {
+            var length = CK_ULONG(size)
+            var output = [UInt8](repeating: 0, count: size)
+            defer { output.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+            let rv = input.withUnsafeMutableBufferPointer { inputBuffer in
+                output.withUnsafeMutableBufferPointer { function(handle, inputBuffer.baseAddress, CK_ULONG(inputBuffer.count), $0.baseAddress, &length) }
+            }
+            if rv == CK_RV(CKR_BUFFER_TOO_SMALL), Int(length) > size {
+                size = Int(length)
+                continue
+            }
+            try check(rv, name)
+            return Array(output.prefix(Int(length)))
         }
-        try check(rv, name)
-        return Array(output.prefix(Int(length)))
     }
 }

@@ -29,6 +29,9 @@ struct KysoBench: AsyncParsableCommand {
     @Flag(help: "Keep the temporary folder (labs, daemon logs) for inspection.")
     var keep = false
 
+    @Option(name: .customLong("pull-cycles"), help: "Card insert/pull cycles, the pull 0–2 s after token.inserted (default 200, 36 with --quick).")
+    var pullCycles: Int?
+
     @Option(name: .customLong("card-cycles"), help: "Virtual-card insert/remove cycles in the memory section (default 1000, 50 with --quick; ≈0.8 s each).")
     var cardCycles: Int?
 
@@ -37,7 +40,7 @@ struct KysoBench: AsyncParsableCommand {
         let clockStart = Clock.nanoseconds()
         let sections = Set((only ?? "api,memory,signing,listing,startup,cards").split(separator: ",").map(String.init))
         let plan = BenchPlan(quick: quick, idleSeconds: idleSeconds ?? (quick ? 10 : 60), cardCycles: max(1, cardCycles ?? (quick ? 50 : 1000)),
-                             sections: sections)
+                             pullCycles: max(1, pullCycles ?? (quick ? 36 : 200)), sections: sections)
         let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kyso-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(at: work) } }
@@ -71,7 +74,10 @@ struct KysoBench: AsyncParsableCommand {
         if sections.contains("signing") { await section("signing") { try await SigningBench(context).run() } }
         if sections.contains("listing") { await section("listing") { try await ListingBench(context).run() } }
         if sections.contains("startup") { await section("startup") { try await StartupBench(context).run() } }
-        if sections.contains("cards") { await section("cards") { try await CardBench(context).run() } }
+        if sections.contains("cards") {
+            await section("cards") { try await CardBench(context).run() }
+            await section("cards") { try await PullCycleBench(context).run() }
+        }
         pcsc?.stop()
         try await group.shutdownGracefully()
 
@@ -97,6 +103,7 @@ struct BenchPlan: Sendable {
     let quick: Bool
     let idleSeconds: Double
     let cardCycles: Int
+    let pullCycles: Int
     let sections: Set<String>
     var warmUp: Double { quick ? 0.3 : 0.5 }
     var window: Double { quick ? 1 : 3 }

@@ -31,6 +31,10 @@ struct SigningBench {
         defer { perRequest.stop() }
         let cached = try Daemon(.init(softhsmConf: conf, configuration: #"{"loginCacheSeconds": 3600}"#), in: context.work, name: "sign-cache")
         defer { cached.stop() }
+        // The same module loaded into kysod, to price the module host (p11-kit's RPC over a Unix socket per call).
+        let inProcess = try Daemon(.init(softhsmConf: conf, configuration: #"{"loginCacheSeconds": 3600, "modules": {"isolation": "in-process"}}"#),
+                                   in: context.work, name: "sign-inprocess")
+        defer { inProcess.stop() }
 
         for algorithm in algorithms {
             let tokens = try algorithm.labels.map { try context.lab.token($0) }
@@ -60,11 +64,17 @@ struct SigningBench {
                 _ = try answer.decode(SignResponse.self)
             }
             let cachedRequests = try await requests(cached, withPIN: false)
+            for primer in try await requests(inProcess, withPIN: true) {
+                _ = try await KysoClient(socketPath: inProcess.socketPath).request(.POST, primer.path, body: primer.body).decode(SignResponse.self)
+            }
+            let inProcessRequests = try await requests(inProcess, withPIN: false)
+            let inProcessLoad = HTTPLoad(socketPath: inProcess.socketPath, group: context.load)
             let cachedLoad = HTTPLoad(socketPath: cached.socketPath, group: context.load)
             let pinLoad = HTTPLoad(socketPath: perRequest.socketPath, group: context.load)
             let daemon1 = try await cachedLoad.run([cachedRequests[0]], connections: 1, warmUp: plan.warmUp, seconds: plan.window)
             let daemon2 = try await cachedLoad.run(cachedRequests, connections: 2, warmUp: plan.warmUp, seconds: plan.window)
             let daemonPIN = try await pinLoad.run([pinRequests[0]], connections: 1, warmUp: plan.warmUp, seconds: plan.window)
+            let inProcess1 = try await inProcessLoad.run([inProcessRequests[0]], connections: 1, warmUp: plan.warmUp, seconds: plan.window)
 
             let overhead = daemon1.p50 - direct1.p50
             let ratio1 = daemon1.requestsPerSecond / direct1.requestsPerSecond
@@ -87,6 +97,13 @@ struct SigningBench {
                        note: daemon2.failures > 0 ? "\(daemon2.failures) failed requests" : nil,
                        figures: ["ratio": ratio2, "kysodPerSecond": daemon2.requestsPerSecond, "directPerSecond": direct2.requestsPerSecond,
                                  "kysodP50Us": daemon2.p50 * 1e6, "directP50Us": direct2.p50 * 1e6])
+            let isolation = daemon1.p50 - inProcess1.p50
+            report.add(section, "\(algorithm.name), 1 token, cached login: module host (isolated) against the same module in-process",
+                       kyso: "+\(us(isolation)) (isolated \(line(daemon1)))", peers: "in-process \(line(inProcess1))",
+                       target: algorithm.ec ? "" : "≤ 150 µs", met: algorithm.ec ? nil : isolation <= 150e-6,
+                       note: "each PKCS#11 call crosses p11-kit's RPC to the kyso-module-host process (C_Sign, and C_SignInit before it)",
+                       figures: ["isolationUs": isolation * 1e6, "isolatedP50Us": daemon1.p50 * 1e6, "inProcessP50Us": inProcess1.p50 * 1e6,
+                                 "isolatedPerSecond": daemon1.requestsPerSecond, "inProcessPerSecond": inProcess1.requestsPerSecond])
             let pinOverhead = daemonPIN.p50 - directLogin.p50
             report.add(section, "\(algorithm.name), 1 token, PIN each time (kysod default, no login cache)",
                        kyso: "kysod \(line(daemonPIN)); \(us(pinOverhead)) over direct login+sign+logout",
@@ -96,5 +113,24 @@ struct SigningBench {
                                  "directLoginEachP50Us": directLogin.p50 * 1e6, "directLoginEachPerSecond": directLogin.requestsPerSecond,
                                  "overheadOverLoginEachUs": pinOverhead * 1e6])
         }
+        try await memory(isolated: cached, inProcess: inProcess)
+    }
+}
+
+extension SigningBench {
+    /// Resident memory of kysod with its SoftHSM module in a host, of that host, and of kysod with the module in-process.
+    func memory(isolated: Daemon, inProcess: Daemon) async throws {
+        let status = try await KysoClient(socketPath: isolated.socketPath).request(.GET, "/v1/status").decode(StatusResponse.self)
+        let hostPIDs = status.modules.compactMap { $0.host?.pid }
+        let kysod = try isolated.stats().rssKiB
+        let hosts = try hostPIDs.map { try ProcStats.read($0).rssKiB }
+        let alone = try inProcess.stats().rssKiB
+        let total = kysod + hosts.reduce(0, +)
+        context.report.add("memory", "Resident memory with SoftHSM (10 tokens) in a module host: kysod, its host, together",
+                           kyso: "kysod \(mib(kysod)) + host \(hosts.map(mib).joined(separator: ", ")) = \(mib(total))",
+                           peers: "kysod with the module in-process \(mib(alone))",
+                           note: "the host is a small Swift program that loads one module; read from /proc/PID/status VmRSS after the signing warm-up",
+                           figures: ["kysodKiB": Double(kysod), "hostKiB": Double(hosts.reduce(0, +)), "totalKiB": Double(total),
+                                     "inProcessKiB": Double(alone)])
     }
 }

@@ -40,6 +40,11 @@ struct Kysod: AsyncParsableCommand {
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Seconds between slot-list polls for modules without slot events (default 2).", valueName: "SECONDS"))
     var pollInterval: Double?
 
+    @Option(name: .customLong("module-isolation"), help: ArgumentHelp(
+        "host: each PKCS#11 module runs in a kyso-module-host process that kysod restarts when it crashes or hangs (the default); in-process: modules are loaded into kysod.",
+        valueName: "host|in-process"))
+    var moduleIsolation: String?
+
     @Flag(name: .customLong("no-pcsc"), help: "Do not watch PC/SC readers (for machines without pcscd).")
     var noPCSC = false
 
@@ -61,7 +66,8 @@ struct Kysod: AsyncParsableCommand {
         let file = try config.map { try DaemonConfiguration.load(path: $0) } ?? DaemonConfiguration()
         let settings = try DaemonSettings(
             configuration: file, socketPath: socket, stateDirectory: stateDirectory, extraModules: modules,
-            noRegisteredModules: noRegisteredModules, pollIntervalSeconds: pollInterval, watchReaders: !noPCSC)
+            noRegisteredModules: noRegisteredModules, pollIntervalSeconds: pollInterval, watchReaders: !noPCSC,
+            moduleIsolation: moduleIsolation)
 
         // The state directory is checked and locked, and the socket bound, before any service starts: a second
         // kysod, someone else's directory or a path kysod cannot use stops here with a message and exit status 1.

@@ -177,4 +177,31 @@ struct SmartcardDaemonTests {
         card.remove()
         try await fixture.stop()
     }
+
+    @Test("a successful final try clears finalTry at once: the next signature needs no allowFinalTry, and the token shows PIN ok")
+    func finalTrySucceeds() async throws {
+        let fixture = try await Self.start()
+        var events = fixture.client.events().makeAsyncIterator()
+        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
+        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
+        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate, retries: 3)
+        let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
+        func sign(pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
+            let response = try await fixture.client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(
+                SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))
+            let code = (try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code) ?? "ok"
+            return (response.status, code)
+        }
+        #expect(try await sign(pin: "000000") == (401, "pin-incorrect"))
+        #expect(try await sign(pin: "000000") == (401, "pin-incorrect"))
+        #expect(try await fixture.client.get("/v1/tokens/\(token.id)", as: TokenInfoResponse.self).pin.state == .finalTry)
+        // The right PIN on the final try, allowed: the card's counter is full again.
+        #expect(try await sign(pin: "123456", allowFinalTry: true) == (200, "ok"))
+        // OpenSC's PIV driver goes on reporting the old count while the card stays verified; kysod knows better.
+        #expect(try await fixture.client.get("/v1/tokens/\(token.id)", as: TokenInfoResponse.self).pin.state == .ok)
+        #expect(try await sign(pin: "123456") == (200, "ok"))
+        #expect(try await sign(pin: "123456") == (200, "ok"))
+        card.remove()
+        try await fixture.stop()
+    }
 }

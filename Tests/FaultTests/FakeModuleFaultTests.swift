@@ -6,10 +6,10 @@ import Testing
 /// A PKCS#11 module that hangs, errs or crashes, beside SoftHSM tokens that must keep working.
 @Suite("kysod with a misbehaving PKCS#11 module")
 struct FakeModuleFaultTests {
-    @Test("C_Sign hangs: the caller gets 504 token-timeout at the deadline while another token signs meanwhile",
+    @Test("C_Sign hangs in a module loaded into kysod: the caller gets 504 token-timeout at the deadline while another token signs meanwhile",
           .timeLimit(.minutes(1)))
     func hungSign() async throws {
-        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 2}"#)
+        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 2}"#, isolation: "in-process")
         let fake = try await rig.token("kyso-fake")
         let vnpt = try await rig.token("kyso-vnpt")
         try rig.fake.misbehave(["sign": "hang"])
@@ -98,9 +98,9 @@ struct FakeModuleFaultTests {
         #expect(try await rig.daemon.stopOrExplain() == 0)
     }
 
-    @Test("SIGTERM while a signature hangs in the module: kysod exits within systemd's stop timeout", .timeLimit(.minutes(1)))
+    @Test("SIGTERM while a signature hangs in a module loaded into kysod: kysod exits within systemd's stop timeout", .timeLimit(.minutes(1)))
     func sigtermDuringHungSign() async throws {
-        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 20}"#)
+        let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 20}"#, isolation: "in-process")
         let fake = try await rig.token("kyso-fake")
         try rig.fake.misbehave(["sign": "hang"])
         let pending = Task { try? await rig.client.sign(fake.id) }
@@ -125,7 +125,7 @@ struct FakeModuleFaultTests {
     @Test("a module loaded directly that crashes (abort in C_GetSlotList) takes kysod down; a restart on the same state recovers",
           .timeLimit(.minutes(1)))
     func directCrash() async throws {
-        let rig = try await FakeRig.start()
+        let rig = try await FakeRig.start(isolation: "in-process")
         try rig.fake.misbehave(["slots": "crash"])
         #expect(await eventually(timeout: .seconds(10)) { !rig.daemon.isRunning }, "kysod survived an abort() inside a module it loaded in-process")
         #expect(rig.fake.count("C_GetSlotList abort") >= 1)
@@ -136,7 +136,7 @@ struct FakeModuleFaultTests {
         try rig.fake.misbehave([:])
         let restarted = try await DaemonProcess(
             arguments: ["--no-registered-modules", "--module", try FakeModule.libraryPath, "--module", Lab.softHSMModule, "--no-pcsc",
-                        "--state-dir", rig.daemon.directory.appendingPathComponent("state").path],
+                        "--module-isolation", "in-process", "--state-dir", rig.daemon.directory.appendingPathComponent("state").path],
             environment: rig.fake.environment.merging(["SOFTHSM2_CONF": rig.labDirectory.appendingPathComponent("softhsm2.conf").path]) { $1 })
         let labels = try await KysoClient(socketPath: restarted.socketPath).tokens().map(\.label)
         #expect(labels.contains("kyso-fake") && labels.contains("kyso-vnpt"))

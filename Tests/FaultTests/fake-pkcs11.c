@@ -16,7 +16,10 @@
  *                       sign=session-invalid  C_Sign returns CKR_SESSION_HANDLE_INVALID
  *                       sign=general-error    C_Sign returns CKR_GENERAL_ERROR
  *                       sign=slow             C_Sign takes 1 s, then behaves
- *                       slots=crash           C_GetSlotList calls abort()
+ *                       sign=abort|segfault|exit   C_Sign ends the process: abort(), a NULL write, _exit(3)
+ *                       slots=crash           C_GetSlotList calls abort() (also slots=abort)
+ *                       slots=segfault|exit   C_GetSlotList writes through NULL, or calls _exit(3)
+ *                       init=hang             C_Initialize waits until the control file stops saying so
  *                       slots=empty           C_GetSlotList lists no slot (the token was pulled)
  *                       slots=general-error   C_GetSlotList returns CKR_GENERAL_ERROR
  *                       slots=device-error    C_GetSlotList returns CKR_DEVICE_ERROR
@@ -119,15 +122,45 @@ static struct session *session_for(CK_SESSION_HANDLE handle)
     return &sessions[handle];
 }
 
+static void hang_while(const char *key);
+
 static CK_RV fake_Initialize(CK_VOID_PTR args)
 {
     (void)args;
+    char mode[64];
+    control("init", mode, sizeof mode);
+    if (strcmp(mode, "hang") == 0) {
+        trace("C_Initialize hang");
+        hang_while("init");
+    }
+    trace("C_Initialize");
     pthread_mutex_lock(&lock);
     CK_RV rv = CKR_OK;
     if (initialized) rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
     else if ((rv = load_certificate()) == CKR_OK) initialized = 1;
     pthread_mutex_unlock(&lock);
     return rv;
+}
+
+/* Ends the process the way a broken driver does, when `mode` says so (trace line "<who> <mode>" first). */
+static void die_if_asked(const char *mode, const char *who)
+{
+    char line[96];
+    if (strcmp(mode, "crash") == 0 || strcmp(mode, "abort") == 0) {
+        snprintf(line, sizeof line, "%s abort", who);
+        trace(line);
+        abort();
+    }
+    if (strcmp(mode, "segfault") == 0) {
+        snprintf(line, sizeof line, "%s segfault", who);
+        trace(line);
+        *(volatile int *)0 = 1;
+    }
+    if (strcmp(mode, "exit") == 0) {
+        snprintf(line, sizeof line, "%s exit", who);
+        trace(line);
+        _exit(3);
+    }
 }
 
 /* Blocks while the control file says `key=hang` (polled every 20 ms), like a call stuck inside a driver that
@@ -177,10 +210,7 @@ static CK_RV fake_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PT
     (void)present;
     char mode[64];
     control("slots", mode, sizeof mode);
-    if (strcmp(mode, "crash") == 0) {
-        trace("C_GetSlotList abort");
-        abort();
-    }
+    die_if_asked(mode, "C_GetSlotList");
     if (strcmp(mode, "hang") == 0) {
         trace("C_GetSlotList hang");
         hang_while("slots");
@@ -413,6 +443,7 @@ static CK_RV fake_Sign(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG leng
         sleep(600);
         return CKR_DEVICE_ERROR;
     }
+    die_if_asked(mode, "C_Sign");
     if (strcmp(mode, "device-removed") == 0) return CKR_DEVICE_REMOVED;
     if (strcmp(mode, "session-invalid") == 0) return CKR_SESSION_HANDLE_INVALID;
     if (strcmp(mode, "general-error") == 0) return CKR_GENERAL_ERROR;

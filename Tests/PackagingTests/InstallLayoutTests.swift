@@ -5,11 +5,11 @@ import Testing
 /// and takes well under a second; the release build itself is `make install` without KYSO_BINARIES.
 @Suite(.enabled(if: isInstalled("make"), "make is missing"))
 struct InstallLayoutTests {
-    /// Runs `make install` from the repository root into `destination` with stub kyso and kysod.
+    /// Runs `make install` from the repository root into `destination` with stub kyso, kysod and kyso-module-host.
     static func makeInstall(into destination: URL, scratch: URL, _ extra: [String] = []) throws -> ProcessResult {
         let binaries = scratch.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: binaries, withIntermediateDirectories: true)
-        for program in ["kyso", "kysod"] {
+        for program in ["kyso", "kysod", "kyso-module-host"] {
             try writeStubExecutable(at: binaries.appendingPathComponent(program))
         }
         return try runProgram(
@@ -20,6 +20,7 @@ struct InstallLayoutTests {
     static let expectedLayout: [(path: String, mode: Int)] = [
         ("usr/local/bin/kysod", 0o755),
         ("usr/local/bin/kyso", 0o755),
+        ("usr/local/libexec/kyso/kyso-module-host", 0o755),
         ("usr/local/lib/systemd/system/kysod.service", 0o644),
         ("usr/local/lib/systemd/system/kysod.socket", 0o644),
         ("usr/local/lib/sysusers.d/kyso.conf", 0o644),

@@ -17,6 +17,7 @@ public final class Signer: Sendable {
     let modules: InventoryService
     let logger: Logger
     let loginCache: LoginCache
+    let pinLeftovers = PINLeftovers()
     private let certificates = SigningCertificates()
     private let queues = Mutex<[String: DispatchQueue]>([:])
     let deadline: Duration
@@ -33,6 +34,8 @@ public final class Signer: Sendable {
 
     /// Forgets cached logins (`kyso logout`, SIGHUP, token removal): logs out and closes their sessions.
     public func dropLogins(tokenId: String? = nil) {
+        // A token that went away may come back reset, or after wrong PINs elsewhere: its flags are believed again.
+        if let tokenId { pinLeftovers.forget(tokenId: tokenId) } else { pinLeftovers.forgetAll() }
         for (id, session) in loginCache.drain(tokenId: tokenId) {
             queue(for: id).async {
                 try? session.logout()
@@ -109,10 +112,9 @@ public final class Signer: Sendable {
             finish(loggedIn, tokenId: plan.tokenId, loginRequired: info.flags.contains(.loginRequired))
             loginCache.remember(key: key, plan.objectID, in: session, for: plan.tokenId)
             let after = try module.tokenInfo(slot)
-            if after.flags != info.flags {
-                inventory.updatePIN(tokenId: plan.tokenId, flags: after.flags.names, pin: after.pinStatus)
-            }
-            return .success(TokenSignature(bytes: signature, pin: after.pinStatus, warning: warning, cachedLogin: cached))
+            publishPIN(tokenId: plan.tokenId, after)
+            return .success(TokenSignature(bytes: signature, pin: pinLeftovers.effective(tokenId: plan.tokenId, after.pinStatus),
+                                           warning: warning, cachedLogin: cached))
         } catch {
             loginCache.forget(plan.tokenId)
             return .failure(Self.problem(for: error))

@@ -92,7 +92,9 @@ struct SigningPlan: Sendable {
             let tokenKey = TokenPrivateKey(session: session, key: key, publicKey: certificate.publicKey, isEC: mechanism == .ecdsaSHA256)
             return try DetachedCMS.sign(data ?? [], certificate: certificate, key: tokenKey, signingTime: signingTime)
         case .raw:
-            let hashedByCaller = data == nil || mechanism == .ecdsaSHA256
+            // PSS signs the digest computed here as well: p11-kit's RPC, which reaches modules in their hosts, carries
+            // parameters for CKM_RSA_PKCS_PSS but not for CKM_SHA256_RSA_PKCS_PSS (0.24 answers CKR_MECHANISM_INVALID).
+            let hashedByCaller = data == nil || mechanism == .ecdsaSHA256 || mechanism == .rsaPSSSHA256
             let tokenMechanism = mechanism.tokenMechanism(hashedByCaller: hashedByCaller)
             let input: [UInt8] = switch tokenMechanism {
             case .rsaPKCS: SignatureMechanism.sha256DigestInfoPrefix + digest

@@ -35,11 +35,14 @@ extension Signer {
                 }
                 if first { continuation.resume(returning: result) }
             }
+            let startedAt = Date()
             queue.async { answer(work()) }
-            let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(deadline.nanoseconds))) {
+            let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(deadline.nanoseconds))) { [modules] in
                 answer(.failure(ProblemDetails(
                     status: 504, code: "token-timeout", title: "The token did not answer in time",
-                    detail: "no answer from token \(tokenId) within \(deadline); it stays busy until its module returns")))
+                    detail: "no answer from token \(tokenId) within \(deadline); an isolated module's host is restarted, an in-process module stays busy until it returns")))
+                // Then an isolated module's host is killed, which ends the call and frees the token's queue.
+                modules.callOverdue(tokenId: tokenId, function: "an operation on the token's key", startedAt: startedAt)
             }
             timer.withLock { $0 = scheduled }
         }
@@ -55,7 +58,7 @@ extension Signer {
         }
         let session = try module.openSession(slot: slot)
         guard info.flags.contains(.loginRequired) else { return .success(LoggedIn(session: session, warning: nil, cached: false)) }
-        let status = info.pinStatus
+        let status = pinLeftovers.effective(tokenId: tokenId, info.pinStatus)
         var warning: String?
         switch PINPolicy.decide(status, allowFinalTry: allowFinalTry) {
         case .refuse(let reason):
@@ -74,16 +77,30 @@ extension Signer {
             try session.login(pin: status.protectedAuthenticationPath && pin == nil ? nil : pin)
         } catch where error.returnValue == .pinIncorrect || error.returnValue == .generalError {
             session.close()
+            pinLeftovers.forget(tokenId: tokenId)
             let after = (try? module.tokenInfo(slot)) ?? info
             inventory.updatePIN(tokenId: tokenId, flags: after.flags.names, pin: after.pinStatus)
             return .failure(SigningProblems.pinIncorrect(after.pinStatus.words))
         } catch where error.returnValue == .pinLocked {
             session.close()
+            pinLeftovers.forget(tokenId: tokenId)
             let after = (try? module.tokenInfo(slot)) ?? info
             inventory.updatePIN(tokenId: tokenId, flags: after.flags.names, pin: after.pinStatus)
             return .failure(SigningProblems.pinRefused(.locked("the token locked its PIN")))
         }
+        // The flags are read again after every login: a successful final try must clear `finalTry` at once.
+        if let after = try? module.tokenInfo(slot) {
+            pinLeftovers.remember(tokenId: tokenId, afterSuccess: after.pinStatus)
+            publishPIN(tokenId: tokenId, after)
+        }
         return .success(LoggedIn(session: session, warning: warning, cached: false))
+    }
+
+    /// Tells the inventory the PIN state kysod decides on, leftovers from before a successful login discounted.
+    func publishPIN(tokenId: String, _ info: TokenInfo) {
+        let status = pinLeftovers.effective(tokenId: tokenId, info.pinStatus)
+        let flags = status == info.pinStatus ? info.flags : info.flags.subtracting([.userPINCountLow, .userPINFinalTry])
+        inventory.updatePIN(tokenId: tokenId, flags: flags.names, pin: status)
     }
 
     /// Keeps a fresh login in the cache when it is enabled, else logs out and closes.
@@ -95,4 +112,21 @@ extension Signer {
             loggedIn.session.close()
         }
     }
+}
+
+/// The PIN flags each token reported right after kysod's last successful login on it (`PINFlagsAfterLogin`).
+final class PINLeftovers: Sendable {
+    private let remembered = Mutex<[String: PINFlagsAfterLogin]>([:])
+
+    func effective(tokenId: String, _ fresh: PINStatus) -> PINStatus {
+        remembered.withLock { $0[tokenId] }?.effective(fresh) ?? fresh
+    }
+
+    func remember(tokenId: String, afterSuccess status: PINStatus) {
+        remembered.withLock { $0[tokenId] = PINFlagsAfterLogin(reportedAfterSuccess: status) }
+    }
+
+    func forget(tokenId: String) { remembered.withLock { _ = $0.removeValue(forKey: tokenId) } }
+
+    func forgetAll() { remembered.withLock { $0.removeAll() } }
 }

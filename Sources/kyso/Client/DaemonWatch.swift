@@ -52,7 +52,7 @@ enum DaemonWatch {
             what = data.reader ?? ""
         case .cardInserted:
             what = "\(data.reader ?? "") ATR \(data.atr ?? "")"
-        case .moduleFailed:
+        case .moduleFailed, .moduleStuck:
             what = "\(data.module ?? ""): \(data.error ?? "")"
         case .moduleRecovered:
             what = data.module ?? ""

@@ -38,15 +38,24 @@ struct StatusCommand: AsyncParsableCommand {
     /// One line on a module's health: its tokens while loaded, otherwise what is wrong and since when.
     static func health(of module: ModuleStatus, now: Date = Date()) -> String {
         let since = module.since.map { " for \(Int(now.timeIntervalSince($0).rounded())) s" } ?? ""
+        let host = module.host.map { host in
+            " [host" + (host.pid.map { " pid \($0)" } ?? "") + (host.restarts > 0 ? ", \(host.restarts) restart(s)" : "")
+                + (host.crashes > 0 ? ", \(host.crashes) crash(es), last: \(host.lastExit ?? "?")" : "") + "]"
+        } ?? (module.isolation == "in-process" ? " [in-process]" : "")
         switch module.state {
-        case "loaded": return "\(module.tokenCount) token(s), \(module.watch)"
+        case "loaded": return "\(module.tokenCount) token(s), \(module.watch)\(host)"
+        case "starting": return "starting\(host)" + (module.error.map { "; previously: \($0)" } ?? "")
+        case "stuck" where module.host != nil:
+            return "STUCK in \(module.pendingCall ?? "a call")\(since); its host is being restarted\(host)"
         case "stuck": return "STUCK in \(module.pendingCall ?? "a call")\(since); its tokens are withdrawn until it answers"
-        default: return "FAILED\(module.watch == "none" ? "" : since): \(module.error ?? "")"
+        default: return "FAILED\(module.watch == "none" ? "" : since): \(module.error ?? "")\(host)"
         }
     }
 
     static func fix(for module: ModuleStatus) -> String? {
         switch module.state {
+        case "stuck" where module.host != nil, "failed" where module.host != nil:
+            return "kysod restarts the module's host by itself; if it keeps failing, re-plug the token and check the module with `kyso doctor`"
         case "stuck":
             return "re-plug the token or card; if the module stays stuck, restart kysod (systemctl restart kysod): "
                 + "a call inside a vendor module cannot be cancelled from outside"

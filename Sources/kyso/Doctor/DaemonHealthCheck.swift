@@ -15,6 +15,13 @@ enum DaemonHealthCheck {
         for module in status.modules {
             let since = module.since.map { " for \(Int(now.timeIntervalSince($0).rounded())) s" } ?? ""
             switch module.state {
+            case "stuck" where module.host != nil, "failed" where module.host != nil:
+                problems.append(Problem(
+                    severity: .error,
+                    what: "kysod reports PKCS#11 module \(module.name) \(module.state)\(since): \(module.error ?? "")"
+                        + " (its host restarted \(module.host?.restarts ?? 0) time(s), crashed \(module.host?.crashes ?? 0)).",
+                    fix: "kysod restarts the module's host by itself. If it keeps failing, re-plug the token and check the "
+                        + "vendor module with its own tool; `kyso doctor --module PATH` loads it here to show the error."))
             case "stuck":
                 problems.append(Problem(
                     severity: .error,
