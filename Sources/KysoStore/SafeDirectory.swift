@@ -46,11 +46,13 @@ public struct SafeDirectory: Sendable {
         if owner != me && !(rootMayOwn && owner == 0) {
             let allowed = rootMayOwn && me != 0 ? "kysod's user \(userName(me)) or root" : "kysod's user \(userName(me))"
             return "it belongs to \(userName(owner)), not to \(allowed), so its owner could replace what kysod keeps there. "
-                + "Fix with chown \(userName(me)), or use another path"
+                + "Run kysod as its owner, or give kysod a folder of its own"
         }
         if mode & 0o022 != 0 {
-            return "it is writable by \(mode & 0o020 != 0 ? "its group" : "others") (mode \(String(mode & 0o7777, radix: 8))), so they "
-                + "could replace what kysod keeps there. Fix with chmod go-w"
+            let who = mode & 0o022 == 0o022 ? "its group and others" : mode & 0o020 != 0 ? "its group" : "others"
+            return "it is writable by \(who) (mode \(String(mode & 0o7777, radix: 8))), so they "
+                + "could replace what kysod keeps there. Give kysod a folder only its user can write in (chmod go-w, if this one is "
+                + "kysod's own and not shared like /tmp)"
         }
         return nil
     }
