@@ -123,3 +123,8 @@ struct FileFacts: Equatable, CustomStringConvertible {
 
     var description: String { "owner \(owner), mode \(String(mode, radix: 8)), \(size) bytes, inode \(inode)" }
 }
+
+extension LocalUser {
+    /// A command prefix that runs the rest as this user (what `run` does, for a process the test keeps).
+    var setpriv: [String] { ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--no-new-privs"] }
+}

@@ -26,11 +26,8 @@ final class LocalUser: @unchecked Sendable {
     /// Runs `executable` as this user (setpriv: real and effective ids, no supplementary groups, no new privileges).
     @discardableResult
     func run(_ executable: String, _ arguments: [String]) throws -> Data {
-        try Shell.run(setpriv[0], Array(setpriv.dropFirst()) + [executable] + arguments)
+        try Shell.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--no-new-privs", executable] + arguments)
     }
-
-    /// A command prefix that runs the rest as this user.
-    var setpriv: [String] { ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--no-new-privs"] }
 
     /// Gives `path` (not following a symlink) to this user.
     func own(_ path: String) throws {
