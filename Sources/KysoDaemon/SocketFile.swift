@@ -10,7 +10,7 @@ import Glibc
 /// The socket's folder must belong to kysod's user or root and be writable by nobody else; otherwise its owner
 /// could swap the socket for a symlink between `bind` and `chmod` and have kysod change the mode of any file.
 /// kysod binds inside a private folder of its own (mode 0700), sets the mode and group there, and links the
-/// finished socket into place; an existing socket is replaced only when nothing answers on it (a live kysod
+/// finished socket into place, all through descriptors of the folders it checked; an existing socket is replaced only when nothing answers on it (a live kysod
 /// keeps its socket), and anything else at the path (a file, a symlink, a folder) is left alone and refused.
 enum SocketFile {
     struct Failure: Error, CustomStringConvertible {
@@ -30,23 +30,22 @@ enum SocketFile {
         defer { close(folder.descriptor) }
         try checkNothingLive(at: path, name: name, in: folder)
 
-        // The private folder: nobody but kysod's user (and root) can create or swap anything in it.
-        var template = Array((directory + "/.kysod-bind-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
+        // The private folder, made and used through descriptors: nobody but kysod's user (and root) can create or
+        // swap anything in it, and renaming a folder above it changes nothing either.
+        let privateName = ".kysod-bind-\(UInt64.random(in: .min ... .max))"
+        guard mkdirat(folder.descriptor, privateName, 0o700) == 0 else {
             throw Failure(description: "cannot create a private folder in \(directory): \(errorText())")
         }
-        let privatePath = String(cString: made)
-        let privateName = (privatePath as NSString).lastPathComponent
-        let boundPath = privatePath + "/s"
+        defer { unlinkat(folder.descriptor, privateName, AT_REMOVEDIR) }
+        let privateFolder = openat(folder.descriptor, privateName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard privateFolder >= 0 else { throw Failure(description: "cannot open the private folder in \(directory): \(errorText())") }
         defer {
-            unlink(boundPath)
-            unlinkat(folder.descriptor, privateName, AT_REMOVEDIR)
+            unlinkat(privateFolder, "s", 0)
+            close(privateFolder)
         }
-        let socketDescriptor = try bindListening(boundPath, backlog: backlog, shownAs: path)
+        let socketDescriptor = try bindListening(
+            in: privateFolder, fallback: directory + "/" + privateName + "/s", backlog: backlog, shownAs: path)
         do throws(Failure) {
-            let privateFolder = open(privatePath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard privateFolder >= 0 else { throw Failure(description: "cannot open \(privatePath): \(errorText())") }
-            defer { close(privateFolder) }
             try restrict(privateFolder, "s", shownAs: path, group: group, logger: logger)
             // link(2) never replaces: a socket that appeared meanwhile (another kysod starting) wins, and we stop.
             guard linkat(privateFolder, "s", folder.descriptor, name, 0) == 0 else {
@@ -85,7 +84,7 @@ enum SocketFile {
             throw Failure(description: "\(path) exists and is \(FileKind.describe(status.st_mode)), not a socket; kysod replaces only "
                 + "a stale socket of its own. Remove it, or choose another path with --socket")
         }
-        switch probe(path) {
+        switch probe(through(folder.descriptor, name) ?? path) {
         case .answered:
             throw Failure(description: "another kysod (or some other program) is listening on \(path); refusing to take its socket. "
                 + "Stop it first, or choose another path with --socket")
@@ -113,7 +112,15 @@ enum SocketFile {
         return errno == ECONNREFUSED ? .stale : .failed(errorText())
     }
 
-    private static func bindListening(_ boundPath: String, backlog: Int32, shownAs path: String) throws(Failure) -> CInt {
+    /// `/proc/self/fd/N/name`: a path that reaches `name` through the open folder `N`, whatever happens to the
+    /// folder's own path meanwhile; nil when /proc is not there.
+    private static func through(_ folder: CInt, _ name: String) -> String? {
+        access("/proc/self/fd", F_OK) == 0 ? "/proc/self/fd/\(folder)/\(name)" : nil
+    }
+
+    /// Binds `s` in the private folder (through its descriptor where /proc allows) and listens.
+    private static func bindListening(in folder: CInt, fallback: String, backlog: Int32, shownAs path: String) throws(Failure) -> CInt {
+        let boundPath = through(folder, "s") ?? fallback
         guard var address = UnixAddress(boundPath) else {
             throw Failure(description: "socket path \(path) is too long (kysod binds it as \(boundPath), at most "
                 + "\(UnixAddress.capacity - 1) bytes)")
@@ -142,9 +149,11 @@ enum SocketFile {
         }
         var changed = fchmodat(folder, name, 0o660, AT_SYMLINK_NOFOLLOW) == 0
         if !changed, errno == ENOTSUP || errno == EOPNOTSUPP {
-            // A C library without fchmodat(AT_SYMLINK_NOFOLLOW): the private folder is kysod's alone and holds the
-            // socket it just bound, so there is no symlink to follow.
-            changed = fchmodat(folder, name, 0o660, 0) == 0
+            // A C library without fchmodat(AT_SYMLINK_NOFOLLOW): the private folder, reached by its descriptor, is
+            // kysod's alone; what is in it is the socket kysod just bound, which is checked again to be sure.
+            var status = stat()
+            changed = fstatat(folder, name, &status, AT_SYMLINK_NOFOLLOW) == 0 && status.st_mode & S_IFMT == S_IFSOCK
+                && fchmodat(folder, name, 0o660, 0) == 0
         }
         guard changed else { throw Failure(description: "cannot set mode 0660 on \(path): \(errorText())") }
     }
