@@ -69,7 +69,10 @@ public final class StateDirectoryClaim: Sendable {
 
     /// Every entry must be kysod's own and not writable by others; symlinks are refused (kysod makes none).
     private static func checkEntries(of folder: SafeDirectory) throws(StoreError) {
-        guard let stream = opendir(folder.path) else {
+        // Listed through the checked folder's own descriptor (a copy: closedir closes it), not its path again.
+        let listing = dup(folder.descriptor)
+        guard listing >= 0, let stream = fdopendir(listing) else {
+            if listing >= 0 { close(listing) }
             throw StoreError(.fileSystem, "cannot list the state directory \(folder.path): \(String(cString: strerror(errno)))")
         }
         defer { closedir(stream) }
