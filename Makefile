@@ -17,13 +17,15 @@ build: deps
 demo: build
 	LAB=$(LAB) ./scripts/demo
 
-# Everything CI runs: unit tests, SoftHSM2 tests, virtual cards in a private pcscd.
+# Everything CI runs: unit tests, SoftHSM2 tests, virtual cards in a private pcscd, a minute of fuzzing.
 test: deps
 	./scripts/check-boundaries
 	Tools/test-kyso-lab.sh
 	$(SWIFT) build --build-tests
 	# One private pcscd socket for the whole test process: libpcsclite fixes its socket at the first PC/SC call.
 	PCSCLITE_CSOCK_NAME=/tmp/kyso-test-pcscd-$$$$/pcscd.comm $(SWIFT) test --skip-build
+	# The HTTP and JSON edge under libFuzzer and ASan for 60 s (its own build in .build-fuzz); fails on a finding.
+	SWIFT=$(SWIFT) Tools/fuzz/run.sh 60
 
 lab: deps
 	Tools/kyso-lab init $(LAB) --force

@@ -151,12 +151,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "KysoTestSupport", path: "Tests/KysoTestSupport", swiftSettings: strict),
+        .target(name: "KysoTestSupport", dependencies: ["KysoAPI"], path: "Tests/KysoTestSupport", swiftSettings: strict),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
                 "KysoAPI", "KysoCore", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // BindingProofTests wraps a raw signature in a CMS, as an attacker would.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Run by OpenAPIContractTests with python3, not built.
             exclude: ["openapi-check.py"],
@@ -213,6 +217,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        // The HTTP and JSON edge as one function of bytes: a libFuzzer target when Tools/fuzz/run.sh builds it with
+        // -DKYSO_FUZZ and the fuzzer sanitizer, a replayer of saved inputs (the seed corpus, a crash) otherwise.
+        .executableTarget(
+            name: "kyso-fuzz",
+            dependencies: [
+                "KysoAPI", "KysoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tools/fuzz/KysoFuzz",
             swiftSettings: strict
         ),
         // Fault injection against kysod: a fake PKCS#11 module (fake-pkcs11.c, compiled by the tests with cc),

@@ -35,20 +35,25 @@ public struct RegistrationResponse: Codable, Sendable, Equatable {
     public var statement: Data
     /// The same statement as text, for people.
     public var statementText: String
-    /// Detached CMS SignedData over `statement` (base64 DER).
+    /// Detached CMS SignedData (base64 DER) over the registration context `kyso-registration-v1` and a NUL byte,
+    /// followed by `statement`; never over the statement alone (see `RegistrationSigning`).
     public var signature: Data
     /// The signer's certificate (base64 DER).
     public var certificate: Data
     public var certificateSha256: String
     public var tokenId: String
+    /// `unknown-ca` when the certificate's issuer is not a known licensed CA (only with `bindings.allowUnknownCAs`).
+    public var warnings: [String]?
 
-    public init(statement: Data, statementText: String, signature: Data, certificate: Data, certificateSha256: String, tokenId: String) {
+    public init(statement: Data, statementText: String, signature: Data, certificate: Data, certificateSha256: String, tokenId: String,
+                warnings: [String]? = nil) {
         self.statement = statement
         self.statementText = statementText
         self.signature = signature
         self.certificate = certificate
         self.certificateSha256 = certificateSha256
         self.tokenId = tokenId
+        self.warnings = warnings
     }
 }
 
@@ -106,10 +111,13 @@ public struct BindingInfo: Codable, Sendable, Equatable {
     public var sealedToToken: [String]
     /// Whether the bound certificate is on a token that is plugged in now.
     public var certificatePresent: Bool
+    /// `unknown-ca` when the certificate's issuer is not a known licensed CA (bound with `bindings.allowUnknownCAs`).
+    public var warnings: [String]?
 
     public init(account: String, role: String, taxCode: String, userId: String?, terminalId: String?,
                 certificate: BoundCertificateInfo, createdAt: Date, secrets: [String], sealedToToken: [String] = [],
-                certificatePresent: Bool) {
+                certificatePresent: Bool, warnings: [String]? = nil) {
+        self.warnings = warnings
         self.account = account
         self.role = role
         self.taxCode = taxCode

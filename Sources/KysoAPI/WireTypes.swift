@@ -12,14 +12,37 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var pcsc: PCSCStatus
     public var modules: [ModuleStatus]
     public var tokenCount: Int
+    public var audit: AuditStatus
 
-    public init(version: String, startedAt: Date, uptimeSeconds: Double, pcsc: PCSCStatus, modules: [ModuleStatus], tokenCount: Int) {
+    public init(version: String, startedAt: Date, uptimeSeconds: Double, pcsc: PCSCStatus, modules: [ModuleStatus], tokenCount: Int,
+                audit: AuditStatus = AuditStatus(pruned: [])) {
         self.version = version
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
         self.pcsc = pcsc
         self.modules = modules
         self.tokenCount = tokenCount
+        self.audit = audit
+    }
+}
+
+/// What the audit log's retention has removed: pruning is never silent.
+public struct AuditStatus: Codable, Sendable, Equatable {
+    /// By category (`admin`, `operation`, `refusal`), since the database was made; a category never pruned is absent.
+    public var pruned: [AuditPruningStatus]
+
+    public init(pruned: [AuditPruningStatus]) { self.pruned = pruned }
+}
+
+public struct AuditPruningStatus: Codable, Sendable, Equatable {
+    public var category: String
+    public var records: Int
+    public var lastPrunedAt: Date
+
+    public init(category: String, records: Int, lastPrunedAt: Date) {
+        self.category = category
+        self.records = records
+        self.lastPrunedAt = lastPrunedAt
     }
 }
 

@@ -99,7 +99,9 @@ public final class APIServer: Service, Sendable {
     }
 
     private func serve(_ connection: Connection, peer: PeerCredentials) async {
-        guard let token = connections.open(connection.channel, limit: settings.maxConnections) else {
+        let standing = ConnectionRegistry.Standing(settings.access.capabilities(of: peer))
+        let quota = ConnectionQuota(total: settings.maxConnections, perUid: settings.maxConnectionsPerUid)
+        guard let token = connections.open(connection.channel, uid: peer.uid, standing: standing, quota: quota) else {
             if connections.isShuttingDown {
                 // Accepted just before the stop: closed unanswered, like a connection that came after the listener closed.
                 try? await connection.executeThenClose { _, _ in }

@@ -9,16 +9,22 @@ enum ConfigurationRanges {
     static let signDeadlineSeconds = 0.1...600.0
     static let maxBodyBytes = 1024...(64 * 1024 * 1024)
     static let maxConnections = 1...65_536
+    static let maxConnectionsPerUid = 1...65_536
     static let maxEventSubscribers = 1...65_536
     static let headerTimeoutSeconds = 0.1...3600.0
     static let idleTimeoutSeconds = 0.1...86_400.0
     static let eventBufferSize = 1...1_000_000
+    /// audit.maxAgeDays, maxOperationRecords, maxRefusalRecords, maxAdminRecords, refusalsRecordedPerMinute.
+    static let auditCount = 1...100_000_000
 
     /// The whole-number keys, by their path in the file: checked on the parsed JSON (UnknownKeys) before decoding, so
     /// a number too large for an integer is named like any other value out of range.
     static let wholeNumbers: [String: ClosedRange<Int>] = [
         "limits.maxBodyBytes": maxBodyBytes, "limits.maxConnections": maxConnections,
+        "limits.maxConnectionsPerUid": maxConnectionsPerUid,
         "limits.maxEventSubscribers": maxEventSubscribers, "limits.eventBufferSize": eventBufferSize,
+        "audit.maxAgeDays": auditCount, "audit.maxOperationRecords": auditCount, "audit.maxRefusalRecords": auditCount,
+        "audit.maxAdminRecords": auditCount, "audit.refusalsRecordedPerMinute": auditCount,
     ]
 
     /// Refuses a whole-number key whose JSON value is not a whole number within its range.

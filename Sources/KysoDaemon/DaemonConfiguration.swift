@@ -1,4 +1,6 @@
 import Foundation
+public import KysoCore
+public import KysoStore
 
 /// kysod's configuration file (JSON, camelCase keys). Every key is optional; the defaults are safe:
 /// only root administers, only members of the socket's group read, and nobody signs until granted.
@@ -15,6 +17,9 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public var modules: Modules?
     public var access: Access?
     public var limits: Limits?
+    /// Binding rules (BindingSettings.swift).
+    public var bindings: Bindings?
+    public var audit: Audit?
 
     public struct Modules: Codable, Sendable, Equatable {
         /// Load every module registered with p11-kit (trust-only modules are always left out). Default true.
@@ -58,17 +63,38 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// How much of the audit log is kept, by category (see `AuditCategory`), and how many refusals of one uid a
+    /// minute are recorded one by one before the rest are only counted.
+    public struct Audit: Codable, Sendable, Equatable {
+        public var maxAgeDays: Int?
+        public var maxOperationRecords: Int?
+        public var maxRefusalRecords: Int?
+        public var maxAdminRecords: Int?
+        public var refusalsRecordedPerMinute: Int?
+        public init(maxAgeDays: Int? = nil, maxOperationRecords: Int? = nil, maxRefusalRecords: Int? = nil, maxAdminRecords: Int? = nil,
+                    refusalsRecordedPerMinute: Int? = nil) {
+            self.maxAgeDays = maxAgeDays
+            self.maxOperationRecords = maxOperationRecords
+            self.maxRefusalRecords = maxRefusalRecords
+            self.maxAdminRecords = maxAdminRecords
+            self.refusalsRecordedPerMinute = refusalsRecordedPerMinute
+        }
+    }
+
     public struct Limits: Codable, Sendable, Equatable {
         public var maxBodyBytes: Int?
         public var maxConnections: Int?
+        /// Connections one uid may hold (admins excepted). Default a quarter of `maxConnections`.
+        public var maxConnectionsPerUid: Int?
         public var maxEventSubscribers: Int?
         public var headerTimeoutSeconds: Double?
         public var idleTimeoutSeconds: Double?
         public var eventBufferSize: Int?
-        public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxEventSubscribers: Int? = nil,
+        public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxConnectionsPerUid: Int? = nil, maxEventSubscribers: Int? = nil,
                     headerTimeoutSeconds: Double? = nil, idleTimeoutSeconds: Double? = nil, eventBufferSize: Int? = nil) {
             self.maxBodyBytes = maxBodyBytes
             self.maxConnections = maxConnections
+            self.maxConnectionsPerUid = maxConnectionsPerUid
             self.maxEventSubscribers = maxEventSubscribers
             self.headerTimeoutSeconds = headerTimeoutSeconds
             self.idleTimeoutSeconds = idleTimeoutSeconds
@@ -77,7 +103,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     }
 
     public init(socket: String? = nil, group: String? = nil, pollIntervalSeconds: Double? = nil, loginCacheSeconds: Double? = nil, modules: Modules? = nil,
-                access: Access? = nil, limits: Limits? = nil) {
+                access: Access? = nil, limits: Limits? = nil, audit: Audit? = nil) {
         self.socket = socket
         self.group = group
         self.pollIntervalSeconds = pollIntervalSeconds
@@ -85,6 +111,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         self.modules = modules
         self.access = access
         self.limits = limits
+        self.audit = audit
     }
 
     /// Reads a configuration file; unknown keys are an error, so a typo is not silently ignored.
@@ -115,11 +142,14 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Rejects keys the configuration does not know, at any depth.
 enum UnknownKeys {
     static let known: [String: Set<String>] = [
-        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits", "_comment"],
+        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits",
+             "bindings", "audit", "_comment"],
+        "bindings": ["allowUnknownCAs", "statementMaxAgeSeconds", "_comment"],
+        "audit": ["maxAgeDays", "maxOperationRecords", "maxRefusalRecords", "maxAdminRecords", "refusalsRecordedPerMinute", "_comment"],
         "modules": ["useRegistered", "add", "exclude", "isolation", "inProcess", "_comment"],
         "access": ["read", "sign", "admin", "_comment"],
         "access.*": ["users", "groups"],
-        "limits": ["maxBodyBytes", "maxConnections", "maxEventSubscribers", "headerTimeoutSeconds",
+        "limits": ["maxBodyBytes", "maxConnections", "maxConnectionsPerUid", "maxEventSubscribers", "headerTimeoutSeconds",
                    "idleTimeoutSeconds", "eventBufferSize", "_comment"],
     ]
 
@@ -160,12 +190,18 @@ public struct DaemonSettings: Sendable {
     public var access: AccessPolicy
     public var maxBodyBytes: Int
     public var maxConnections: Int
+    public var maxConnectionsPerUid: Int
     public var maxEventSubscribers: Int
     public var headerTimeout: Duration
     public var idleTimeout: Duration
     public var eventBufferSize: Int
+    public var auditRetention: AuditRetention
+    /// Refusals of one uid recorded one by one each minute; beyond, they are counted into one summary record.
+    public var refusalsRecordedPerMinute: Int
     /// Watch PC/SC readers (and rescan PKCS#11 at once on a change). Off only in tests without pcscd.
     public var watchReaders: Bool
+    /// Statement age limit and the unknown-CA policy (`bindings` in the file).
+    public var bindingRules: BindingRules
 
     /// Whether a module (p11-kit name and file) runs in a module host.
     func isolates(name: String, path: String) -> Bool {
@@ -200,13 +236,28 @@ public struct DaemonSettings: Sendable {
         let limits = configuration.limits
         maxBodyBytes = try ranges.count(limits?.maxBodyBytes, key: "limits.maxBodyBytes", default: 64 * 1024, range: ranges.maxBodyBytes)
         maxConnections = try ranges.count(limits?.maxConnections, key: "limits.maxConnections", default: 256, range: ranges.maxConnections)
+        maxConnectionsPerUid = try ranges.count(limits?.maxConnectionsPerUid, key: "limits.maxConnectionsPerUid",
+                                                default: max(1, maxConnections / 4), range: ranges.maxConnectionsPerUid)
         maxEventSubscribers = try ranges.count(limits?.maxEventSubscribers, key: "limits.maxEventSubscribers", default: 64,
                                                range: ranges.maxEventSubscribers)
         headerTimeout = try ranges.seconds(limits?.headerTimeoutSeconds, key: "limits.headerTimeoutSeconds", default: 10,
                                            range: ranges.headerTimeoutSeconds)
         idleTimeout = try ranges.seconds(limits?.idleTimeoutSeconds, key: "limits.idleTimeoutSeconds", default: 60, range: ranges.idleTimeoutSeconds)
         eventBufferSize = try ranges.count(limits?.eventBufferSize, key: "limits.eventBufferSize", default: 1024, range: ranges.eventBufferSize)
+        let audit = configuration.audit
+        let standard = AuditRetention.standard
+        let auditRange = ranges.auditCount
+        auditRetention = AuditRetention(
+            maximumAgeDays: try ranges.count(audit?.maxAgeDays, key: "audit.maxAgeDays", default: Int(standard.maximumAge / 86_400),
+                                             range: auditRange),
+            maximumRows: try ranges.count(audit?.maxOperationRecords, key: "audit.maxOperationRecords",
+                                          default: standard.maximumRows[.operation] ?? 100_000, range: auditRange),
+            refusalRows: try audit?.maxRefusalRecords.map { try ranges.count($0, key: "audit.maxRefusalRecords", default: $0, range: auditRange) },
+            adminRows: try audit?.maxAdminRecords.map { try ranges.count($0, key: "audit.maxAdminRecords", default: $0, range: auditRange) })
+        refusalsRecordedPerMinute = try ranges.count(audit?.refusalsRecordedPerMinute, key: "audit.refusalsRecordedPerMinute", default: 60,
+                                                     range: auditRange)
         self.watchReaders = watchReaders
+        bindingRules = try BindingRules(configuration: configuration.bindings)
     }
 
     /// `/run/kyso/kysod.sock` for root (the system service), `$XDG_RUNTIME_DIR/kyso/kysod.sock` for a user.

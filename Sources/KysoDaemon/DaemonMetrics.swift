@@ -35,10 +35,23 @@ public final class DaemonMetrics: Sendable {
         subscribers.set(Double(inventory.subscriberCount))
         // PKCS#11 modules by health, so an alert can fire on a stuck or failed module (every state always present).
         let modules = inventory.status(version: "").modules
-        for state in ["loaded", "failed", "stuck"] {
+        for state in ["starting", "loaded", "failed", "stuck"] {
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "modules", unitName: "", helpText: "PKCS#11 modules by state."),
                 labels: [("state", state)]).set(Double(modules.filter { $0.state == state }.count))
+        }
+        // Module hosts' restarts and crashes since kysod started, by module name (one series per configured module).
+        // Gauges set from status at scrape time: the counts live with the hosts, and never go down while kysod runs.
+        for module in modules {
+            guard let host = module.host else { continue }
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "module_host_crashes", unitName: "",
+                                                 helpText: "Module host processes that ended on their own (abort, SIGSEGV, exit), by module."),
+                labels: [("module", module.name)]).set(Double(host.crashes))
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "module_host_restarts", unitName: "",
+                                                 helpText: "Module hosts started after the first one (after crashes, kills at the deadline, failed starts), by module."),
+                labels: [("module", module.name)]).set(Double(host.restarts))
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

@@ -74,14 +74,7 @@ struct Router: Sendable {
     let statusCache = StatusResponseCache()
 
     /// The route's template, for metrics (never the raw path, which would grow without bound).
-    func routeName(_ path: String) -> String {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        switch parts.count {
-        case 3 where parts[0] == "v1": return "/v1/\(parts[1])/{id}"
-        case 4 where parts[0] == "v1": return "/v1/\(parts[1])/{id}/\(parts[3])"
-        default: return parts.count <= 2 ? path : "other"
-        }
-    }
+    func routeName(_ path: String) -> String { RouteTemplates.name(of: path) }
 
     func respond(to request: APIRequest) async -> APIResponse {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
@@ -118,10 +111,10 @@ struct Router: Sendable {
             guard let body = decode(SignRequest.self, from: request.body) else {
                 return .problem(Problems.badRequest("the body must be a JSON sign request (base64 for bytes)"))
             }
-            let result = await signer.sign(tokenId: p[2], request: body)
-            await signatureAudit.record(accounts.signatureAuditEntry(tokenId: p[2], request: body, result: result, caller: request.peer))
+            let result = await signer.sign(tokenId: p[2], request: body, caller: request.peer.uid)
+            let recorded = await signatureAudit.record(accounts.signatureAuditEntry(tokenId: p[2], request: body, result: result, caller: request.peer))
             switch result {
-            case .success(let response): return .json(response)
+            case .success(let response): return recorded ? .json(response) : .problem(AuditJournal.unavailable)
             case .failure(let problem): return .problem(problem)
             }
         case ["v1", "registrations"]:
@@ -196,7 +189,8 @@ struct Router: Sendable {
             return .body(status: .noContent, contentType: "application/json", bytes: [])
         case ["v1", "status"]:
             return requireGET(.read) {
-                let status = inventory.status(version: version)
+                var status = inventory.status(version: version)
+                status.audit = accounts.auditStatus
                 guard let bytes = statusCache.bytes(for: status) else { return .json(status) }
                 return .body(status: .ok, contentType: "application/json", bytes: bytes)
             }

@@ -15,6 +15,8 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let secretReveal = AuditAction(rawValue: "secret.reveal")
     public static let secretDelete = AuditAction(rawValue: "secret.delete")
     public static let logout = AuditAction(rawValue: "logout")
+    /// One uid's refusals beyond the per-minute threshold, counted into one record (`detail` says how many).
+    public static let refusalsCounted = AuditAction(rawValue: "refusals.counted")
 
     public var description: String { rawValue }
 }
@@ -69,37 +71,22 @@ public struct AuditEntry: Sendable, Hashable {
     }
 }
 
-/// How much audit history is kept. Applied on every insert: records older than `maximumAge` before the new
-/// record's time go, then the oldest beyond `maximumRows`.
-public struct AuditRetention: Sendable, Hashable {
-    public var maximumAge: TimeInterval
-    public var maximumRows: Int
-
-    public init(maximumAgeDays: Int, maximumRows: Int) {
-        self.maximumAge = TimeInterval(max(1, maximumAgeDays)) * 86_400
-        self.maximumRows = max(1, maximumRows)
-    }
-
-    /// 180 days, at most 100 000 records (a few tens of MB at most).
-    public static let standard = AuditRetention(maximumAgeDays: 180, maximumRows: 100_000)
-}
-
 extension KysoDatabase {
     /// Appends a record (and prunes by the retention) in one transaction; returns its id.
     @discardableResult
     public func appendAudit(_ entry: AuditEntry) async throws(StoreError) -> Int64 {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("append an audit record") { db in
-            try AuditRow.append(entry, retention: retention, db)
+            try AuditRow.append(entry, policy: policy, db)
         }
     }
 
     /// Appends records in order in one transaction (one fsync for all of them), pruning by the retention.
     public func appendAudit(_ entries: [AuditEntry]) async throws(StoreError) {
         guard !entries.isEmpty else { return }
-        let retention = auditRetention
+        let policy = auditPolicy
         try await write("append \(entries.count) audit records") { db in
-            for entry in entries { try AuditRow.append(entry, retention: retention, db) }
+            for entry in entries { try AuditRow.append(entry, policy: policy, db) }
         }
     }
 
@@ -119,26 +106,24 @@ enum AuditRow {
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
 
     @discardableResult
-    static func append(_ entry: AuditEntry, retention: AuditRetention, _ db: Database) throws -> Int64 {
+    static func append(_ entry: AuditEntry, policy: AuditPolicy, _ db: Database) throws -> Int64 {
         let time = milliseconds(entry.time)
+        let category = AuditCategory(entry)
+        let sequence = try Int64.fetchOne(
+            db, sql: "SELECT coalesce(max(sequence), 0) + 1 FROM audit WHERE category = ?", arguments: [category.rawValue]) ?? 1
         try db.execute(
             sql: """
                 INSERT INTO audit (timeMilliseconds, uid, pid, executable, action, tokenId, certificateSha256, mechanism,
-                    dataSha256, outcome, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    dataSha256, outcome, detail, category, sequence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 time, entry.uid.map { Int64($0) }, entry.pid.map { Int64($0) }, entry.executable, entry.action.rawValue,
                 entry.tokenId, entry.certificateSha256, entry.mechanism, entry.dataSha256, entry.outcome.rawValue,
-                entry.detail,
+                entry.detail, category.rawValue, sequence,
             ])
         let id = db.lastInsertedRowID
-        try db.execute(
-            sql: "DELETE FROM audit WHERE timeMilliseconds < ?",
-            arguments: [time - Int64(retention.maximumAge * 1000)])
-        // Ids only grow and records only go from the old end, so the newest `maximumRows` are those above
-        // id - maximumRows: one index range instead of an OFFSET that walked every kept row on each insert.
-        try db.execute(sql: "DELETE FROM audit WHERE id <= ?", arguments: [id - Int64(retention.maximumRows)])
+        try policy.prune(after: category, sequence: sequence, time: time, db)
         return id
     }
 

@@ -5,16 +5,19 @@ import GRDB
 /// Bindings: `BindingRules` decide beforehand; the table's constraints enforce uniqueness again, so two racing
 /// requests cannot both win.
 extension KysoDatabase {
-    /// Stores a new binding, with its secrets and audit record, in one transaction.
-    /// - Throws: `duplicateAccount`, `certificateAlreadyBound`; on any error nothing is stored.
+    /// Stores a new binding, with its secrets and audit record, in one transaction; with `statementSha256`, the
+    /// statement is marked bound in the same transaction (see `StatementLedger`).
+    /// - Throws: `duplicateAccount`, `certificateAlreadyBound`, `statementNotIssued`, `statementAlreadyUsed`; on any
+    ///   error nothing is stored.
     public func insertBinding(
-        _ binding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil
+        _ binding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil, consumingStatement statementSha256: String? = nil
     ) async throws(StoreError) {
-        let retention = auditRetention
+        let policy = auditPolicy
         try await write("store the binding of \(binding.key)") { db in
+            if let statementSha256 { try Self.consumeStatement(sha256: statementSha256, at: binding.createdAt, db) }
             try BindingRow(binding).insert(db)
             for secret in secrets { try SecretRow.upsert(secret, db) }
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
         }
     }
 
@@ -50,11 +53,11 @@ extension KysoDatabase {
     /// Removes a binding and its secrets; returns what was removed, nil when nothing was bound.
     @discardableResult
     public func deleteBinding(_ account: AccountKey, audit: AuditEntry? = nil) async throws(StoreError) -> AccountBinding? {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("remove the binding of \(account)") { db in
             guard let existing = try BindingRow.fetch(account, db) else { return nil }
             try db.execute(sql: "DELETE FROM binding WHERE accountKey = ?", arguments: [account.text])
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
             return existing
         }
     }
@@ -72,10 +75,11 @@ extension KysoDatabase {
     /// - Throws: `notBound`, `certificateAlreadyBound`, `invalidStoredValue` when the account fields differ.
     @discardableResult
     public func moveBinding(
-        to newBinding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil
+        to newBinding: AccountBinding, secrets: [SealedSecret] = [], audit: AuditEntry? = nil, consumingStatement statementSha256: String? = nil
     ) async throws(StoreError) -> AccountBinding {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("move the binding of \(newBinding.key)") { db in
+            if let statementSha256 { try Self.consumeStatement(sha256: statementSha256, at: newBinding.createdAt, db) }
             guard let existing = try BindingRow.fetch(newBinding.key, db) else {
                 throw StoreError(.notBound, "account \(newBinding.key) is not bound")
             }
@@ -101,7 +105,7 @@ extension KysoDatabase {
                 sql: "DELETE FROM secret WHERE userId = ? AND sealing = 'token' AND certificateSha256 != ?",
                 arguments: [row.accountKey, row.certificateSha256])
             for secret in secrets { try SecretRow.upsert(secret, db) }
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
             return existing
         }
     }

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import Synchronization
 
 /// The daemon's SQLite database: account bindings, sealed secrets and the audit log.
 ///
@@ -13,6 +14,8 @@ public final class KysoDatabase: Sendable {
     let writer: any DatabaseWriter
     /// How much audit history is kept; applied on every insert.
     public let auditRetention: AuditRetention
+    /// Who hears of audit prunings (`onAuditPruned`).
+    let pruningListener = Mutex<AuditPruningListener?>(nil)
     /// The database file, nil in memory.
     public let path: String?
 

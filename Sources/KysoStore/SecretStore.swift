@@ -65,10 +65,10 @@ extension KysoDatabase {
     /// Stores (or replaces) a secret of a bound declarant account, optionally with its audit record.
     /// - Throws: `notBound` when the account is not bound.
     public func storeSecret(_ secret: SealedSecret, audit: AuditEntry? = nil) async throws(StoreError) {
-        let retention = auditRetention
+        let policy = auditPolicy
         try await write("store a secret of \(secret.userId)") { db in
             try SecretRow.upsert(secret, db)
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
         }
     }
 
@@ -110,11 +110,11 @@ extension KysoDatabase {
     /// Removes every secret of an account; returns how many were removed.
     @discardableResult
     public func deleteSecrets(userId: UserID, audit: AuditEntry? = nil) async throws(StoreError) -> Int {
-        let retention = auditRetention
+        let policy = auditPolicy
         return try await write("remove secrets of \(userId)") { db in
             try db.execute(sql: "DELETE FROM secret WHERE userId = ?", arguments: [userId.value])
             let removed = db.changesCount
-            if let audit { try AuditRow.append(audit, retention: retention, db) }
+            if let audit { try AuditRow.append(audit, policy: policy, db) }
             return removed
         }
     }

@@ -8,6 +8,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case certificateAlreadyBound
         /// No binding with this key.
         case notBound
+        /// A binding's registration statement was not signed by this kysod's registration endpoint.
+        case statementNotIssued
+        /// A binding's registration statement was bound once already (an unbind does not make it new).
+        case statementAlreadyUsed
         /// A stored row no longer reads as valid domain values (hand-edited or from a future version).
         case invalidStoredValue
         /// The state directory or database file could not be created, opened or given safe permissions.

@@ -79,6 +79,50 @@ enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE secret ADD COLUMN oaepHash TEXT CHECK (oaepHash IN ('sha256', 'sha1'))")
         }
 
+        migrator.registerMigration("v3 registration_statement") { db in
+            // Registration statements kysod signed (SHA-256 of the canonical bytes) and when each was bound: a
+            // binding needs an issued, never-bound statement. Bindings made before this table have no rows; their
+            // statements are past the age limit, so they cannot be bound again either.
+            try db.execute(sql: """
+                CREATE TABLE registration_statement (
+                    sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),
+                    issuedAt TEXT NOT NULL,
+                    consumedAt TEXT
+                ) STRICT
+                """)
+        }
+
+        migrator.registerMigration("v4 audit category") { db in
+            // Separate retention for administrators' actions, successful operations and refusals, so that refusals
+            // (which any caller can cause) cannot push the others out. The category and its sequence number are
+            // filled in for existing records; new ones get them on insert (KysoStore.AuditCategory).
+            try db.execute(sql: """
+                ALTER TABLE audit ADD COLUMN category TEXT NOT NULL DEFAULT 'operation'
+                    CHECK (category IN ('admin', 'operation', 'refusal'))
+                """)
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: """
+                UPDATE audit SET category = CASE
+                    WHEN action IN ('bind', 'rebind', 'unbind', 'secret.store', 'secret.reveal', 'secret.delete') THEN 'admin'
+                    WHEN outcome = 'success' THEN 'operation'
+                    ELSE 'refusal' END
+                """)
+            try db.execute(sql: """
+                UPDATE audit SET sequence = numbered.n
+                FROM (SELECT id, row_number() OVER (PARTITION BY category ORDER BY id) AS n FROM audit) AS numbered
+                WHERE numbered.id = audit.id
+                """)
+            try db.execute(sql: "CREATE INDEX audit_category_sequence ON audit (category, sequence)")
+            // How many records the retention removed, so pruning is never silent (GET /v1/status shows it).
+            try db.execute(sql: """
+                CREATE TABLE auditPruning (
+                    category TEXT NOT NULL PRIMARY KEY CHECK (category IN ('admin', 'operation', 'refusal')),
+                    records INTEGER NOT NULL,
+                    lastMilliseconds INTEGER NOT NULL
+                ) STRICT
+                """)
+        }
+
         return migrator
     }
 }

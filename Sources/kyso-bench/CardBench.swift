@@ -27,13 +27,7 @@ struct CardBench {
         let counts = context.plan.quick ? [2] : [1, pcsc.readerPorts.count]
         var identities: [(key: String, certificate: String)] = []
         for index in 0..<pcsc.readerPorts.count {
-            let key = cardsDirectory.appendingPathComponent("card\(index).key").path
-            let certificate = cardsDirectory.appendingPathComponent("card\(index).der").path
-            try capture(repositoryRoot.appendingPathComponent("Tools/vcard/test-identity").path,
-                        ["--key", key, "--cert", certificate, "--provider", ["vnpt", "viettel", "fpt", "bkav"][index % 4],
-                         "--pki-dir", context.lab.root.appendingPathComponent("master/pki").path],
-                        environment: BenchEnvironment.base)
-            identities.append((key, certificate))
+            identities.append(try context.cardIdentity(in: cardsDirectory, name: "card\(index)", provider: ["vnpt", "viettel", "fpt", "bkav"][index % 4]))
         }
         func startDaemon(_ name: String) throws -> Daemon {
             try Daemon(.init(softhsmConf: try context.lab.variant(0), modules: [BenchEnvironment.openSC], pcscSocket: pcsc.socketPath),

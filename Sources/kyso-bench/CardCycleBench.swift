@@ -24,12 +24,7 @@ struct CardCycleBench {
         print("== memory over \(cycles) virtual-card insert/remove cycles (OpenSC, private pcscd)")
         let directory = context.work.appendingPathComponent("cycles")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let key = directory.appendingPathComponent("card.key").path
-        let certificate = directory.appendingPathComponent("card.der").path
-        try capture(repositoryRoot.appendingPathComponent("Tools/vcard/test-identity").path,
-                    ["--key", key, "--cert", certificate, "--provider", "vnpt",
-                     "--pki-dir", context.lab.root.appendingPathComponent("master/pki").path],
-                    environment: BenchEnvironment.base)
+        let (key, certificate) = try context.cardIdentity(in: directory, provider: "vnpt")
         let daemon = try Daemon(.init(softhsmConf: try context.lab.variant(0), modules: [BenchEnvironment.openSC], pcscSocket: pcsc.socketPath,
                                       configuration: #"{"limits": {"eventBufferSize": \#(Self.eventBufferSize)}}"#),
                                 in: context.work, name: "cycles")

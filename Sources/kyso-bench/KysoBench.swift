@@ -118,3 +118,15 @@ struct BenchContext: Sendable {
     let load: MultiThreadedEventLoopGroup
     let pcsc: PrivatePCSC?
 }
+
+extension BenchContext {
+    /// A key and a certificate for a virtual card, from the lab's TEST `provider` CA, written into `directory`.
+    func cardIdentity(in directory: URL, name: String = "card", provider: String) throws -> (key: String, certificate: String) {
+        let key = directory.appendingPathComponent("\(name).key").path
+        let certificate = directory.appendingPathComponent("\(name).der").path
+        try capture(repositoryRoot.appendingPathComponent("Tools/vcard/test-identity").path,
+                    ["--key", key, "--cert", certificate, "--provider", provider, "--pki-dir", lab.root.appendingPathComponent("master/pki").path],
+                    environment: BenchEnvironment.base)
+        return (key, certificate)
+    }
+}

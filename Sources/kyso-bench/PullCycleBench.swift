@@ -23,12 +23,7 @@ struct PullCycleBench {
         print("== \(cycles) insert/pull cycles of a virtual card (OpenSC in its module host, private pcscd)")
         let directory = context.work.appendingPathComponent("pulls")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let key = directory.appendingPathComponent("card.key").path
-        let certificate = directory.appendingPathComponent("card.der").path
-        try capture(repositoryRoot.appendingPathComponent("Tools/vcard/test-identity").path,
-                    ["--key", key, "--cert", certificate, "--provider", "viettel",
-                     "--pki-dir", context.lab.root.appendingPathComponent("master/pki").path],
-                    environment: BenchEnvironment.base)
+        let (key, certificate) = try context.cardIdentity(in: directory, provider: "viettel")
         let daemon = try Daemon(.init(softhsmConf: try context.lab.variant(0), modules: [BenchEnvironment.openSC], pcscSocket: pcsc.socketPath,
                                       pollInterval: 30), in: context.work, name: "pulls")
         defer { daemon.stop() }

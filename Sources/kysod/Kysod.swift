@@ -81,10 +81,12 @@ struct Kysod: AsyncParsableCommand {
         let signer = Signer(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL,
                             deadline: settings.signDeadline, logger: logger)
         let state = URL(fileURLWithPath: settings.stateDirectory)
-        let database = try KysoDatabase(stateDirectory: state)
+        let database = try KysoDatabase(stateDirectory: state, auditRetention: settings.auditRetention)
+        let refusals = RefusalLimiter(perMinute: settings.refusalsRecordedPerMinute)
+        let signatureAudit = SignatureAuditWriter(database: database, refusals: refusals, logger: logger)
         let accounts = try await AccountService(
-            database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, logger: logger)
-        let signatureAudit = SignatureAuditWriter(database: database, logger: logger)
+            database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, refusals: refusals,
+            signatureAudit: signatureAudit, rules: settings.bindingRules, logger: logger)
         let api = APIServer(listener: listener, settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
                             readiness: readiness, version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -34,7 +34,7 @@ struct AccountAPITests {
         #expect(registration.statementText.contains(#""challenge":"#))
         // The proof verifies with openssl up to the lab's TEST root.
         let pki = directory.appendingPathComponent("pki")
-        try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array(registration.statement),
+        try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array("kyso-registration-v1\0".utf8) + Array(registration.statement),
                                    root: pki.appendingPathComponent("root.pem").path,
                                    intermediates: ["vnpt", "viettel", "fpt", "bkav"].map { pki.appendingPathComponent("\($0)-ca.pem").path })
         var events = client.events().makeAsyncIterator()

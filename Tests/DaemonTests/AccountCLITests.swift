@@ -62,10 +62,10 @@ struct AccountCLITests {
         #expect(statementText.contains(#""userId":"\#(userId)""#) && statementText.contains(#""terminalId":"T00003""#))
         #expect(statementText.contains(Data("portal challenge 42".utf8).base64EncodedString()))
         #expect(statementText.contains(fixture.token.certificates[0].sha256))
-        // The CMS written to signature.der verifies over statement.json up to the lab's TEST root.
+        // The CMS written to signature.der verifies over the registration context and statement.json, up to the lab's TEST root.
         let provider = fixture.token.provider ?? "vnpt"
         try OpenSSLCheck.cmsVerify(
-            cms: Array(try Data(contentsOf: URL(fileURLWithPath: fixture.files("first")[1]))), content: Array(statement),
+            cms: Array(try Data(contentsOf: URL(fileURLWithPath: fixture.files("first")[1]))), content: Array("kyso-registration-v1\0".utf8) + Array(statement),
             root: fixture.labDirectory.appendingPathComponent("pki/root.pem").path,
             intermediates: [fixture.labDirectory.appendingPathComponent("pki/\(provider)-ca.pem").path])
 

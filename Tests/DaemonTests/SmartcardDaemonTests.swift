@@ -12,6 +12,13 @@ struct SmartcardDaemonTests {
         let client: KysoClient
         let labDirectory: URL
 
+        func sign(_ tokenId: String, pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
+            let response = try await client.request(.POST, "/v1/tokens/\(tokenId)/sign", body: Array(try APIJSON.encoder().encode(
+                SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))
+            let code = (try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code) ?? "ok"
+            return (response.status, code)
+        }
+
         func stop() async throws {
             try await daemon.stop()
             pcsc.stop()
@@ -27,20 +34,20 @@ struct SmartcardDaemonTests {
         return Fixture(pcsc: pcsc, daemon: daemon, client: KysoClient(socketPath: daemon.socketPath), labDirectory: directory)
     }
 
-    /// The next event of one of `types`, skipping others. If nothing comes within `timeout`, kysod is killed so the
-    /// stream ends and the test fails instead of hanging (OpenSC 0.23 can deadlock on a card pulled mid-call).
     static func next(_ events: inout AsyncThrowingStream<ServerSentEvent, any Error>.AsyncIterator, _ types: Set<String>,
                      daemon: DaemonProcess, timeout: Duration = .seconds(20)) async throws -> DaemonEvent {
-        let pid = daemon.pid
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
-        while let event = try await events.next() {
-            if types.contains(event.event) { return try APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)) }
-        }
-        throw DaemonFailure("no \(types.sorted()) event within \(timeout)")
+        try await daemon.nextEvent(&events, types, timeout: timeout)
+    }
+
+    /// kysod with one virtual card (PIN 123456, `retries` tries) inserted and its token listed.
+    static func startWithCard(retries: Int) async throws -> (Fixture, VirtualPIVCard, TokenInfoResponse) {
+        let fixture = try await Self.start()
+        var events = fixture.client.events().makeAsyncIterator()
+        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
+        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
+        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate, retries: retries)
+        let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
+        return (fixture, card, token)
     }
 
     /// A declarant registration signed on the card (PIN 123456).
@@ -87,7 +94,7 @@ struct SmartcardDaemonTests {
         let certificate = try #require(token.certificates.first)
         let registration = try await Self.register(fixture, certificate, userId: "CARD0001", terminalId: "PIV001")
         let pki = fixture.labDirectory.appendingPathComponent("pki")
-        try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array(registration.statement),
+        try OpenSSLCheck.cmsVerify(cms: Array(registration.signature), content: Array("kyso-registration-v1\0".utf8) + Array(registration.statement),
                                    root: pki.appendingPathComponent("root.pem").path, intermediates: [pki.appendingPathComponent("vnpt-ca.pem").path])
         let bound = try await fixture.client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(
             BindingCreateRequest(statement: registration.statement, signature: registration.signature))))
@@ -149,17 +156,9 @@ struct SmartcardDaemonTests {
 
     @Test("PIN safety on a card with a retry counter: low, final try refused unless allowed, locked refused without touching the card")
     func pinSafety() async throws {
-        let fixture = try await Self.start()
-        var events = fixture.client.events().makeAsyncIterator()
-        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
-        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
-        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate, retries: 3)
-        let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
+        let (fixture, card, token) = try await Self.startWithCard(retries: 3)
         func sign(pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
-            let response = try await fixture.client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(
-                SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))
-            let code = (try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code) ?? "ok"
-            return (response.status, code)
+            try await fixture.sign(token.id, pin: pin, allowFinalTry: allowFinalTry)
         }
         // Two wrong PINs: the card has one try left, which the token flags say.
         #expect(try await sign(pin: "000000") == (401, "pin-incorrect"))
@@ -180,17 +179,9 @@ struct SmartcardDaemonTests {
 
     @Test("a successful final try clears finalTry at once: the next signature needs no allowFinalTry, and the token shows PIN ok")
     func finalTrySucceeds() async throws {
-        let fixture = try await Self.start()
-        var events = fixture.client.events().makeAsyncIterator()
-        _ = try await Self.next(&events, ["snapshot"], daemon: fixture.daemon)
-        let identity = try fixture.pcsc.identity(labDirectory: fixture.labDirectory)
-        let card = try await fixture.pcsc.insert(key: identity.key, certificate: identity.certificate, retries: 3)
-        let token = try #require(try await Self.next(&events, ["token.inserted"], daemon: fixture.daemon).data.token)
+        let (fixture, card, token) = try await Self.startWithCard(retries: 3)
         func sign(pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
-            let response = try await fixture.client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(
-                SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))
-            let code = (try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code) ?? "ok"
-            return (response.status, code)
+            try await fixture.sign(token.id, pin: pin, allowFinalTry: allowFinalTry)
         }
         #expect(try await sign(pin: "000000") == (401, "pin-incorrect"))
         #expect(try await sign(pin: "000000") == (401, "pin-incorrect"))

@@ -17,13 +17,14 @@ struct FakeRig {
 
     /// - Parameter isolation: `host` (kysod's default: each module in a module host) or `in-process`.
     static func start(configuration: String? = nil, pollInterval: String = "0.2", isolation: String = "host",
-                      before: ((FakeModule) throws -> Void)? = nil) async throws -> FakeRig {
+                      extraModules: [String] = [], before: ((FakeModule) throws -> Void)? = nil) async throws -> FakeRig {
         let (directory, manifest) = try await Lab.copy()
         let fake = try FakeModule(labDirectory: directory)
         try before?(fake)
         let daemon = try await DaemonProcess(
             arguments: ["--no-registered-modules", "--module", try FakeModule.libraryPath, "--module", Lab.softHSMModule,
-                        "--no-pcsc", "--poll-interval", pollInterval, "--module-isolation", isolation],
+                        "--no-pcsc", "--poll-interval", pollInterval, "--module-isolation", isolation]
+                + extraModules.flatMap { ["--module", $0] },
             configuration: configuration,
             environment: fake.environment.merging(["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path]) { $1 })
         return FakeRig(daemon: daemon, fake: fake, client: KysoClient(socketPath: daemon.socketPath), labDirectory: directory,

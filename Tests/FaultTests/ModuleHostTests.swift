@@ -39,6 +39,9 @@ struct ModuleHostTests {
         let module = try await rig.fakeModuleStatus()
         #expect(module.state == "loaded" && module.host?.crashes == 1 && (module.host?.restarts ?? 0) >= 1, "\(module)")
         #expect(module.host?.lastExit?.isEmpty == false, "\(module)")
+        let metrics = String(decoding: try await rig.client.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"kysod_module_host_crashes{module="kyso-fake-pkcs11.so"} 1"#),
+                "\(metrics.split(separator: "\n").filter { $0.contains("module_host") })")
         #expect(try await rig.client.sign(fake.id).code == "key-certificate-mismatch", "the fake token answers again (its fixed signature bytes)")
         let signed = await beside.stop()
         #expect(signed.failures.isEmpty && signed.ok > 0, "SoftHSM beside the faulty module: \(signed)")
@@ -157,5 +160,34 @@ final class BackgroundSigner: Sendable {
         task.cancel()
         await task.value
         return counter.tally.withLock { $0 }
+    }
+}
+
+/// One physical token reached through two modules: two token ids, one PIN counter.
+@Suite("kysod with the same token behind two modules")
+struct SameTokenTwoModulesTests {
+    @Test("signatures on the two ids of one token never overlap on it (issue 18, item 15)", .timeLimit(.minutes(1)))
+    func serialisedBySerial() async throws {
+        // The fake module from a second path: kysod loads it as a second module, which reports the same token.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-fake-copy-\(UUID().uuidString).so").path
+        try FileManager.default.copyItem(atPath: try FakeModule.libraryPath, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let rig = try await FakeRig.start(extraModules: [copy])
+        let ids = try await rig.client.tokens().filter { $0.label == "kyso-fake" }.map(\.id)
+        #expect(ids.count == 2 && Set(ids).count == 2, "\(ids)")
+        try rig.fake.misbehave(["sign": "slow"])  // C_Sign takes 1 s
+        let start = ContinuousClock.now
+        async let first = rig.client.sign(ids[0])
+        async let second = rig.client.sign(ids[1])
+        let outcomes = try await [first, second]
+        let took = ContinuousClock.now - start
+        // The fake signs with fixed bytes that kysod's check refuses: that answer came from the token.
+        #expect(outcomes.allSatisfy { $0.code == "key-certificate-mismatch" }, "\(outcomes)")
+        let trace = try String(contentsOfFile: rig.fake.tracePath, encoding: .utf8).split(separator: "\n")
+            .filter { $0 == "C_Sign enter" || $0 == "C_Sign done" }
+        #expect(trace == ["C_Sign enter", "C_Sign done", "C_Sign enter", "C_Sign done"], "the two signatures overlapped: \(trace)")
+        #expect(took >= .milliseconds(1900), "both answered after \(took)")
+        print("same token, two modules: two signatures took \(took), one after the other: \(trace)")
+        #expect(try await rig.daemon.stopOrExplain() == 0)
     }
 }

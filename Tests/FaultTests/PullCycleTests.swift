@@ -27,7 +27,7 @@ struct PullCycleTests {
             environment: pcsc.environment.merging(["OPENSC_CONF": "/etc/opensc/opensc.conf"]) { $1 })
         let client = KysoClient(socketPath: daemon.socketPath)
         var events = client.events().makeAsyncIterator()
-        _ = try await SmartcardDaemonEvents.next(&events, ["snapshot"], daemon: daemon)
+        _ = try await daemon.nextEvent(&events, ["snapshot"])
         let identity = try pcsc.identity(labDirectory: labDirectory)
 
         var removals: [Double] = []
@@ -35,13 +35,13 @@ struct PullCycleTests {
         for cycle in 0..<cycles {
             let delay = Self.delays[cycle % Self.delays.count]
             let card = try await pcsc.insert(key: identity.key, certificate: identity.certificate)
-            let inserted = try await SmartcardDaemonEvents.next(&events, ["token.inserted"], daemon: daemon, timeout: .seconds(15))
+            let inserted = try await daemon.nextEvent(&events, ["token.inserted"], timeout: .seconds(15))
             #expect(inserted.data.token?.module == "opensc-pkcs11.so", "\(inserted)")
             try await Task.sleep(for: delay)
             let pulledAt = ContinuousClock.now
             card.remove()
             do {
-                _ = try await SmartcardDaemonEvents.next(&events, ["token.removed"], daemon: daemon, timeout: .seconds(15))
+                _ = try await daemon.nextEvent(&events, ["token.removed"], timeout: .seconds(15))
                 let seconds = (ContinuousClock.now - pulledAt).seconds
                 removals.append(seconds)
                 if seconds > 1 { missed.append("cycle \(cycle) (pull \(delay) after insertion): token.removed after \(String(format: "%.2f", seconds)) s") }
@@ -60,23 +60,5 @@ struct PullCycleTests {
         #expect(module.state == "loaded" && status.tokenCount == 0, "\(module)")
         #expect(daemon.isRunning)
         #expect(try await daemon.stopOrExplain() == 0)
-    }
-}
-
-/// SmartcardDaemonTests' bounded event wait, for this target: kysod is killed when nothing comes in time, so a stall
-/// fails the test instead of hanging it.
-enum SmartcardDaemonEvents {
-    static func next(_ events: inout AsyncThrowingStream<ServerSentEvent, any Error>.AsyncIterator, _ types: Set<String>,
-                     daemon: DaemonProcess, timeout: Duration = .seconds(20)) async throws -> DaemonEvent {
-        let pid = daemon.pid
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
-        while let event = try await events.next() {
-            if types.contains(event.event) { return try APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)) }
-        }
-        throw DaemonFailure("no \(types.sorted()) event within \(timeout)")
     }
 }

@@ -27,6 +27,31 @@ import Testing
         #expect(try await database.bindings() == [admin])
     }
 
+    @Test func aStatementIsBoundOnlyIfIssuedAndOnlyOnce() async throws {
+        let statement = Sample.sha256("statement")
+        await #expect(throws: StoreError(.statementNotIssued, "")) {
+            try await database.insertBinding(Sample.declarant("AB12C001", certificate: "one"), consumingStatement: statement)
+        }
+        #expect(try await database.bindings().isEmpty)
+        try await database.recordIssuedStatement(sha256: statement, issuedAt: Date())
+        #expect(try await database.statementState(sha256: statement) == .issued)
+        try await database.insertBinding(Sample.declarant("AB12C001", certificate: "one"), consumingStatement: statement)
+        #expect(try await database.statementState(sha256: statement) == .consumed)
+        // Unbound, then offered again: still used. Issuing it again (same bytes) does not make it new.
+        try await database.deleteBinding(userId: UserID("AB12C001"))
+        try await database.recordIssuedStatement(sha256: statement, issuedAt: Date())
+        await #expect(throws: StoreError(.statementAlreadyUsed, "")) {
+            try await database.insertBinding(Sample.declarant("AB12C001", certificate: "one"), consumingStatement: statement)
+        }
+        #expect(try await database.bindings().isEmpty)
+        // Unbound statements past their lifetime are forgotten when the next one is issued.
+        let old = Sample.sha256("old")
+        try await database.recordIssuedStatement(sha256: old, issuedAt: Date(timeIntervalSinceNow: -2 * KysoDatabase.unusedStatementLifetime))
+        try await database.recordIssuedStatement(sha256: Sample.sha256("new"), issuedAt: Date())
+        #expect(try await database.statementState(sha256: old) == .notIssued)
+        #expect(try await database.statementState(sha256: statement) == .consumed)
+    }
+
     @Test func theStoreRefusesDuplicatesEvenWithoutTheRules() async throws {
         try await database.insertBinding(Sample.declarant("AB12C001", certificate: "one"))
         try await database.insertBinding(Sample.admin(certificate: "two"))

@@ -30,6 +30,11 @@ struct ConfigValidationTests {
         Case(json: #"{"loginCacheSeconds": 1e300}"#, words: ["loginCacheSeconds", "between 0 and 3600"]),
         Case(json: #"{"signDeadlineSeconds": 1e300}"#, words: ["signDeadlineSeconds", "between 0.1 and 600"]),
         Case(json: #"{"pollIntervalSeconds": 1e300}"#, words: ["pollIntervalSeconds", "between 0.05 and 3600"]),
+        Case(json: #"{"limits": {"maxConnectionsPerUid": 0}}"#, words: ["limits.maxConnectionsPerUid", "between 1 and 65536"]),
+        Case(json: #"{"audit": {"maxAgeDays": 0}}"#, words: ["audit.maxAgeDays", "between 1 and 100000000"]),
+        Case(json: #"{"audit": {"maxRefusalRecords": -1}}"#, words: ["audit.maxRefusalRecords", "between 1 and 100000000"]),
+        Case(json: #"{"audit": {"refusalsRecordedPerMinute": 1e300}}"#,
+             words: ["audit.refusalsRecordedPerMinute", "whole number between 1 and 100000000"]),
     ]
 
     @Test("14: an out-of-range number stops kysod at once with status 1, naming the key and its range", arguments: outOfRange)
@@ -57,8 +62,10 @@ struct ConfigValidationTests {
     func rangeEndsAccepted() async throws {
         let configuration = """
             {"loginCacheSeconds": 3600, "signDeadlineSeconds": 0.1, "pollIntervalSeconds": 3600,
-             "limits": {"maxBodyBytes": 1024, "maxConnections": 65536, "maxEventSubscribers": 1, "headerTimeoutSeconds": 3600,
-                        "idleTimeoutSeconds": 0.1, "eventBufferSize": 1000000}}
+             "limits": {"maxBodyBytes": 1024, "maxConnections": 65536, "maxConnectionsPerUid": 1, "maxEventSubscribers": 1,
+                        "headerTimeoutSeconds": 3600, "idleTimeoutSeconds": 0.1, "eventBufferSize": 1000000},
+             "audit": {"maxAgeDays": 1, "maxOperationRecords": 100000000, "maxRefusalRecords": 1, "maxAdminRecords": 100000000,
+                       "refusalsRecordedPerMinute": 1}}
             """
         let daemon = try await DaemonProcess(arguments: KysodLaunch.quiet, configuration: configuration)
         #expect(try await daemon.stop() == 0)

@@ -11,6 +11,9 @@ public struct BindingRefusal: Error, Sendable, Hashable, CustomStringConvertible
         case certificateNotYetValid = "certificate-not-yet-valid"
         /// The statement's time is in the future, outside the certificate's validity, or too old.
         case statementTimeInvalid = "statement-time-invalid"
+        /// The certificate's issuer is not a known Vietnamese licensed CA (nor the Kyso lab's TEST PKI), and unknown
+        /// CAs are not allowed (`BindingRules.allowUnknownCAs`).
+        case unknownCA = "unknown-ca"
         /// The certificate's tax code is neither the account's nor a branch of it.
         case taxCodeMismatch = "tax-code-mismatch"
         /// This account is already bound (to this or, for an admin account, any certificate of its tax code).

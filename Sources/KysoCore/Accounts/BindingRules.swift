@@ -7,6 +7,8 @@ public import Foundation
 /// - An admin account belongs to one tax code and is bound once; any certificate of that tax code may be used
 ///   with it, so a second certificate of the same tax code is not a second admin binding.
 /// - The statement must name exactly this certificate and have been issued while it was valid, not in the future.
+/// - The certificate's issuer must be a known licensed CA (the CA table) unless `allowUnknownCAs`: anyone can make
+///   a self-signed certificate that carries a company's tax code.
 ///
 /// The CMS signature is the caller's to verify before asking; the store enforces uniqueness again underneath.
 public struct BindingRules: Sendable {
@@ -16,11 +18,25 @@ public struct BindingRules: Sendable {
     public var maximumStatementAge: TimeInterval?
     /// Bound certificates ending within this many days are announced.
     public var expiringSoonDays: Int
+    /// Whether a certificate whose issuer the CA table does not know may be bound.
+    public var allowUnknownCAs: Bool
 
-    public init(clockSkew: TimeInterval = 300, maximumStatementAge: TimeInterval? = nil, expiringSoonDays: Int = 30) {
+    public init(
+        clockSkew: TimeInterval = 300, maximumStatementAge: TimeInterval? = nil, expiringSoonDays: Int = 30,
+        allowUnknownCAs: Bool = false
+    ) {
         self.clockSkew = clockSkew
         self.maximumStatementAge = maximumStatementAge
         self.expiringSoonDays = expiringSoonDays
+        self.allowUnknownCAs = allowUnknownCAs
+    }
+
+    /// Why a certificate from an unknown CA may not be used, or nil when its CA is known or unknown ones are allowed.
+    public func unknownCARefusal(_ profile: CertificateProfile) -> BindingRefusal? {
+        guard !allowUnknownCAs, !profile.provider.isKnown else { return nil }
+        return BindingRefusal(
+            .unknownCA,
+            "the certificate's issuer (CN=\(profile.provider.issuerCommonName ?? "none")) is not a known Vietnamese licensed CA; bindings.allowUnknownCAs in kysod.json accepts it")
     }
 
     /// Decides a new binding: the binding to store, or why not.
@@ -161,6 +177,7 @@ public struct BindingRules: Sendable {
                 .statementDoesNotMatchCertificate,
                 "the statement names certificate \(named.sha256) (serial \(named.serialNumber)), not the one given (\(bound.sha256))")
         }
+        if let refusal = unknownCARefusal(profile) { throw refusal }
         switch CertificateStatus(validity: bound.validity, now: now) {
         case .expired:
             throw BindingRefusal(

@@ -21,6 +21,10 @@ enum AccountProblems {
             ProblemDetails(status: 409, code: "duplicate-binding", title: "Already bound", detail: error.reason)
         case .notBound:
             ProblemDetails(status: 404, code: "not-bound", title: "No such binding", detail: error.reason)
+        case .statementNotIssued:
+            ProblemDetails(status: 422, code: "statement-not-issued", title: "Not a statement this kysod issued", detail: error.reason)
+        case .statementAlreadyUsed:
+            ProblemDetails(status: 409, code: "statement-already-used", title: "Statement already bound once", detail: error.reason)
         default:
             ProblemDetails(status: 500, code: "store-error", title: "The binding store failed", detail: error.reason)
         }
@@ -39,7 +43,7 @@ enum AccountProblems {
     }
     static let signatureInvalid = ProblemDetails(
         status: 422, code: "signature-invalid", title: "The signature does not verify",
-        detail: "the CMS signature is not a valid signature of the statement by the certificate it names")
+        detail: "the CMS signature is not a valid registration signature (context kyso-registration-v1 and the statement) by the certificate it names")
     static func secretNotStored(_ kind: String) -> ProblemDetails {
         ProblemDetails(status: 404, code: "secret-not-stored", title: "No such secret", detail: "no \(kind) is stored for this account")
     }

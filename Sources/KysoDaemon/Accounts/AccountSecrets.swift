@@ -49,13 +49,13 @@ struct AccountSecrets: Sendable {
 
     /// Seals `plain` for `userId` as `mode` says. `auto` seals to the token when a PIN came and the certificate's
     /// key can decrypt, and falls back to the host key only when the token cannot decrypt (a wrong PIN fails).
-    func seal(_ plain: Plain, userId: UserID?, certificate: CertificateResponse, mode: Mode, pin: [UInt8]?, allowFinalTry: Bool,
+    func seal(_ plain: Plain, userId: UserID?, certificate: CertificateResponse, mode: Mode, caller: UInt32, pin: [UInt8]?, allowFinalTry: Bool,
               now: Date) async -> Result<[SealedSecret], ProblemDetails> {
         guard let userId, !plain.values.isEmpty else { return .success([]) }
         let der = Array(certificate.der)
         let wantsToken = mode == .token || (mode == .auto && pin != nil && CertificateSealer.canSeal(to: der))
         if wantsToken {
-            switch await sealToToken(plain, userId: userId, certificate: certificate, pin: pin, allowFinalTry: allowFinalTry, now: now) {
+            switch await sealToToken(plain, userId: userId, certificate: certificate, caller: caller, pin: pin, allowFinalTry: allowFinalTry, now: now) {
             case .success(let sealed): return .success(sealed)
             case .failure(let problem) where problem.code == "token-sealing-unavailable" && mode == .auto: break
             case .failure(let problem): return .failure(problem)
@@ -72,7 +72,7 @@ struct AccountSecrets: Sendable {
 
     /// Seals with RSA-OAEP to the certificate, SHA-256 first and SHA-1 for tokens that take only that, and opens the
     /// first sealed secret on the token to prove the choice.
-    private func sealToToken(_ plain: Plain, userId: UserID, certificate: CertificateResponse, pin: [UInt8]?, allowFinalTry: Bool,
+    private func sealToToken(_ plain: Plain, userId: UserID, certificate: CertificateResponse, caller: UInt32, pin: [UInt8]?, allowFinalTry: Bool,
                              now: Date) async -> Result<[SealedSecret], ProblemDetails> {
         let der = Array(certificate.der)
         do throws(SealingError) {
@@ -81,7 +81,7 @@ struct AccountSecrets: Sendable {
             return .failure(Self.unavailable(error.reason))
         }
         let values = plain.values
-        return await signer.withPrivateKey(certificate: certificate.sha256, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[SealedSecret], ProblemDetails> in
+        return await signer.withPrivateKey(certificate: certificate.sha256, caller: caller, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[SealedSecret], ProblemDetails> in
             var refusals: [String] = []
             for oaep in OAEPHash.allCases {
                 let sealed: [SealedSecret]
@@ -112,7 +112,7 @@ struct AccountSecrets: Sendable {
     }
 
     /// Opens a stored secret: with the host key, or on the token it was sealed to (needs the token and its PIN).
-    func open(_ secret: SealedSecret, pin: [UInt8]?, allowFinalTry: Bool) async -> Result<[UInt8], ProblemDetails> {
+    func open(_ secret: SealedSecret, caller: UInt32, pin: [UInt8]?, allowFinalTry: Bool) async -> Result<[UInt8], ProblemDetails> {
         let context = SealedSecret.context(userId: secret.userId, kind: secret.kind)
         switch secret.sealing {
         case .host:
@@ -123,7 +123,7 @@ struct AccountSecrets: Sendable {
             }
         case .token(let sha256, let oaep):
             let ciphertext = secret.ciphertext
-            return await signer.withPrivateKey(certificate: sha256, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[UInt8], ProblemDetails> in
+            return await signer.withPrivateKey(certificate: sha256, caller: caller, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[UInt8], ProblemDetails> in
                 var opened = try session.decryptOAEP(key: key, digest: oaep.digest, ciphertext: ciphertext)
                 defer { opened.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
                 do throws(SealingError) {

@@ -10,18 +10,30 @@ import Synchronization
 /// Customs accounts: registration statements signed on the token, bindings kept in SQLite, sealed secrets
 /// and the audit log. Bindings are cached in memory so token listings never wait on the database.
 public final class AccountService: Service, Sendable {
-    private let database: KysoDatabase
+    let database: KysoDatabase
     private let secrets: AccountSecrets
-    private let inventory: Inventory
-    private let signer: Signer
-    private let rules = BindingRules()
-    private let logger: Logger
+    let inventory: Inventory
+    let signer: Signer
+    let rules: BindingRules
+    let logger: Logger
     private let cache = BindingCache()
     /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
     private let secretIndex = Mutex<[String: [String: String]]>([:])
+    /// Refusals beyond the per-uid threshold are counted, not recorded one by one (shared with the signature writer).
+    let refusals: RefusalLimiter
+    let pruningLog: AuditPruningLog
+    /// Told whether each audit write worked, so signatures wait for their records after a failure here too.
+    let signatureAudit: SignatureAuditWriter
 
-    public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, logger: Logger) async throws {
+    /// - Parameter rules: the statement age limit and unknown-CA policy come from `DaemonSettings.bindingRules`.
+    public init(database: KysoDatabase, sealer: HostSealer, inventory: Inventory, signer: Signer, refusals: RefusalLimiter,
+                signatureAudit: SignatureAuditWriter, rules: BindingRules = BindingRules(maximumStatementAge: BindingRules.defaultStatementMaxAge),
+                logger: Logger) async throws {
         self.database = database
+        self.rules = rules
+        self.refusals = refusals
+        self.signatureAudit = signatureAudit
+        pruningLog = try await AuditPruningLog(database: database, logger: logger)
         secrets = AccountSecrets(host: sealer, signer: signer)
         self.inventory = inventory
         self.signer = signer
@@ -46,53 +58,6 @@ public final class AccountService: Service, Sendable {
     /// A stored index entry keyed as the API names secret kinds.
     private static func byName(_ sealings: [SecretKind: String]) -> [String: String] {
         Dictionary(uniqueKeysWithValues: sealings.map { ($0.key.rawValue, $0.value) })
-    }
-
-    // MARK: Registration
-
-    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, ProblemDetails> {
-        let fields: AccountFields
-        do throws(AccountFieldError) {
-            fields = try AccountFields(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId)
-        } catch {
-            return .failure(AccountProblems.field(error))
-        }
-        let sha256 = request.certificate.lowercased()
-        guard let certificate = inventory.certificate(sha256: sha256) else {
-            return .failure(AccountProblems.certificateNotPresent(sha256))
-        }
-        guard let location = certificate.locations.first(where: \.privateKeyOnToken) else {
-            // Present, but only as a copy: the token that holds its key is elsewhere.
-            return .failure(SigningProblems.noPrivateKey(sha256))
-        }
-        let profile = certificate.profile
-        guard profile.status == .valid || profile.status == .expiringSoon else {
-            return .failure(AccountProblems.certificateNotValid(profile.status))
-        }
-        guard let taxCode = profile.taxCode, taxCode.servesAccount(of: fields.taxCode) else {
-            return .failure(AccountProblems.taxCodeMismatch(profile.taxCode?.value, fields.taxCode.value))
-        }
-        let statement: RegistrationStatement
-        do throws(RegistrationStatementError) {
-            let freshness: RegistrationStatement.Freshness = request.challenge.map { .challenge(Array($0)) } ?? .freshNonce()
-            statement = try RegistrationStatement(account: fields, certificate: profile, freshness: freshness, issuedAt: Date())
-        } catch {
-            return .failure(AccountProblems.statement(error))
-        }
-        let bytes = statement.canonicalBytes
-        let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
-        let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
-            certificate: sha256, data: Data(bytes), mechanism: mechanism.rawValue, output: "cms", pin: request.pin,
-            allowFinalTry: request.allowFinalTry))
-        await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
-                    data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
-        switch signed {
-        case .failure(let problem): return .failure(problem)
-        case .success(let response):
-            return .success(RegistrationResponse(
-                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: response.signature,
-                certificate: certificate.der, certificateSha256: sha256, tokenId: location.tokenId))
-        }
     }
 
     // MARK: Bindings
@@ -123,8 +88,8 @@ public final class AccountService: Service, Sendable {
         guard let certificate = inventory.certificate(sha256: sha256) else {
             return .failure(AccountProblems.certificateNotPresent(sha256))
         }
-        guard let signerDER = await DetachedCMS.signerCertificate(Array(request.signature), data: Array(request.statement)),
-              signerDER == Array(certificate.der) else {
+        guard await RegistrationProof.verifies(statement: Array(request.statement), signature: Array(request.signature),
+                                               certificateDER: Array(certificate.der)) else {
             await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
                         outcome: .refused, detail: "signature-invalid")
             return .failure(AccountProblems.signatureInvalid)
@@ -158,11 +123,21 @@ public final class AccountService: Service, Sendable {
             return .failure(AccountProblems.refusal(refusal))
         case .success(let made): binding = made
         }
+        let statementSha256 = Hex.lowercase(SHA256.hash(data: request.statement))
+        let ledger: KysoDatabase.StatementState
+        do throws(StoreError) { ledger = try await database.statementState(sha256: statementSha256) } catch {
+            return .failure(AccountProblems.store(error))
+        }
+        if let problem = RegistrationProof.ledgerProblem(ledger) {
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+                        outcome: .refused, detail: problem.code)
+            return .failure(problem)
+        }
         // Sealing to the token uses it (and its PIN) only once every rule has passed.
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
         let sealed: [SealedSecret]
-        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, pin: pin,
+        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, caller: caller.uid, pin: pin,
                                   allowFinalTry: request.allowFinalTry ?? false, now: now) {
         case .failure(let problem):
             await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
@@ -174,9 +149,9 @@ public final class AccountService: Service, Sendable {
                                outcome: .success, detail: binding.key.text)
         do throws(StoreError) {
             if account == nil {
-                try await database.insertBinding(binding, secrets: sealed, audit: entry)
+                try await database.insertBinding(binding, secrets: sealed, audit: entry, consumingStatement: statementSha256)
             } else {
-                _ = try await database.moveBinding(to: binding, secrets: sealed, audit: entry)
+                _ = try await database.moveBinding(to: binding, secrets: sealed, audit: entry, consumingStatement: statementSha256)
             }
         } catch {
             return .failure(AccountProblems.store(error))
@@ -214,7 +189,7 @@ public final class AccountService: Service, Sendable {
         return .success(())
     }
 
-    // MARK: Secrets and audit
+    // MARK: Secrets (the audit is in AccountAudit.swift)
 
     /// Reveals a stored secret: host-sealed ones directly, token-sealed ones by opening them on the token with its PIN.
     public func reveal(account: String, kind: String, request: SecretRevealRequest = SecretRevealRequest(),
@@ -237,72 +212,19 @@ public final class AccountService: Service, Sendable {
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
         let detail = "\(userId.value) \(kind) (\(sealed.sealing.name))"
-        switch await secrets.open(sealed, pin: pin, allowFinalTry: request.allowFinalTry ?? false) {
+        switch await secrets.open(sealed, caller: caller.uid, pin: pin, allowFinalTry: request.allowFinalTry ?? false) {
         case .failure(let problem):
             await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .failed,
                         detail: "\(detail): \(problem.code)")
             return .failure(problem)
         case .success(var bytes):
             defer { bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-            await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .success, detail: detail)
+            // No record, no secret: a reveal nobody can trace must not happen.
+            guard await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .success, detail: detail) else {
+                return .failure(AuditJournal.unavailable)
+            }
             return .success(SecretResponse(account: userId.value, kind: kind, value: String(decoding: bytes, as: UTF8.self)))
         }
-    }
-
-    public func auditLog(limit: Int) async -> Result<AuditResponse, ProblemDetails> {
-        do throws(StoreError) {
-            let entries = try await database.audit(limit: min(max(limit, 1), 1000))
-            return .success(AuditResponse(entries: entries.map {
-                .init(id: $0.id, time: $0.time, uid: $0.uid, pid: $0.pid, executable: $0.executable, action: $0.action.rawValue,
-                      tokenId: $0.tokenId, certificateSha256: $0.certificateSha256, mechanism: $0.mechanism, dataSha256: $0.dataSha256,
-                      outcome: $0.outcome.rawValue, detail: $0.detail)
-            }))
-        } catch {
-            return .failure(AccountProblems.store(error))
-        }
-    }
-
-    /// Records a signature made through the API (what was signed is kept as its SHA-256 only).
-    public func auditSignature(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>, caller: PeerCredentials) async {
-        let entry = signatureAuditEntry(tokenId: tokenId, request: request, result: result, caller: caller)
-        do throws(StoreError) { _ = try await database.appendAudit(entry) } catch {
-            logger.error("audit record lost", metadata: ["action": "\(entry.action)", "error": "\(error)"])
-        }
-    }
-
-    /// The audit record of a signature made through the API, for a writer that queues it (kysod's API).
-    public func signatureAuditEntry(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>,
-                                    caller: PeerCredentials) -> AuditEntry {
-        let digest = request.data.map { Array(SHA256.hash(data: $0)) } ?? request.digest.map(Array.init)
-        let outcome: AuditOutcome
-        switch result {
-        case .success: outcome = .success
-        case .failure(let problem): outcome = problem.status == 401 || problem.status >= 500 || problem.status == 410 ? .failed : .refused
-        }
-        var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificate ?? request.certificate, data: nil,
-                               outcome: outcome, detail: result.problemCode)
-        entry.tokenId = tokenId
-        entry.mechanism = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
-        if let digest { entry.dataSha256 = Hex.lowercase(digest) }
-        return entry
-    }
-
-    private func audit(_ action: AuditAction, caller: PeerCredentials, tokenId: String? = nil, certificate: String? = nil,
-                       mechanism: String? = nil, data: [UInt8]? = nil, digest: [UInt8]? = nil, outcome: AuditOutcome, detail: String? = nil) async {
-        var entry = auditEntry(action, caller: caller, certificate: certificate, data: data, outcome: outcome, detail: detail)
-        entry.tokenId = tokenId
-        entry.mechanism = mechanism
-        if let digest { entry.dataSha256 = Hex.lowercase(digest) }
-        do throws(StoreError) { _ = try await database.appendAudit(entry) } catch {
-            logger.error("audit record lost", metadata: ["action": "\(action)", "error": "\(error)"])
-        }
-    }
-
-    private func auditEntry(_ action: AuditAction, caller: PeerCredentials, certificate: String?, data: [UInt8]?,
-                            outcome: AuditOutcome, detail: String?) -> AuditEntry {
-        AuditEntry(time: Date(), uid: caller.uid, pid: caller.pid, executable: caller.executable, action: action,
-                   certificateSha256: certificate, dataSha256: data.map { Hex.lowercase(SHA256.hash(data: $0)) },
-                   outcome: outcome, detail: detail)
     }
 
     // MARK: Service

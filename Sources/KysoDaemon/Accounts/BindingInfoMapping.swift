@@ -12,7 +12,7 @@ extension AccountBinding {
                 provider: certificate.provider, taxCode: certificate.taxCode.value, notBefore: certificate.notBefore,
                 notAfter: certificate.notAfter),
             createdAt: createdAt, secrets: secrets.keys.sorted(), sealedToToken: secrets.filter { $0.value == "token" }.keys.sorted(),
-            certificatePresent: certificatePresent)
+            certificatePresent: certificatePresent, warnings: RegistrationProof.warnings(provider: certificate.provider))
     }
 
     var summary: AccountSummary {

@@ -9,7 +9,7 @@ extension Signer {
     /// Finds the token holding the key of certificate `sha256` and runs `body` with a logged-in session and the
     /// key's handle on that token's queue. `body` blocks on the token.
     func withPrivateKey<T: Sendable>(
-        certificate sha256: String, pin: [UInt8]?, allowFinalTry: Bool,
+        certificate sha256: String, caller: UInt32, pin: [UInt8]?, allowFinalTry: Bool,
         _ body: @escaping @Sendable (Session, ObjectHandle) throws(PKCS11Error) -> Result<T, ProblemDetails>
     ) async -> Result<T, ProblemDetails> {
         guard let certificate = inventory.certificate(sha256: sha256) else {
@@ -32,7 +32,7 @@ extension Signer {
                     return .failure(SigningProblems.tokenRemoved("another token is in the slot now"))
                 }
                 let loggedIn: LoggedIn
-                switch try logIn(tokenId: tokenId, module: module, slot: location.slot, info: info, pin: pin, allowFinalTry: allowFinalTry) {
+                switch try logIn(tokenId: tokenId, module: module, slot: location.slot, info: info, caller: caller, pin: pin, allowFinalTry: allowFinalTry) {
                 case .failure(let problem): return .failure(problem)
                 case .success(let made): loggedIn = made
                 }
@@ -48,7 +48,7 @@ extension Signer {
                     loggedIn.session.close()
                     throw error
                 }
-                finish(loggedIn, tokenId: tokenId, loginRequired: info.flags.contains(.loginRequired))
+                finish(loggedIn, tokenId: tokenId, loginRequired: info.flags.contains(.loginRequired), caller: caller, pin: pin)
                 return result
             } catch {
                 loginCache.forget(tokenId)

@@ -12,6 +12,12 @@ import Synchronization
 /// queued so far is in the database. A caller waits at once when `backlogLimit` records are already queued, so
 /// a disk that cannot keep up slows signing down instead of piling records up in memory. What a crash of kysod
 /// itself (not a stop) can lose is the batch being written at that moment.
+///
+/// When a batch cannot be written (a full disk), its records go to the journal in full and the writer turns
+/// careful, as it does when any other audit write fails (`noteWrite`): from then on each signature's record is
+/// written before its answer leaves, and a signature whose record cannot be written is not returned (`record`
+/// says false) until writing works again. So at most the signatures answered while the failing batch was queued
+/// (a few milliseconds' worth) are audited in the journal only, and none goes unrecorded.
 public final class SignatureAuditWriter: Sendable {
     static let backlogLimit = 1024
 
@@ -22,25 +28,58 @@ public final class SignatureAuditWriter: Sendable {
         var queued: UInt64 = 0
         var written: UInt64 = 0
         var waiters: [(until: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        /// The last write failed: records are written before answers until one succeeds.
+        var failing = false
     }
 
     private let database: KysoDatabase
+    private let refusals: RefusalLimiter
     private let logger: Logger
     private let state = Mutex(State())
 
-    public init(database: KysoDatabase, logger: Logger) {
+    public init(database: KysoDatabase, refusals: RefusalLimiter, logger: Logger) {
         self.database = database
+        self.refusals = refusals
         self.logger = logger
     }
 
-    /// Queues a record for `writeBehind`; returns at once unless the backlog is full.
-    public func record(_ entry: AuditEntry) async {
+    /// Queues a record for `writeBehind` (unless it is a refusal only counted, see `RefusalLimiter`); returns at
+    /// once unless the backlog is full. After a failed write it writes the record at once instead, and returns
+    /// false when that fails too: the answer it records must not go out.
+    public func record(_ entry: AuditEntry) async -> Bool {
+        let admitted = refusals.admit(entry)
+        guard state.withLock({ $0.failing }), !admitted.isEmpty else {
+            await enqueue(admitted)
+            return true
+        }
+        do throws(StoreError) {
+            try await database.appendAudit(admitted)
+            noteWrite(succeeded: true)
+            return true
+        } catch {
+            AuditJournal.log(admitted, error: error, logger: logger)
+            return false
+        }
+    }
+
+    private func enqueue(_ entries: [AuditEntry]) async {
+        guard !entries.isEmpty else { return }
         let backlog = state.withLock { state in
-            state.pending.append(entry)
-            state.queued += 1
+            state.pending += entries
+            state.queued += UInt64(entries.count)
             return state.pending.count >= Self.backlogLimit
         }
         if backlog { await flush() }
+    }
+
+    /// Another audit write (an account operation's) succeeded or failed: the database's state, shared with
+    /// signatures, so a reveal refused on a full disk makes the next signature wait for its record too.
+    public func noteWrite(succeeded: Bool) {
+        let recovered = state.withLock { state in
+            defer { state.failing = !succeeded }
+            return state.failing && succeeded
+        }
+        if recovered { logger.notice("audit records are written again") }
     }
 
     /// Starts writing what is queued, unless a write is already under way (it takes the new records next).
@@ -54,8 +93,16 @@ public final class SignatureAuditWriter: Sendable {
         if start { Task.detached { await self.writeQueued() } }
     }
 
-    /// Returns once every record queued before this call is in the database.
+    /// Returns once every record queued before this call is in the database, with the counts of refusals not
+    /// recorded one by one so far.
     public func flush() async {
+        let summaries = refusals.summaries()
+        if !summaries.isEmpty {
+            state.withLock { state in
+                state.pending += summaries
+                state.queued += UInt64(summaries.count)
+            }
+        }
         writeBehind()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state in
@@ -78,7 +125,9 @@ public final class SignatureAuditWriter: Sendable {
             do throws(StoreError) {
                 try await database.appendAudit(batch)
             } catch {
-                logger.error("audit records lost", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                // Their answers are out: the journal keeps them, and signatures wait for their records from now on.
+                state.withLock { $0.failing = true }
+                AuditJournal.log(batch, error: error, logger: logger)
             }
             let ready = state.withLock { state in
                 state.written += UInt64(batch.count)

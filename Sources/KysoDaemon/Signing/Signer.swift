@@ -44,11 +44,26 @@ public final class Signer: Sendable {
         }
     }
 
-    public func sign(tokenId: String, request: SignRequest) async -> Result<SignResponse, ProblemDetails> {
+    /// On the token's queue: logs out and closes the token's cached login at once (another uid's, before this
+    /// request logs in itself: one PKCS#11 login covers every session, so a new C_Login would only be refused).
+    func dropCachedLogin(_ tokenId: String) {
+        for (_, session) in loginCache.drain(tokenId: tokenId) {
+            try? session.logout()
+            session.close()
+        }
+    }
+
+    /// - Parameter caller: the uid asking; a cached login serves only the uid whose PIN opened it.
+    public func sign(tokenId: String, request: SignRequest, caller: UInt32) async -> Result<SignResponse, ProblemDetails> {
+        await sign(tokenId: tokenId, request: request, caller: caller, purpose: .plain)
+    }
+
+    /// - Parameter purpose: `.registration` only for `AccountService.register`, which signs the registration context.
+    func sign(tokenId: String, request: SignRequest, caller: UInt32, purpose: SigningPlan.Purpose) async -> Result<SignResponse, ProblemDetails> {
         var pin = request.pin.map { Array($0.utf8) }
         defer { if pin != nil { for index in pin!.indices { pin![index] = 0 } } }
         let plan: SigningPlan
-        switch SigningPlan.make(tokenId: tokenId, request: request, inventory: inventory, certificates: certificates) {
+        switch SigningPlan.make(tokenId: tokenId, request: request, inventory: inventory, certificates: certificates, purpose: purpose) {
         case .failure(let problem): return .failure(problem)
         case .success(let made): plan = made
         }
@@ -57,7 +72,7 @@ public final class Signer: Sendable {
         }
         let pinBytes = pin
         let outcome = await onTokenQueue(tokenId) { [self] in
-            signOnToken(plan: plan, module: module, slot: location.slot, pin: pinBytes, allowFinalTry: request.allowFinalTry ?? false)
+            signOnToken(plan: plan, module: module, slot: location.slot, caller: caller, pin: pinBytes, allowFinalTry: request.allowFinalTry ?? false)
         }
         switch outcome {
         case .failure(let problem):
@@ -84,9 +99,12 @@ public final class Signer: Sendable {
     }
 
     /// Runs on the token's queue: every call here blocks on the token.
-    private func signOnToken(plan: SigningPlan, module: PKCS11Module, slot: SlotID, pin: [UInt8]?, allowFinalTry: Bool) -> Result<TokenSignature, ProblemDetails> {
-        if let session = loginCache.session(for: plan.tokenId) {
-            return signWithCachedLogin(plan: plan, session: session)
+    private func signOnToken(plan: SigningPlan, module: PKCS11Module, slot: SlotID, caller: UInt32, pin: [UInt8]?,
+                             allowFinalTry: Bool) -> Result<TokenSignature, ProblemDetails> {
+        switch loginCache.session(for: plan.tokenId, caller: caller, pin: pin) {
+        case .hit(let session): return signWithCachedLogin(plan: plan, session: session)
+        case .pinMismatch: return .failure(SigningProblems.pinMismatch)
+        case .miss, .notServable: break
         }
         do throws(PKCS11Error) {
             let info = try module.tokenInfo(slot)
@@ -94,7 +112,7 @@ public final class Signer: Sendable {
                 return .failure(SigningProblems.tokenRemoved("another token is in the slot now"))
             }
             let loggedIn: LoggedIn
-            switch try logIn(tokenId: plan.tokenId, module: module, slot: slot, info: info, pin: pin, allowFinalTry: allowFinalTry) {
+            switch try logIn(tokenId: plan.tokenId, module: module, slot: slot, info: info, caller: caller, pin: pin, allowFinalTry: allowFinalTry) {
             case .failure(let problem): return .failure(problem)
             case .success(let made): loggedIn = made
             }
@@ -109,7 +127,7 @@ public final class Signer: Sendable {
                 session.close()
                 return .failure(signingProblem(error, plan: plan))
             }
-            finish(loggedIn, tokenId: plan.tokenId, loginRequired: info.flags.contains(.loginRequired))
+            finish(loggedIn, tokenId: plan.tokenId, loginRequired: info.flags.contains(.loginRequired), caller: caller, pin: pin)
             loginCache.remember(key: key, plan.objectID, in: session, for: plan.tokenId)
             let after = try module.tokenInfo(slot)
             publishPIN(tokenId: plan.tokenId, after)
@@ -164,11 +182,23 @@ public final class Signer: Sendable {
         }
     }
 
+    /// The serial queue for a token's operations: one per physical token, not per token id. The same card reached
+    /// through two modules (OpenSC and a vendor's, say) has two ids but one PIN counter, so its logins must never
+    /// overlap; it is told by its serial number, which both modules read from the card. Two different tokens that
+    /// share a serial only wait for each other.
+    /// A token id keeps the queue it first got, so work queued after the token went away (logging out its cached
+    /// login) still runs behind its operations.
     func queue(for tokenId: String) -> DispatchQueue {
-        queues.withLock { queues in
-            if let queue = queues[tokenId] { return queue }
-            let queue = DispatchQueue(label: "kyso.token.\(tokenId)")
-            queues[tokenId] = queue
+        let serial = inventory.token(id: tokenId)?.serialNumber.trimmingCharacters(in: .whitespaces) ?? ""
+        let key = serial.isEmpty ? "id:\(tokenId)" : "serial:\(serial)"
+        return queues.withLock { queues in
+            if let queue = queues["id:\(tokenId)"] ?? queues[key] {
+                queues["id:\(tokenId)"] = queue
+                return queue
+            }
+            let queue = DispatchQueue(label: "kyso.token.\(key)")
+            queues[key] = queue
+            queues["id:\(tokenId)"] = queue
             return queue
         }
     }

@@ -27,8 +27,11 @@ struct SigningPlan: Sendable {
     let digest: [UInt8]
     let signingTime: Date
 
+    /// Who asks: the plain signing endpoint, or the registration endpoint signing a statement it built.
+    enum Purpose: Sendable { case plain, registration }
+
     static func make(tokenId: String, request: SignRequest, inventory: Inventory, certificates: SigningCertificates,
-                     now: Date = Date()) -> Result<SigningPlan, ProblemDetails> {
+                     purpose: Purpose = .plain, now: Date = Date()) -> Result<SigningPlan, ProblemDetails> {
         let mechanismName = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
         guard let mechanism = SignatureMechanism(rawValue: mechanismName) else {
             return .failure(SigningProblems.unknownMechanism(mechanismName))
@@ -46,6 +49,11 @@ struct SigningPlan: Sendable {
             digest = Array(given)
         default:
             return .failure(SigningProblems.badRequest("send exactly one of data and digest (base64)"))
+        }
+        // Only the registration endpoint signs the registration context, so a plain signature (raw or CMS) never
+        // is a registration proof (RegistrationSigning).
+        if purpose == .plain, let data, RegistrationSigning.isReserved(data) {
+            return .failure(SigningProblems.reservedContext)
         }
         if output == .cms && mechanism == .rsaPSSSHA256 {
             return .failure(SigningProblems.badRequest("cms output uses rsa-pkcs1-sha256 or ecdsa-sha256"))

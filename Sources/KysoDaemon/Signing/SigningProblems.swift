@@ -6,6 +6,9 @@ enum SigningProblems {
     static func badRequest(_ detail: String) -> ProblemDetails {
         ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: detail)
     }
+    static let reservedContext = ProblemDetails(
+        status: 400, code: "registration-context", title: "Data reserved for registration proofs",
+        detail: "data beginning with the registration context (kyso-registration-v1 and a NUL byte) is signed only by POST /v1/registrations")
     static func unknownMechanism(_ name: String) -> ProblemDetails {
         ProblemDetails(status: 400, code: "unknown-mechanism", title: "Unknown mechanism",
                        detail: "\(name) is not one of \(SignatureMechanism.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -26,6 +29,10 @@ enum SigningProblems {
         ProblemDetails(status: 401, code: "pin-incorrect", title: "Wrong PIN",
                        detail: "the token refused the PIN; Kyso does not try again by itself. Token now: \(words)")
     }
+    /// A PIN checked against the one that opened the token's cached login (the token itself was not asked).
+    static let pinMismatch = ProblemDetails(
+        status: 401, code: "pin-incorrect", title: "Wrong PIN",
+        detail: "the PIN is not the one the token's cached login was opened with; the token was not asked, so no try was used")
     static func pinRefused(_ status: PINStatusWords) -> ProblemDetails {
         switch status {
         case .locked(let reason): ProblemDetails(status: 423, code: "pin-locked", title: "PIN locked", detail: reason)

@@ -52,9 +52,17 @@ extension Signer {
 
     /// Blocking, on the token's queue: a cached session, or a new one logged in after the PIN flags allow it.
     /// A wrong PIN (or `CKR_GENERAL_ERROR`, some ePass2003 tokens' answer to one) is reported, never retried.
-    func logIn(tokenId: String, module: PKCS11Module, slot: SlotID, info: TokenInfo, pin: [UInt8]?, allowFinalTry: Bool) throws(PKCS11Error) -> Result<LoggedIn, ProblemDetails> {
-        if let reused = loginCache.session(for: tokenId) {
-            return .success(LoggedIn(session: reused, warning: nil, cached: true))
+    /// A cached login is used only for the uid that opened it and a PIN that matches it (`LoginCache`); another
+    /// uid's login is logged out first when this request can log in itself.
+    func logIn(tokenId: String, module: PKCS11Module, slot: SlotID, info: TokenInfo, caller: UInt32, pin: [UInt8]?,
+               allowFinalTry: Bool) throws(PKCS11Error) -> Result<LoggedIn, ProblemDetails> {
+        switch loginCache.session(for: tokenId, caller: caller, pin: pin) {
+        case .hit(let reused): return .success(LoggedIn(session: reused, warning: nil, cached: true))
+        case .pinMismatch: return .failure(SigningProblems.pinMismatch)
+        case .notServable:
+            if pin == nil && !info.pinStatus.protectedAuthenticationPath { return .failure(SigningProblems.pinRequired) }
+            dropCachedLogin(tokenId)
+        case .miss: break
         }
         let session = try module.openSession(slot: slot)
         guard info.flags.contains(.loginRequired) else { return .success(LoggedIn(session: session, warning: nil, cached: false)) }
@@ -103,10 +111,10 @@ extension Signer {
         inventory.updatePIN(tokenId: tokenId, flags: flags.names, pin: status)
     }
 
-    /// Keeps a fresh login in the cache when it is enabled, else logs out and closes.
-    func finish(_ loggedIn: LoggedIn, tokenId: String, loginRequired: Bool) {
+    /// Keeps a fresh login in the cache when it is enabled (for `caller`, checked against `pin`), else logs out and closes.
+    func finish(_ loggedIn: LoggedIn, tokenId: String, loginRequired: Bool, caller: UInt32, pin: [UInt8]?) {
         if loginCache.isEnabled && !loggedIn.cached && loginRequired {
-            loginCache.keep(loggedIn.session, for: tokenId)
+            loginCache.keep(loggedIn.session, for: tokenId, caller: caller, pin: pin)
         } else if !loggedIn.cached {
             try? loggedIn.session.logout()
             loggedIn.session.close()

@@ -74,6 +74,9 @@ struct BindCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         Output.line(TerminalText.field(BindingText.sentence(bound, verb: "bound")))
+        if bound.warnings?.contains("unknown-ca") == true {
+            Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
+        }
     }
 }
 
@@ -107,6 +110,9 @@ struct RebindCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         Output.line(TerminalText.field(BindingText.sentence(moved, verb: "moved")))
+        if moved.warnings?.contains("unknown-ca") == true {
+            Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
+        }
     }
 }
 

@@ -10,8 +10,11 @@ struct RegisterCommand: AsyncParsableCommand {
         discussion: """
             kysod builds the canonical statement (the certificate's serial number, issuer, provider, tax code and \
             validity, the account fields, your challenge or a fresh nonce, and the time), signs it on the token as a \
-            detached CMS and checks the signature. Nothing is stored: pass the result to `kyso bind`. \
-            With --out DIR it writes DIR/statement.json (the exact bytes signed), DIR/signature.der (the CMS) and \
+            detached CMS over the registration context ("kyso-registration-v1" and a NUL byte) followed by the \
+            statement, and checks the signature. Pass the result to `kyso bind` on this machine within the statement \
+            age limit (default 15 minutes); a statement binds once. \
+            With --out DIR it writes DIR/statement.json (the statement, exactly as signed after the context), \
+            DIR/signature.der (the CMS) and \
             DIR/certificate.der; without it prints the daemon's JSON (bytes in base64). \
             The PIN is asked without echo, or read from --pin-fd / --pin-stdin; never from the command line. \
             Exit status: 0 signed, 1 refused (bad field, wrong PIN, certificate not present or not valid), \
@@ -79,5 +82,8 @@ struct RegisterCommand: AsyncParsableCommand {
             → \(folder.path)/statement.json, signature.der, certificate.der; bind with: kyso bind \(folder.path)/statement.json \(folder.path)/signature.der
 
             """)
+        if registered.warnings?.contains("unknown-ca") == true {
+            Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
+        }
     }
 }

@@ -6,7 +6,7 @@ import KysoCore
 /// `kyso status`: the daemon's state.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show kysod's version, uptime, PC/SC readers and PKCS#11 modules.",
+        commandName: "status", abstract: "Show kysod's version, uptime, PC/SC readers, PKCS#11 modules and audit pruning.",
         discussion: "Exit status: 0 ok, 69 kysod not running, 77 access refused, 1 other errors.")
 
     @OptionGroup var connection: DaemonConnection
@@ -32,6 +32,10 @@ struct StatusCommand: AsyncParsableCommand {
         for module in status.modules {
             Output.line("  - \(f(module.name))\(module.path.isEmpty ? "" : " (\(f(module.path)))"): \(f(Self.health(of: module)))")
             if let fix = Self.fix(for: module) { Output.line("    fix: \(fix)") }
+        }
+        // Pruning is never silent: what the audit retention removed, by category.
+        for pruned in status.audit.pruned {
+            print("Audit: \(pruned.records) \(pruned.category) record(s) pruned by retention, the last at \(pruned.lastPrunedAt.formatted(.iso8601))")
         }
     }
 

@@ -70,6 +70,22 @@ import Testing
         #expect(strict.bind(request, certificate: profile, existing: [], now: now).failure?.code == .statementTimeInvalid)
     }
 
+    @Test func certificateOfAnUnknownCAIsRefusedUnlessAllowed() throws {
+        for fixture in ["unknown-issuer.der", "lookalike-ca2.der"] {  // tax code 0101234565, issuers not in the table
+            let profile = try AccountFixtures.profile(fixture)
+            for account in [try AccountFixtures.declarant("AB12C001", taxCode: "0101234565"), try AccountFixtures.admin("0101234565")] {
+                #expect(try bind(account, profile).failure?.code == .unknownCA, "\(fixture) \(account.role)")
+                let request = try AccountFixtures.request(account, profile, issuedAt: now.addingTimeInterval(-3600))
+                let lenient = BindingRules(allowUnknownCAs: true)
+                #expect(lenient.bind(request, certificate: profile, existing: [], now: now).failure == nil)
+            }
+        }
+        // The lab's TEST CAs and the licensed CAs are known.
+        for fixture in ["lab-vnpt-leaf.der", "vnpt-organisation.der"] {
+            #expect(rules.unknownCARefusal(try AccountFixtures.profile(fixture)) == nil)
+        }
+    }
+
     @Test func duplicateBindingsAreRefused() throws {
         let first = try AccountFixtures.profile("vnpt-organisation.der")
         let second = try AccountFixtures.profile("lab-vnpt-leaf.der")

@@ -1,0 +1,63 @@
+import Crypto
+import Foundation
+public import KysoAPI
+import KysoCore
+import KysoStore
+
+extension AccountService {
+    /// Builds the statement, signs the registration context and the statement on the token, and notes the
+    /// statement as issued (RegistrationProof): the only way to a proof that `bind` accepts.
+    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, ProblemDetails> {
+        let fields: AccountFields
+        do throws(AccountFieldError) {
+            fields = try AccountFields(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId)
+        } catch {
+            return .failure(AccountProblems.field(error))
+        }
+        let sha256 = request.certificate.lowercased()
+        guard let certificate = inventory.certificate(sha256: sha256) else {
+            return .failure(AccountProblems.certificateNotPresent(sha256))
+        }
+        guard let location = certificate.locations.first(where: \.privateKeyOnToken) else {
+            // Present, but only as a copy: the token that holds its key is elsewhere.
+            return .failure(SigningProblems.noPrivateKey(sha256))
+        }
+        let profile = certificate.profile
+        guard profile.status == .valid || profile.status == .expiringSoon else {
+            return .failure(AccountProblems.certificateNotValid(profile.status))
+        }
+        guard let taxCode = profile.taxCode, taxCode.servesAccount(of: fields.taxCode) else {
+            return .failure(AccountProblems.taxCodeMismatch(profile.taxCode?.value, fields.taxCode.value))
+        }
+        // Refused before the PIN is used: a statement that could never be bound is not worth a signature.
+        if let refusal = rules.unknownCARefusal(profile) { return .failure(AccountProblems.refusal(refusal)) }
+        let statement: RegistrationStatement
+        do throws(RegistrationStatementError) {
+            let freshness: RegistrationStatement.Freshness = request.challenge.map { .challenge(Array($0)) } ?? .freshNonce()
+            statement = try RegistrationStatement(account: fields, certificate: profile, freshness: freshness, issuedAt: Date())
+        } catch {
+            return .failure(AccountProblems.statement(error))
+        }
+        let bytes = statement.canonicalBytes
+        let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
+        let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
+            certificate: sha256, data: Data(RegistrationSigning.signedContent(statement: bytes)), mechanism: mechanism.rawValue,
+            output: "cms", pin: request.pin, allowFinalTry: request.allowFinalTry), caller: caller.uid, purpose: .registration)
+        let recorded = await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
+                    data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
+        switch signed {
+        case .failure(let problem): return .failure(problem)
+        case .success where !recorded: return .failure(AuditJournal.unavailable)
+        case .success(let response):
+            do throws(StoreError) {
+                try await database.recordIssuedStatement(sha256: Hex.lowercase(SHA256.hash(data: bytes)), issuedAt: statement.issuedAt)
+            } catch {
+                return .failure(AccountProblems.store(error))
+            }
+            return .success(RegistrationResponse(
+                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: response.signature,
+                certificate: certificate.der, certificateSha256: sha256, tokenId: location.tokenId,
+                warnings: RegistrationProof.warnings(provider: profile.provider.provider.rawValue)))
+        }
+    }
+}
