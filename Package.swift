@@ -52,7 +52,7 @@ let package = Package(
             pkgConfig: "p11-kit-1",
             providers: [.apt(["libp11-kit-dev"])]
         ),
-        // prctl and unshare for processes that confine themselves (the module host).
+        // prctl and unshare for processes that confine themselves (kysod, the module host).
         .systemLibrary(name: "CLinuxProcess"),
         .target(
             name: "PCSC",
@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "CLinuxProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

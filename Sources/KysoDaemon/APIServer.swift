@@ -24,9 +24,11 @@ public final class APIServer: Service, Sendable {
     private let readiness: Readiness
     private let connections = ConnectionRegistry()
     private let signatureAudit: SignatureAuditWriter
+    private let listener: APIListener
 
-    public init(settings: DaemonSettings, inventory: Inventory, signer: Signer, accounts: AccountService, signatureAudit: SignatureAuditWriter,
+    public init(listener: APIListener, settings: DaemonSettings, inventory: Inventory, signer: Signer, accounts: AccountService, signatureAudit: SignatureAuditWriter,
                 metrics: DaemonMetrics, readiness: Readiness, version: String, logger: Logger) {
+        self.listener = listener
         self.settings = settings
         self.inventory = inventory
         self.metrics = metrics
@@ -41,9 +43,16 @@ public final class APIServer: Service, Sendable {
     public func run() async throws {
         let server = try await bind()
         listening.done()
-        logger.info("listening", metadata: ["socket": "\(settings.socketPath)"])
+        logger.info("listening", metadata: ["socket": "\(listener.origin)"])
         // Connections queue in the socket until the first inventory is in, so no client sees a half-empty list.
-        await readiness.waitUntilDone("inventory")
+        let readiness = self.readiness
+        await cancelWhenGracefulShutdown { await readiness.waitUntilDone("inventory") }
+        if Task.isCancelled || Task.isShuttingDownGracefully {
+            // Stopped before the first inventory: close the listener unused.
+            try await server.executeThenClose { _ in }
+            logger.info("API stopped")
+            return
+        }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
@@ -82,15 +91,11 @@ public final class APIServer: Service, Sendable {
                 return (peer, try Connection(wrappingChannelSynchronously: channel))
             }
         }
-        if let activated = SystemdSocketActivation.listeningSocket() {
-            logger.info("using the socket systemd passed (LISTEN_FDS)")
-            return try await bootstrap.bind(activated, childChannelInitializer: initializer)
+        do {
+            return try await bootstrap.bind(listener.descriptor, childChannelInitializer: initializer)
+        } catch {
+            throw APIListener.Failure(description: "cannot listen on the socket from \(listener.origin): \(error)")
         }
-        try SocketFile.prepareDirectory(for: settings.socketPath)
-        let server = try await bootstrap.bind(
-            unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
-        try SocketFile.restrict(settings.socketPath, group: settings.socketGroup, logger: logger)
-        return server
     }
 
     private func serve(_ connection: Connection, peer: PeerCredentials) async {

@@ -125,6 +125,8 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
             return try JSONDecoder().decode(DaemonConfiguration.self, from: data)
         } catch let error as ConfigurationError {
             throw ConfigurationError(path: path, reason: error.reason)
+        } catch let error as DecodingError {
+            throw ConfigurationError(path: path, reason: ConfigurationRanges.describe(error))
         } catch {
             throw ConfigurationError(path: path, reason: "is not valid: \(error)")
         }
@@ -134,7 +136,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
-    public var description: String { "configuration \(path) \(reason)" }
+    public var description: String { path.isEmpty ? "configuration: \(reason)" : "configuration \(path) \(reason)" }
 }
 
 /// Rejects keys the configuration does not know, at any depth.
@@ -164,6 +166,7 @@ enum UnknownKeys {
             guard allowed.contains(key) else {
                 throw ConfigurationError(path: "", reason: "has an unknown key \"\(path.isEmpty ? key : path + "." + key)\"")
             }
+            try ConfigurationRanges.checkWholeNumber(value, key: path.isEmpty ? key : path + "." + key)
             if let nested = value as? [String: Any] { try check(nested, at: path.isEmpty ? key : path + "." + key) }
         }
     }
@@ -212,21 +215,14 @@ public struct DaemonSettings: Sendable {
         self.socketPath = socketPath ?? configuration.socket ?? DaemonSettings.defaultSocketPath()
         socketGroup = configuration.group ?? "kyso"
         self.stateDirectory = stateDirectory
-        let seconds = pollIntervalSeconds ?? configuration.pollIntervalSeconds ?? 2
-        guard seconds >= 0.05, seconds <= 3600 else {
-            throw ConfigurationError(path: "", reason: "poll interval must be between 0.05 and 3600 seconds")
-        }
-        pollInterval = .milliseconds(Int64(seconds * 1000))
-        let cache = configuration.loginCacheSeconds ?? 0
-        guard cache >= 0, cache <= 3600 else {
-            throw ConfigurationError(path: "", reason: "loginCacheSeconds must be between 0 (off) and 3600")
-        }
-        loginCacheTTL = cache > 0 ? .milliseconds(Int64(cache * 1000)) : nil
-        let signSeconds = configuration.signDeadlineSeconds ?? 20
-        guard signSeconds >= 0.1, signSeconds <= 600 else {
-            throw ConfigurationError(path: "", reason: "signDeadlineSeconds must be between 0.1 and 600")
-        }
-        signDeadline = .milliseconds(Int64(signSeconds * 1000))
+        let ranges = ConfigurationRanges.self
+        pollInterval = try ranges.seconds(pollIntervalSeconds ?? configuration.pollIntervalSeconds,
+                                          key: pollIntervalSeconds != nil ? "--poll-interval" : "pollIntervalSeconds", default: 2,
+                                          range: ranges.pollIntervalSeconds)
+        let cache = try ranges.seconds(configuration.loginCacheSeconds, key: "loginCacheSeconds", default: 0, range: ranges.loginCacheSeconds)
+        loginCacheTTL = cache > .zero ? cache : nil
+        signDeadline = try ranges.seconds(configuration.signDeadlineSeconds, key: "signDeadlineSeconds", default: 20,
+                                          range: ranges.signDeadlineSeconds)
         useRegisteredModules = !noRegisteredModules && (configuration.modules?.useRegistered ?? true)
         self.extraModules = (configuration.modules?.add ?? []) + extraModules
         excludedModules = configuration.modules?.exclude ?? []
@@ -238,28 +234,28 @@ public struct DaemonSettings: Sendable {
         inProcessModules = configuration.modules?.inProcess ?? []
         access = AccessPolicy(configuration.access)
         let limits = configuration.limits
-        maxBodyBytes = limits?.maxBodyBytes ?? 64 * 1024
-        maxConnections = limits?.maxConnections ?? 256
-        maxConnectionsPerUid = limits?.maxConnectionsPerUid ?? max(1, maxConnections / 4)
-        guard maxConnectionsPerUid >= 1 else {
-            throw ConfigurationError(path: "", reason: "limits.maxConnectionsPerUid must be at least 1")
-        }
-        maxEventSubscribers = limits?.maxEventSubscribers ?? 64
-        headerTimeout = .milliseconds(Int64((limits?.headerTimeoutSeconds ?? 10) * 1000))
-        idleTimeout = .milliseconds(Int64((limits?.idleTimeoutSeconds ?? 60) * 1000))
-        eventBufferSize = limits?.eventBufferSize ?? 1024
+        maxBodyBytes = try ranges.count(limits?.maxBodyBytes, key: "limits.maxBodyBytes", default: 64 * 1024, range: ranges.maxBodyBytes)
+        maxConnections = try ranges.count(limits?.maxConnections, key: "limits.maxConnections", default: 256, range: ranges.maxConnections)
+        maxConnectionsPerUid = try ranges.count(limits?.maxConnectionsPerUid, key: "limits.maxConnectionsPerUid",
+                                                default: max(1, maxConnections / 4), range: ranges.maxConnectionsPerUid)
+        maxEventSubscribers = try ranges.count(limits?.maxEventSubscribers, key: "limits.maxEventSubscribers", default: 64,
+                                               range: ranges.maxEventSubscribers)
+        headerTimeout = try ranges.seconds(limits?.headerTimeoutSeconds, key: "limits.headerTimeoutSeconds", default: 10,
+                                           range: ranges.headerTimeoutSeconds)
+        idleTimeout = try ranges.seconds(limits?.idleTimeoutSeconds, key: "limits.idleTimeoutSeconds", default: 60, range: ranges.idleTimeoutSeconds)
+        eventBufferSize = try ranges.count(limits?.eventBufferSize, key: "limits.eventBufferSize", default: 1024, range: ranges.eventBufferSize)
         let audit = configuration.audit
         let standard = AuditRetention.standard
-        let auditValues = [audit?.maxAgeDays, audit?.maxOperationRecords, audit?.maxRefusalRecords, audit?.maxAdminRecords,
-                           audit?.refusalsRecordedPerMinute]
-        guard auditValues.allSatisfy({ ($0 ?? 1) >= 1 && ($0 ?? 1) <= 100_000_000 }) else {
-            throw ConfigurationError(path: "", reason: "audit values must be between 1 and 100000000")
-        }
+        let auditRange = ranges.auditCount
         auditRetention = AuditRetention(
-            maximumAgeDays: audit?.maxAgeDays ?? Int(standard.maximumAge / 86_400),
-            maximumRows: audit?.maxOperationRecords ?? standard.maximumRows[.operation] ?? 100_000,
-            refusalRows: audit?.maxRefusalRecords, adminRows: audit?.maxAdminRecords)
-        refusalsRecordedPerMinute = audit?.refusalsRecordedPerMinute ?? 60
+            maximumAgeDays: try ranges.count(audit?.maxAgeDays, key: "audit.maxAgeDays", default: Int(standard.maximumAge / 86_400),
+                                             range: auditRange),
+            maximumRows: try ranges.count(audit?.maxOperationRecords, key: "audit.maxOperationRecords",
+                                          default: standard.maximumRows[.operation] ?? 100_000, range: auditRange),
+            refusalRows: try audit?.maxRefusalRecords.map { try ranges.count($0, key: "audit.maxRefusalRecords", default: $0, range: auditRange) },
+            adminRows: try audit?.maxAdminRecords.map { try ranges.count($0, key: "audit.maxAdminRecords", default: $0, range: auditRange) })
+        refusalsRecordedPerMinute = try ranges.count(audit?.refusalsRecordedPerMinute, key: "audit.refusalsRecordedPerMinute", default: 60,
+                                                     range: auditRange)
         self.watchReaders = watchReaders
         bindingRules = try BindingRules(configuration: configuration.bindings)
     }

@@ -14,7 +14,10 @@ public struct SystemdService: Service {
     }
 
     public func run() async throws {
-        await readiness.waitUntilReady()
+        // A stop before start-up completes (a service failed, or SIGTERM) ends the wait: never READY=1 then.
+        let readiness = self.readiness
+        await cancelWhenGracefulShutdown { await readiness.waitUntilReady() }
+        if Task.isCancelled || Task.isShuttingDownGracefully { return }
         notifier.notify("READY=1\nSTATUS=ready")
         logger.info("ready")
         let interval = SystemdNotifier.watchdogInterval()

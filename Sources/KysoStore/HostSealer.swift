@@ -24,7 +24,7 @@ public struct HostSealer: Sendable {
 
     /// Loads `stateDirectory/host.key`, creating it on first use. The file is written to a temporary name, synced
     /// and linked into place, so a crash never leaves a short key and two daemons starting together agree on one.
-    /// - Throws: `hostKeyUnusable` when the file has the wrong size or is readable by group or others.
+    /// - Throws: `hostKeyUnusable` when the file has the wrong size, belongs to another user or is readable by group or others.
     public init(stateDirectory: URL) throws(SealingError) {
         let path = stateDirectory.appendingPathComponent(Self.keyFileName).path
         if let bytes = try Self.readKey(path) {
@@ -89,6 +89,12 @@ public struct HostSealer: Sendable {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             throw SealingError(.hostKeyUnusable, "cannot stat \(path): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_uid == geteuid() else {
+            throw SealingError(
+                .hostKeyUnusable,
+                "\(path) belongs to \(SafeDirectory.userName(status.st_uid)), not to kysod's user \(SafeDirectory.userName(geteuid())): "
+                    + "its owner can read every secret sealed with it. Remove it (the secrets sealed with it are lost) or restore kysod's own")
         }
         guard status.st_mode & 0o077 == 0 else {
             throw SealingError(

@@ -36,6 +36,10 @@ enum StateFiles {
         guard fstat(descriptor, &status) == 0 else {
             throw StoreError(.fileSystem, "cannot stat \(path): \(String(cString: strerror(errno)))")
         }
+        guard status.st_uid == geteuid() else {
+            throw StoreError(.fileSystem, "\(path) belongs to \(SafeDirectory.userName(status.st_uid)), not to kysod's user "
+                + "\(SafeDirectory.userName(geteuid())); refusing to keep accounts in another user's file")
+        }
         if status.st_mode & 0o077 != 0, fchmod(descriptor, 0o600) != 0 {
             throw StoreError(.fileSystem, "cannot make \(path) private (mode 0600): \(String(cString: strerror(errno)))")
         }

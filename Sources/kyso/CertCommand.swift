@@ -83,9 +83,9 @@ struct CertCommand: AsyncParsableCommand {
         }
 
         if json {
-            print(try JSONOutput.string(entries))
+            Output.line(try JSONOutput.string(entries))
         } else {
-            print(text(entries), terminator: "")
+            Output.text(text(entries))
         }
         if unreadable { throw ExitCode(1) }
         if entries.contains(where: { $0.chain?.isVerified == false }) { throw ExitCode(2) }
@@ -110,7 +110,8 @@ struct CertCommand: AsyncParsableCommand {
                 }
             }
         }
-        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+        // Each line is escaped whole: a certificate name cannot add a line or a control sequence of its own.
+        return lines.isEmpty ? "" : lines.map(TerminalText.field).joined(separator: "\n") + "\n"
     }
 
     /// Reads a file after checking its size, so a huge or endless file (a device, a FIFO) is refused, not slurped.
@@ -142,6 +143,6 @@ struct CertCommand: AsyncParsableCommand {
     }
 
     private func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Output.error(message)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KysoCore
 import KysoDaemon
 import Logging
 import PCSC
@@ -54,7 +55,8 @@ enum DirectWatch {
     /// `08:15:02.417  card inserted: Kyso vpcd 40000 00 00 ATR 3b8b…`, plus the fix when pcscd is unreachable.
     static func textLine(_ event: ReaderEvent, at time: Date = Date()) -> String {
         let stamp = time.formatted(Date.ISO8601FormatStyle(timeZone: .current).time(includingFractionalSeconds: true))
-        var line = "\(stamp)  \(event)"
+        // Reader names come from drivers and virtual readers: escaped, line breaks too.
+        var line = "\(stamp)  \(TerminalText.field("\(event)"))"
         if case .serviceLost(let error) = event, error.code.hint == nil {
             line += " (waiting for pcscd)"
         }

@@ -52,6 +52,8 @@ struct Kysod: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        // Before anything can hold a PIN or a secret: no core file, no ptrace or /proc/PID/mem by the same uid.
+        try ProcessHardening.apply()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -67,6 +69,11 @@ struct Kysod: AsyncParsableCommand {
             noRegisteredModules: noRegisteredModules, pollIntervalSeconds: pollInterval, watchReaders: !noPCSC,
             moduleIsolation: moduleIsolation)
 
+        // The state directory is checked and locked, and the socket bound, before any service starts: a second
+        // kysod, someone else's directory or a path kysod cannot use stops here with a message and exit status 1.
+        let claim = try StateDirectoryClaim(settings.stateDirectory)
+        let listener = try APIListener.open(settings: settings, logger: logger)
+
         let readiness = Readiness()
         let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
         let metrics = DaemonMetrics()
@@ -80,7 +87,7 @@ struct Kysod: AsyncParsableCommand {
         let accounts = try await AccountService(
             database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, refusals: refusals,
             signatureAudit: signatureAudit, rules: settings.bindingRules, logger: logger)
-        let api = APIServer(settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
+        let api = APIServer(listener: listener, settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
                             readiness: readiness, version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: inventoryService),
@@ -105,5 +112,7 @@ struct Kysod: AsyncParsableCommand {
         }
         // The API has answered its last request: the signatures' audit records go to disk before kysod exits.
         await signatureAudit.flush()
+        // The lock on the state directory is released only when kysod ends.
+        withExtendedLifetime(claim) {}
     }
 }

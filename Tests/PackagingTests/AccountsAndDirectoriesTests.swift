@@ -38,7 +38,8 @@ struct AccountsAndDirectoriesTests {
             let etc = root.appendingPathComponent("etc/kyso")
             #expect(try permissions(of: run) == 0o750)
             #expect(try ownership(of: run).gid == gid)
-            #expect(try ownership(of: run).uid != 0, "/run/kyso belongs to kyso")
+            // Root's, so nobody but root can replace the socket in it (issue 18, item 1).
+            #expect(try ownership(of: run).uid == 0, "/run/kyso belongs to root")
             #expect(try permissions(of: etc) == 0o750)
             #expect(try ownership(of: etc).uid == 0)
             #expect(try ownership(of: etc).gid == gid)

@@ -72,8 +72,9 @@ struct SystemdUnitTests {
         #expect(unit.value("Service", "User") == "kyso")
         #expect(unit.value("Service", "Group") == "kyso")
         #expect(unit.value("Service", "StateDirectory") == "kyso")
-        #expect(unit.value("Service", "RuntimeDirectory") == "kyso")
-        #expect(unit.value("Service", "RuntimeDirectoryPreserve") == "yes")
+        // /run/kyso stays root's (tmpfiles): only the module hosts' folder is a RuntimeDirectory, handed to kyso.
+        #expect(unit.value("Service", "RuntimeDirectory") == "kyso-hosts")
+        #expect(unit.value("Service", "RuntimeDirectoryMode") == "0700")
         #expect(unit.value("Service", "ConfigurationDirectory") == "kyso")
         #expect(unit.value("Service", "UMask") == "0077")
         #expect(unit.values("Unit", "Requires").contains("kysod.socket"))

@@ -24,13 +24,13 @@ struct AuditCommand: AsyncParsableCommand {
         let audit: AuditResponse
         do {
             let response = try await connection.client.request(.GET, "/v1/audit?limit=\(limit)")
-            if json { print(String(decoding: response.body, as: UTF8.self)); return }
+            if json { Output.line(String(decoding: response.body, as: UTF8.self)); return }
             audit = try response.decode(AuditResponse.self)
         } catch {
             throw ClientExit.fail(error)
         }
         if audit.entries.isEmpty {
-            print("The audit log is empty.")
+            Output.line("The audit log is empty.")
             return
         }
         var rows: [[String]] = [["TIME", "ACTION", "OUTCOME", "UID", "PID", "PROGRAM", "TOKEN", "CERTIFICATE", "DETAIL"]]
@@ -41,6 +41,6 @@ struct AuditCommand: AsyncParsableCommand {
                 entry.tokenId ?? "-", entry.certificateSha256.map { String($0.prefix(16)) } ?? "-", entry.detail ?? "",
             ])
         }
-        print(TextTable.render(rows), terminator: "")
+        Output.text(TextTable.render(rows))
     }
 }

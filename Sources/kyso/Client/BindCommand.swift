@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
 
 /// The files `kyso register --out` writes, as `kyso bind` and `kyso rebind` read them.
 struct SignedStatementFiles: ParsableArguments {
@@ -72,9 +73,9 @@ struct BindCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        print(BindingText.sentence(bound, verb: "bound"))
+        Output.line(TerminalText.field(BindingText.sentence(bound, verb: "bound")))
         if bound.warnings?.contains("unknown-ca") == true {
-            FileHandle.standardError.write(Data("warning: the certificate's issuer is not a known licensed CA (unknown-ca)\n".utf8))
+            Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
         }
     }
 }
@@ -108,9 +109,9 @@ struct RebindCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        print(BindingText.sentence(moved, verb: "moved"))
+        Output.line(TerminalText.field(BindingText.sentence(moved, verb: "moved")))
         if moved.warnings?.contains("unknown-ca") == true {
-            FileHandle.standardError.write(Data("warning: the certificate's issuer is not a known licensed CA (unknown-ca)\n".utf8))
+            Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
         }
     }
 }

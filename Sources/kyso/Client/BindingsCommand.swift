@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
 
 /// `kyso bindings`: every bound customs account, as a table.
 struct BindingsCommand: AsyncParsableCommand {
@@ -15,13 +16,13 @@ struct BindingsCommand: AsyncParsableCommand {
         let list: BindingListResponse
         do {
             let response = try await connection.client.request(.GET, "/v1/bindings")
-            if json { print(String(decoding: response.body, as: UTF8.self)); return }
+            if json { Output.line(String(decoding: response.body, as: UTF8.self)); return }
             list = try response.decode(BindingListResponse.self)
         } catch {
             throw ClientExit.fail(error)
         }
         if list.bindings.isEmpty {
-            print("No account is bound. Register one with `kyso register`, then `kyso bind`.")
+            Output.line("No account is bound. Register one with `kyso register`, then `kyso bind`.")
             return
         }
         var rows: [[String]] = [["ACCOUNT", "ROLE", "TAX CODE", "TERMINAL", "CERTIFICATE SERIAL", "CA", "VALID UNTIL", "TOKEN", "SECRETS"]]
@@ -33,7 +34,7 @@ struct BindingsCommand: AsyncParsableCommand {
                 BindingText.secrets(binding) ?? "-",
             ])
         }
-        print(TextTable.render(rows), terminator: "")
+        Output.text(TextTable.render(rows))
     }
 }
 
@@ -56,6 +57,6 @@ struct UnbindCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        print("unbound \(segment)")
+        Output.line("unbound \(TerminalText.field(segment))")
     }
 }

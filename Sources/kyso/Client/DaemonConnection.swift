@@ -28,7 +28,7 @@ enum ClientExit {
 
     /// Prints the client error for people and exits with its status.
     static func fail(_ error: any Error) -> ExitCode {
-        FileHandle.standardError.write(Data("kyso: \(error)\n".utf8))
+        Output.error("kyso: \(error)")
         switch error as? KysoClient.ClientError {
         case .daemonNotRunning?: return ExitCode(daemonUnavailable)
         case .socketPermissionDenied?, .accessRefused?: return ExitCode(accessRefused)

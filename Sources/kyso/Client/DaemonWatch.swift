@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
 
 /// Follows kysod's event stream for `kyso watch`, resuming with Last-Event-ID when the connection drops.
 enum DaemonWatch {
@@ -67,13 +68,7 @@ enum DaemonWatch {
         case .bindingExpiring:
             what = "\(data.account ?? "?"): its certificate \(data.certificate ?? "?") expires within 30 days"
         }
-        return "\(time) #\(event.id) \(event.type.rawValue) \(what)"
-    }
-}
-
-/// Line-at-a-time output, so a pipe (`kyso watch | …`) sees each event as it happens.
-enum Output {
-    static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        // Labels, reader and module names and errors come from others: escaped, line breaks too.
+        return "\(time) #\(event.id) \(event.type.rawValue) \(TerminalText.field(what))"
     }
 }

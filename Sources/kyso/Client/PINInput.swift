@@ -29,29 +29,16 @@ struct PINInput: ParsableArguments {
         guard isatty(STDIN_FILENO) == 1 else {
             throw ValidationError("no terminal to ask for the PIN: use --pin-fd N, --pin-stdin or --no-pin")
         }
-        return try Self.askWithoutEcho(prompt)
+        return try TerminalPrompt.askWithoutEcho(prompt)
     }
 
     private static func firstLine(of fd: Int32) throws -> String {
         var bytes: [UInt8] = []
+        defer { for index in bytes.indices { bytes[index] = 0 } }
         var byte: UInt8 = 0
         while Glibc.read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         guard !bytes.isEmpty else { throw ValidationError("no PIN on file descriptor \(fd)") }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func askWithoutEcho(_ prompt: String) throws -> String {
-        FileHandle.standardError.write(Data(prompt.utf8))
-        var saved = termios()
-        tcgetattr(STDIN_FILENO, &saved)
-        var silent = saved
-        silent.c_lflag &= ~tcflag_t(ECHO)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
-        defer {
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
-            FileHandle.standardError.write(Data("\n".utf8))
-        }
-        return try firstLine(of: STDIN_FILENO)
     }
 }

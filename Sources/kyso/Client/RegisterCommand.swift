@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
 
 /// `kyso register`: a registration statement signed on the token, the proof that a certificate's key is the registrant's.
 struct RegisterCommand: AsyncParsableCommand {
@@ -67,7 +68,7 @@ struct RegisterCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         guard let out else {
-            print(String(decoding: try APIJSON.encoder(pretty: true).encode(registered), as: UTF8.self))
+            Output.line(String(decoding: try APIJSON.encoder(pretty: true).encode(registered), as: UTF8.self))
             return
         }
         let folder = URL(fileURLWithPath: out)
@@ -76,13 +77,13 @@ struct RegisterCommand: AsyncParsableCommand {
                               ("certificate.der", registered.certificate)] {
             try bytes.write(to: folder.appendingPathComponent(name), options: .atomic)
         }
-        FileHandle.standardError.write(Data("""
-            signed on token \(registered.tokenId) with certificate \(registered.certificateSha256)
+        Output.errorText("""
+            signed on token \(TerminalText.field(registered.tokenId)) with certificate \(TerminalText.field(registered.certificateSha256))
             → \(folder.path)/statement.json, signature.der, certificate.der; bind with: kyso bind \(folder.path)/statement.json \(folder.path)/signature.der
 
-            """.utf8))
+            """)
         if registered.warnings?.contains("unknown-ca") == true {
-            FileHandle.standardError.write(Data("warning: the certificate's issuer is not a known licensed CA (unknown-ca)\n".utf8))
+            Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
         }
     }
 }

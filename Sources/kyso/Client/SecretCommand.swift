@@ -49,6 +49,6 @@ struct SecretCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        print(secret.value)
+        Output.line(secret.value)
     }
 }

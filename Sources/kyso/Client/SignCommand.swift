@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `kyso sign`: a signature made on the token by kysod.
 struct SignCommand: AsyncParsableCommand {
@@ -35,6 +39,14 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the signature here.", valueName: "PATH"))
     var out: String?
 
+    func validate() throws {
+        // The signature is binary, not text: a terminal would take its bytes for control sequences. Checked before
+        // the PIN is asked, so no signature is made for nothing.
+        if out == nil, isatty(STDOUT_FILENO) == 1 {
+            throw ValidationError("the signature is binary: write it with --out PATH or into a pipe, not onto the terminal")
+        }
+    }
+
     func run() async throws {
         let data: Data
         do {
@@ -52,10 +64,10 @@ struct SignCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        if let warning = signed.warning { FileHandle.standardError.write(Data("kyso: \(warning)\n".utf8)) }
+        if let warning = signed.warning { Output.error("kyso: \(warning)") }
         if let out {
             try signed.signature.write(to: URL(fileURLWithPath: out))
-            FileHandle.standardError.write(Data("signed with certificate \(signed.certificate) (\(signed.mechanism), \(signed.output)) → \(out)\n".utf8))
+            Output.error("signed with certificate \(TerminalText.field(signed.certificate)) (\(TerminalText.field(signed.mechanism)), \(TerminalText.field(signed.output))) → \(out)")
         } else {
             FileHandle.standardOutput.write(signed.signature)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
+import KysoCore
 
 /// `kyso status`: the daemon's state.
 struct StatusCommand: AsyncParsableCommand {
@@ -15,21 +16,22 @@ struct StatusCommand: AsyncParsableCommand {
         let status: StatusResponse
         do {
             let response = try await connection.client.request(.GET, "/v1/status")
-            if json { print(String(decoding: response.body, as: UTF8.self)); return }
+            if json { Output.line(String(decoding: response.body, as: UTF8.self)); return }
             status = try response.decode(StatusResponse.self)
         } catch {
             throw ClientExit.fail(error)
         }
-        print("kysod \(status.version), up \(Int(status.uptimeSeconds)) s, \(status.tokenCount) token(s)")
-        print("PC/SC: \(status.pcsc.state)\(status.pcsc.error.map { " (\($0))" } ?? "")")
-        if let hint = status.pcsc.hint { print("  fix: \(hint)") }
+        let f = TerminalText.field
+        Output.line("kysod \(f(status.version)), up \(Int(status.uptimeSeconds)) s, \(status.tokenCount) token(s)")
+        Output.line("PC/SC: \(f(status.pcsc.state))\(status.pcsc.error.map { " (\(f($0)))" } ?? "")")
+        if let hint = status.pcsc.hint { Output.line("  fix: \(f(hint))") }
         for reader in status.pcsc.readers {
-            print("  - \(reader.name): \(reader.cardPresent ? "card, ATR \(reader.atr ?? "")" : "no card")")
+            Output.line("  - \(f(reader.name)): \(reader.cardPresent ? "card, ATR \(f(reader.atr ?? ""))" : "no card")")
         }
-        print("Modules:")
+        Output.line("Modules:")
         for module in status.modules {
-            print("  - \(module.name)\(module.path.isEmpty ? "" : " (\(module.path))"): \(Self.health(of: module))")
-            if let fix = Self.fix(for: module) { print("    fix: \(fix)") }
+            Output.line("  - \(f(module.name))\(module.path.isEmpty ? "" : " (\(f(module.path)))"): \(f(Self.health(of: module)))")
+            if let fix = Self.fix(for: module) { Output.line("    fix: \(fix)") }
         }
         // Pruning is never silent: what the audit retention removed, by category.
         for pruned in status.audit.pruned {

@@ -15,13 +15,13 @@ struct TokensCommand: AsyncParsableCommand {
         let list: TokenListResponse
         do {
             let response = try await connection.client.request(.GET, "/v1/tokens")
-            if json { print(String(decoding: response.body, as: UTF8.self)); return }
+            if json { Output.line(String(decoding: response.body, as: UTF8.self)); return }
             list = try response.decode(TokenListResponse.self)
         } catch {
             throw ClientExit.fail(error)
         }
         if list.tokens.isEmpty {
-            print("No token. Plug one in, or run `kyso doctor` to see why none shows.")
+            Output.line("No token. Plug one in, or run `kyso doctor` to see why none shows.")
             return
         }
         var rows: [[String]] = [["TOKEN", "ID", "PIN", "TAX CODE", "HOLDER", "CA", "SERIAL", "VALID UNTIL", "STATUS"]]
@@ -41,14 +41,16 @@ struct TokensCommand: AsyncParsableCommand {
                 ])
             }
         }
-        print(TextTable.render(rows), terminator: "")
+        Output.text(TextTable.render(rows))
     }
 }
 
-/// Left-aligned columns, sized to their widest cell (in characters, so Vietnamese text lines up).
+/// Left-aligned columns, sized to their widest cell (in characters, so Vietnamese text lines up); cells are escaped.
 enum TextTable {
     static func render(_ rows: [[String]]) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }
+        // Cells come from others (labels, names, programs): escaped whole, so none can forge a line or a column.
+        let rows = rows.map { $0.map(TerminalText.field) }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
         return rows.map { row in

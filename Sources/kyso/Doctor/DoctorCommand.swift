@@ -44,9 +44,9 @@ struct DoctorCommand: AsyncParsableCommand {
         report.problems = (report.problems + daemonProblems).enumerated()
             .sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
         if json {
-            print(try JSONOutput.string(report))
+            Output.line(try JSONOutput.string(report))
         } else {
-            print(DoctorText.render(report), terminator: "")
+            Output.text(DoctorText.render(report))
         }
         if report.problems.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
     }

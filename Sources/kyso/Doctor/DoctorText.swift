@@ -54,7 +54,8 @@ enum DoctorText {
                 lines.append("    fix: \(problem.fix)")
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        // Each line is escaped whole: a reader, module or token name cannot add a line or a control sequence.
+        return lines.map(TerminalText.field).joined(separator: "\n") + "\n"
     }
 
     private static func tokenLines(_ token: TokenSection) -> [String] {
