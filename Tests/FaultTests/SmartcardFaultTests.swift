@@ -132,7 +132,7 @@ struct SmartcardFaultTests {
             // The deadlock: OpenSC never returned, so the module must show stuck.
             #expect(outcome.code == "token-timeout" && module?.state == "stuck" && module?.pendingCall != nil, "\(String(describing: module))")
         } else {
-            #expect(outcome.status == 410 && outcome.code == "token-removed", "\(outcome)")
+            #expect(outcome.status == 410 && outcome.code == "token-removed", "\(outcome) \(daemon.log().split(separator: "\n").filter { $0.contains("login") })")
         }
         let start = ContinuousClock.now
         #expect(try await daemon.stopOrExplain(timeout: .seconds(8)) == 0)

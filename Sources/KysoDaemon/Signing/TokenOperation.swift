@@ -88,7 +88,24 @@ extension Signer {
         } catch where error.returnValue == .pinIncorrect || error.returnValue == .generalError {
             session.close()
             pinLeftovers.forget(tokenId: tokenId)
-            let after = (try? module.tokenInfo(slot)) ?? info
+            logger.notice("login refused", metadata: ["token": "\(tokenId)", "error": "\(error)"])
+            // A card pulled during its VERIFY makes some drivers (OpenSC's PIV) answer CKR_GENERAL_ERROR: when the token
+            // is gone afterwards, say so rather than blame the PIN. Either way nothing is tried again.
+            let after: TokenInfo
+            do throws(PKCS11Error) {
+                // C_GetSlotInfo makes OpenSC look at the reader again; it notices a pulled card some 100 ms after pcscd,
+                // so after CKR_GENERAL_ERROR (never a verdict on the PIN from a PIV card) it is asked for up to 1 s.
+                let looks = error.returnValue == .generalError ? 10 : 1
+                for look in 1...looks {
+                    guard try module.slotInfo(slot).flags.contains(.tokenPresent) else {
+                        return .failure(SigningProblems.tokenRemoved("the token went away during the login; the PIN was not retried"))
+                    }
+                    if look < looks { Thread.sleep(forTimeInterval: 0.1) }
+                }
+                after = try module.tokenInfo(slot)
+            } catch {
+                return .failure(SigningProblems.tokenRemoved("\(error): the token went away during the login; the PIN was not retried"))
+            }
             inventory.updatePIN(tokenId: tokenId, flags: after.flags.names, pin: after.pinStatus)
             return .failure(SigningProblems.pinIncorrect(after.pinStatus.words))
         } catch where error.returnValue == .pinLocked {
