@@ -37,10 +37,12 @@ struct ModuleHostTests {
         let backAfter = inserted.time.timeIntervalSince(gone)
         #expect(backAfter < 2 + 2, "token back \(backAfter) s after the fault was gone")
         let module = try await rig.fakeModuleStatus()
-        #expect(module.state == "loaded" && module.host?.crashes == 1 && (module.host?.restarts ?? 0) >= 1, "\(module)")
+        // A host whose C_GetSlotList aborts may be restarted and crash again before the fault is lifted.
+        let crashes = module.host?.crashes ?? 0
+        #expect(module.state == "loaded" && crashes >= 1 && (module.host?.restarts ?? 0) >= crashes, "\(module)")
         #expect(module.host?.lastExit?.isEmpty == false, "\(module)")
         let metrics = String(decoding: try await rig.client.request(.GET, "/metrics").body, as: UTF8.self)
-        #expect(metrics.contains(#"kysod_module_host_crashes{module="kyso-fake-pkcs11.so"} 1"#),
+        #expect(metrics.contains(#"kysod_module_host_crashes{module="kyso-fake-pkcs11.so"} "# + "\(crashes)"),
                 "\(metrics.split(separator: "\n").filter { $0.contains("module_host") })")
         #expect(try await rig.client.sign(fake.id).code == "key-certificate-mismatch", "the fake token answers again (its fixed signature bytes)")
         let signed = await beside.stop()
