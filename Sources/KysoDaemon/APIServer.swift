@@ -82,12 +82,19 @@ public final class APIServer: Service, Sendable {
         let headerTimeout = TimeAmount.nanoseconds(settings.headerTimeout.nanoseconds)
         let idleTimeout = TimeAmount.nanoseconds(settings.idleTimeout.nanoseconds)
         let connections = self.connections
+        let metrics = self.metrics
+        let logger = self.logger
+        let onTimeout: @Sendable (RequestTimeoutHandler.Timeout) -> Void = { timeout in
+            // Which side ends a connection matters when a client sees it closed: count and (debug) log every close of kysod's.
+            metrics.connectionTimedOut(timeout)
+            logger.debug("connection closed by kysod", metadata: ["reason": "\(timeout.rawValue)"])
+        }
         let initializer: @Sendable (any Channel) -> EventLoopFuture<(PeerCredentials, Connection)> = { channel in
             PeerCredentials.read(from: channel).flatMapThrowing { peer in
                 // Stopping: NIO closes a connection whose initializer fails; the client sees it closed at the door.
                 guard !connections.isShuttingDown else { throw ChannelError.ioOnClosedChannel }
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                try channel.pipeline.syncOperations.addHandler(RequestTimeoutHandler(headerTimeout: headerTimeout, idleTimeout: idleTimeout))
+                try channel.pipeline.syncOperations.addHandler(RequestTimeoutHandler(headerTimeout: headerTimeout, idleTimeout: idleTimeout, onTimeout: onTimeout))
                 return (peer, try Connection(wrappingChannelSynchronously: channel))
             }
         }

@@ -29,6 +29,14 @@ public final class DaemonMetrics: Sendable {
 
     func connectionCount(_ count: Int) { connections.set(Double(count)) }
 
+    /// A connection kysod closed because its request or the next one did not come in time.
+    func connectionTimedOut(_ reason: RequestTimeoutHandler.Timeout) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "connections_timed_out", unitName: "total",
+                                             helpText: "Connections kysod closed: reason request (not complete within headerTimeoutSeconds) or idle."),
+            labels: [("reason", reason.rawValue)]).increment()
+    }
+
     /// The text exposition format, with the gauges read from the inventory at scrape time.
     func exposition(inventory: Inventory) -> [UInt8] {
         tokens.set(Double(inventory.tokens.count))

@@ -14,17 +14,27 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// Why kysod closed a connection.
+    enum Timeout: String, Sendable {
+        /// The request (head and body) did not arrive within the header timeout.
+        case request
+        /// No new request within the idle timeout after an answer.
+        case idle
+    }
+
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    private let onTimeout: @Sendable (Timeout) -> Void
     private var timer: Scheduled<Void>?
 
-    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, onTimeout: @escaping @Sendable (Timeout) -> Void = { _ in }) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.onTimeout = onTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        arm(context: context, after: headerTimeout)
+        arm(context: context, after: headerTimeout, .request)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -36,7 +46,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch unwrapInboundIn(data) {
         case .head:
             // The head is in; its body gets `headerTimeout` more.
-            arm(context: context, after: headerTimeout)
+            arm(context: context, after: headerTimeout, .request)
         case .end:
             timer?.cancel()
             timer = nil
@@ -49,14 +59,18 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             // Answer sent: the client has `idleTimeout` to start the next request, then `headerTimeout` to finish its head.
-            arm(context: context, after: idleTimeout)
+            arm(context: context, after: idleTimeout, .idle)
         }
         context.write(data, promise: promise)
     }
 
-    private func arm(context: ChannelHandlerContext, after delay: TimeAmount) {
+    private func arm(context: ChannelHandlerContext, after delay: TimeAmount, _ reason: Timeout) {
         timer?.cancel()
         let channel = context.channel
-        timer = context.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+        let onTimeout = self.onTimeout
+        timer = context.eventLoop.scheduleTask(in: delay) {
+            onTimeout(reason)
+            channel.close(promise: nil)
+        }
     }
 }
