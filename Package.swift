@@ -54,6 +54,8 @@ let package = Package(
         ),
         // prctl and unshare for processes that confine themselves (kysod, the module host).
         .systemLibrary(name: "CLinuxProcess"),
+        // The only importer of CLinuxProcess: no core dumps, not dumpable, die with the parent, no network.
+        .target(name: "ProcessConfinement", dependencies: ["CLinuxProcess"], swiftSettings: strict),
         .target(
             name: "PCSC",
             dependencies: ["CPCSCLite"],
@@ -92,7 +94,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "CLinuxProcess",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "ProcessConfinement",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -121,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "kyso-module-host",
             dependencies: [
-                "PKCS11", "CLinuxProcess",
+                "PKCS11", "ProcessConfinement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
