@@ -23,10 +23,13 @@ public enum ProcessConfinement {
         }
     }
 
-    /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`: killed when the parent goes. False when the parent was already gone.
+    /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`: killed when the parent goes. False when the parent went before the call took
+    /// effect (the process was reparented meanwhile). Compared with the parent seen before, not with pid 1: kysod may
+    /// itself be pid 1 in a container.
     public static func dieWithParent() -> Bool {
+        let parent = getppid()
         _ = kyso_prctl(PR_SET_PDEATHSIG, UInt(SIGKILL))
-        return getppid() != 1
+        return getppid() == parent
     }
 
     /// `prctl(PR_SET_NO_NEW_PRIVS, 1)`: no setuid or file-capability gains from here on, for this process and its children.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import PKCS11
 
 #if canImport(Glibc)
@@ -37,7 +37,7 @@ struct ModuleHostCommand: ParsableCommand {
         if listRegistered {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            FileHandle.standardOutput.write(try encoder.encode(PKCS11Module.registeredEntries()))
+            Self.writeOut(Array(try encoder.encode(PKCS11Module.registeredEntries())))
             return
         }
         guard let module, let socket else { throw ValidationError("--module and --socket are required (or --list-registered)") }
@@ -45,14 +45,30 @@ struct ModuleHostCommand: ParsableCommand {
         do throws(PKCS11Error) {
             try ModuleHostServer.load(path: module)
         } catch {
+            // kysod reads the first line: "ready", or why not.
+            Self.writeOut(Array("error: cannot load \(module): \(error)\n".utf8))
             throw HostFailure("cannot load \(module): \(error)")
         }
         let connection = try HostSocket.acceptOne(path: socket) {
-            FileHandle.standardOutput.write(Data("ready\n".utf8))
+            Self.writeOut(Array("ready\n".utf8))
         }
         let status = ModuleHostServer.serve(fd: connection)
         ModuleHostServer.finalizeIfNeeded()
         throw ExitCode(status == 0 ? 0 : 1)
+    }
+}
+
+extension ModuleHostCommand {
+    /// Standard output without Foundation's FileHandle: the host imports only FoundationEssentials, so that each
+    /// module host does not map full Foundation and ICU (about 10 MB resident per host).
+    static func writeOut(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
     }
 }
 
