@@ -19,11 +19,13 @@ public struct ReaderBridge: Service {
         self.logger = logger
     }
 
-    /// A module may notice a removal later than pcscd does (OpenSC re-reads reader state on its own schedule), so a
-    /// card or reader going away is followed by a few more rescans; each is cheap when nothing differs. Not after an
-    /// insertion: OpenSC 0.23 can deadlock when a card is pulled during C_GetTokenInfo, so Kyso does not add calls
-    /// while a new card may be pulled again.
-    static let followUps: [Duration] = [.milliseconds(300), .seconds(1), .seconds(3)]
+    /// A module may notice a removal later than pcscd does (OpenSC re-reads reader state on its own schedule, some
+    /// 100 ms to 1 s later under load), so a card or reader going away is followed by more rescans, densest at first:
+    /// 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2.5 and 4.5 s after it. Each is one C_GetSlotList when nothing differs. Not
+    /// after an insertion: an in-process OpenSC 0.23 can deadlock when a card is pulled during C_GetTokenInfo, so Kyso
+    /// adds no calls while a new card may be pulled again.
+    static let followUps: [Duration] = [.milliseconds(100), .milliseconds(100), .milliseconds(100), .milliseconds(200),
+                                        .milliseconds(200), .milliseconds(300), .milliseconds(500), .seconds(1), .seconds(2)]
 
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
