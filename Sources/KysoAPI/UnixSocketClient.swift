@@ -80,9 +80,17 @@ public struct KysoClient: Sendable {
         let received = ResponseBox()
         do {
             try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(Self.head(method, path, bodyLength: body?.count, extra: extra)))
-                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // kysod may answer before the request is all written (413 for a body over its limit) and close; the
+                // answer it sent is then still read, rather than the write's error reported.
+                var writeError: (any Error)?
+                do {
+                    try await outbound.write(.head(Self.head(method, path, bodyLength: body?.count, extra: extra)))
+                    if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                    try await outbound.write(.end(nil))
+                } catch {
+                    writeError = error
+                }
+                defer { if received.response == nil, let writeError { received.writeError = writeError } }
                 var response: Response?
                 for try await part in inbound {
                     switch part {
@@ -99,7 +107,7 @@ public struct KysoClient: Sendable {
         } catch where received.response != nil {
             // The server closed first (Connection: close); the answer is complete, so the close error is noise.
         }
-        guard let response = received.response else { throw ClientError.connectionClosed }
+        guard let response = received.response else { throw received.writeError ?? ClientError.connectionClosed }
         return response
     }
 
@@ -230,4 +238,5 @@ public struct ServerSentEventParser: Sendable {
 private final class ResponseBox: @unchecked Sendable {
     // Written once by the connection's task before it returns, read after it: no concurrent access.
     var response: KysoClient.Response?
+    var writeError: (any Error)?
 }
