@@ -1,6 +1,7 @@
 import Foundation
 import KysoAPI
 import KysoTestSupport
+import NIOCore
 import NIOHTTP1
 import Testing
 #if canImport(Glibc)
@@ -13,7 +14,17 @@ struct ProtocolTests {
     func limitsAndErrors() async throws {
         let (daemon, _, client) = try await startDaemonOnLab()
         let big = [UInt8](repeating: 0x41, count: 70 * 1024)
-        let tooLarge = try await client.request(.POST, "/v1/status", body: big)
+        // kysod answers 413 as soon as the head announces the body, and closes; a client still writing the body may
+        // see the close (EPIPE) before it reads that answer, so ask again then (nothing is changed by this POST).
+        var answer: KysoClient.Response?
+        for attempt in 1...3 where answer == nil {
+            do {
+                answer = try await client.request(.POST, "/v1/status", body: big)
+            } catch let error as ChannelError where attempt < 3 {
+                print("protocol: the 413 was lost to the close on attempt \(attempt): \(error)")
+            }
+        }
+        let tooLarge = try #require(answer)
         #expect(tooLarge.status == 413)
         #expect(tooLarge.header("content-type") == "application/problem+json")
         let missing = try await client.request(.GET, "/v1/nothing")
@@ -68,9 +79,9 @@ struct ProtocolTests {
     func connectionLimit() async throws {
         let (daemon, _, client) = try await startDaemonOnLab(configuration: #"{"limits": {"maxConnections": 2}}"#)
         let held = try (0..<2).map { _ in try RawSocket(daemon.socketPath) }
-        // kysod counts a connection once it has taken it in, which a loaded machine delays: ask until it has.
+        // kysod counts a connection once it has taken it in, which a loaded machine delays: ask until it has (10 s).
         var refused = try await client.request(.GET, "/v1/status")
-        for _ in 0..<50 where refused.status == 200 {
+        for _ in 0..<100 where refused.status == 200 {
             try await Task.sleep(for: .milliseconds(100))
             refused = try await client.request(.GET, "/v1/status")
         }
