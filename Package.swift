@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "KysoAPI", "KysoCore", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
+                "KysoAPI", "KysoCore", "KysoDaemon", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
                 .product(name: "NIOCore", package: "swift-nio"),
                 // BindingProofTests wraps a raw signature in a CMS, as an attacker would.
                 .product(name: "X509", package: "swift-certificates"),
@@ -212,7 +212,7 @@ let package = Package(
         .executableTarget(
             name: "kyso-bench",
             dependencies: [
-                "KysoAPI", "PKCS11", "PCSC",
+                "KysoAPI", "KysoCore", "PKCS11", "PCSC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

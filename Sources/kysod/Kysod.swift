@@ -78,8 +78,9 @@ struct Kysod: AsyncParsableCommand {
         let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
         let metrics = DaemonMetrics()
         let inventoryService = InventoryService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
-        let signer = Signer(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL,
-                            deadline: settings.signDeadline, logger: logger)
+        let tokenKeys = TokenKeys(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL,
+                                  deadline: settings.signDeadline, logger: logger)
+        let signer = Signer(inventory: inventory, backends: [tokenKeys], logger: logger)
         let state = URL(fileURLWithPath: settings.stateDirectory)
         let database = try KysoDatabase(stateDirectory: state, auditRetention: settings.auditRetention)
         let refusals = RefusalLimiter(perMinute: settings.refusalsRecordedPerMinute)

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import SwiftASN1
 import Testing
@@ -39,20 +40,20 @@ struct BindingProofTests {
         }
 
         // CMS output over the bare statement: what the review bound.
-        let cms = try await sign(SignRequest(certificate: certificate.sha256, data: forged, output: "cms", pin: "123456"))
+        let cms = try await sign(SignRequest(certificate: certificate.sha256, data: forged, output: .cms, pin: "123456"))
         #expect(cms.status == 200)
         let byCMS = try await Self.bind(client, forged, try cms.decode(SignResponse.self).signature)
         #expect(byCMS.status == 422 && Self.code(byCMS) == "signature-invalid", "\(String(decoding: byCMS.body, as: UTF8.self))")
 
         // Raw output over the bare statement, wrapped in a CMS by hand.
-        let raw = try await sign(SignRequest(certificate: certificate.sha256, data: forged, mechanism: "rsa-pkcs1-sha256", pin: "123456"))
+        let raw = try await sign(SignRequest(certificate: certificate.sha256, data: forged, mechanism: .rsaPKCS1SHA256, pin: "123456"))
         #expect(raw.status == 200)
         let wrapped = try Self.wrap(rawSignature: try raw.decode(SignResponse.self).signature, certificate: certificate.der)
         let byRaw = try await Self.bind(client, forged, wrapped)
         #expect(byRaw.status == 422 && Self.code(byRaw) == "signature-invalid", "\(String(decoding: byRaw.body, as: UTF8.self))")
 
         // Data beginning with the registration context is refused by the plain endpoint, raw and CMS.
-        for output in ["raw", "cms"] {
+        for output in [SignatureOutput.raw, .cms] {
             let refused = try await sign(SignRequest(certificate: certificate.sha256, data: Self.context + forged, output: output, pin: "123456"))
             #expect(refused.status == 400 && Self.code(refused) == "registration-context", "\(output): \(refused.status)")
         }
@@ -60,7 +61,7 @@ struct BindingProofTests {
         // A digest is signed blind: a raw signature of SHA-256(context ‖ statement), wrapped by hand, verifies as a
         // registration signature, but the statement was never issued by the registration endpoint.
         let digest = Data(SHA256.hash(data: Self.context + forged))
-        let blind = try await sign(SignRequest(certificate: certificate.sha256, digest: digest, mechanism: "rsa-pkcs1-sha256", pin: "123456"))
+        let blind = try await sign(SignRequest(certificate: certificate.sha256, digest: digest, mechanism: .rsaPKCS1SHA256, pin: "123456"))
         #expect(blind.status == 200)
         let byDigest = try await Self.bind(client, forged, try Self.wrap(rawSignature: try blind.decode(SignResponse.self).signature, certificate: certificate.der))
         #expect(byDigest.status == 422 && Self.code(byDigest) == "statement-not-issued", "\(String(decoding: byDigest.body, as: UTF8.self))")

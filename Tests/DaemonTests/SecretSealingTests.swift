@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import Testing
 
@@ -14,7 +15,8 @@ struct SecretSealingTests {
     static func bind(_ client: KysoClient, _ registration: RegistrationResponse, sealing: String?, pin: String?,
                      key: String? = accessKey, password: String? = password, account: String? = nil) async throws -> KysoClient.Response {
         let body = BindingCreateRequest(statement: registration.statement, signature: registration.signature,
-                                        terminalAccessKey: key, password: password, sealing: sealing, pin: pin)
+                                        terminalAccessKey: key.map { SecretBytes($0) }, password: password.map { SecretBytes($0) }, sealing: sealing,
+                                        pin: pin.map { SecretBytes($0) })
         return try await AccountAPITests.post(client, account.map { "/v1/bindings/\($0)" } ?? "/v1/bindings", body,
                                               method: account == nil ? .POST : .PUT)
     }
@@ -51,9 +53,9 @@ struct SecretSealingTests {
         let revealBody = Array(try APIJSON.encoder().encode(SecretRevealRequest(pin: "123456")))
         let revealed = try await client.request(.POST, "/v1/bindings/VTEL1001/secrets/terminalAccessKey", body: revealBody)
         #expect(revealed.status == 200)
-        #expect(try revealed.decode(SecretResponse.self).value == Self.accessKey)
+        #expect(try revealed.decode(SecretResponse.self).value == SecretBytes(Self.accessKey))
         let password = try await client.request(.POST, "/v1/bindings/VTEL1001/secrets/password", body: revealBody)
-        #expect(try password.decode(SecretResponse.self).value == Self.password)
+        #expect(try password.decode(SecretResponse.self).value == SecretBytes(Self.password))
         let wrong = try await client.request(.POST, "/v1/bindings/VTEL1001/secrets/password",
                                              body: Array(try APIJSON.encoder().encode(SecretRevealRequest(pin: "000000"))))
         #expect(wrong.status == 401 && Self.code(wrong) == "pin-incorrect")
@@ -86,7 +88,7 @@ struct SecretSealingTests {
         let fallback = try await Self.bind(client, vnptRegistration, sealing: nil, pin: "123456")
         #expect(fallback.status == 201)
         #expect(try fallback.decode(BindingInfo.self).sealedToToken.isEmpty)
-        #expect(try await client.get("/v1/bindings/VNPT2001/secrets/password", as: SecretResponse.self).value == Self.password)
+        #expect(try await client.get("/v1/bindings/VNPT2001/secrets/password", as: SecretResponse.self).value == SecretBytes(Self.password))
 
         let audit = try await client.get("/v1/audit?limit=50", as: AuditResponse.self).entries
         #expect(audit.contains { $0.action == "secret.reveal" && $0.outcome == "success" && ($0.detail ?? "").contains("(token)") })

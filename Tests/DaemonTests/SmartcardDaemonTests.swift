@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import Testing
 
@@ -14,7 +15,7 @@ struct SmartcardDaemonTests {
 
         func sign(_ tokenId: String, pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
             let response = try await client.request(.POST, "/v1/tokens/\(tokenId)/sign", body: Array(try APIJSON.encoder().encode(
-                SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))
+                SignRequest(data: Data("tờ khai".utf8), pin: SecretBytes(pin), allowFinalTry: allowFinalTry))))
             let code = (try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code) ?? "ok"
             return (response.status, code)
         }

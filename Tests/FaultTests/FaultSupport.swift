@@ -60,7 +60,7 @@ extension KysoClient {
     }
 
     /// Signs a short message with PIN 123456 on `tokenId` and reports the answer (a problem's code, or `ok`).
-    func sign(_ tokenId: String, mechanism: String? = nil) async throws -> SignOutcome {
+    func sign(_ tokenId: String, mechanism: SignatureMechanism? = nil) async throws -> SignOutcome {
         let request = SignRequest(data: Data("tờ khai hải quan".utf8), mechanism: mechanism, pin: "123456")
         let start = ContinuousClock.now
         let response = try await self.request(.POST, "/v1/tokens/\(tokenId)/sign", body: Array(try APIJSON.encoder().encode(request)))

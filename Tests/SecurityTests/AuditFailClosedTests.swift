@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import Testing
 
@@ -28,7 +29,7 @@ struct AuditFailClosedTests {
 
         func sign(_ text: String) async throws -> Int {
             try await client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(
-                SignRequest(certificate: token.certificate, data: Data(text.utf8), pin: pin)))).status
+                SignRequest(certificate: token.certificate, data: Data(text.utf8), pin: SecretBytes(pin))))).status
         }
 
         /// Eight signatures a tenth of a second apart (a batch written behind an answer fails in between).

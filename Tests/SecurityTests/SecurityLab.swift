@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 #if canImport(Glibc)
 import Glibc
@@ -67,7 +68,7 @@ extension SecurityLab {
         guard let certificate = tokens.first(where: { $0.label == "kyso-vnpt" })?.certificates.first,
               let taxCode = certificate.profile.taxCode?.value else { throw DaemonFailure("no kyso-vnpt certificate") }
         let registered = try await client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
-            role: "declarant", taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin))))
+            role: "declarant", taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin.map { SecretBytes($0) }))))
         let registration = try registered.decode(RegistrationResponse.self)
         return try await client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(BindingCreateRequest(
             statement: registration.statement, signature: registration.signature, terminalAccessKey: "k3y0f16charsAbcd",

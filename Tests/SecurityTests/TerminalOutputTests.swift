@@ -49,7 +49,7 @@ struct TerminalOutputTests {
         let name = "curl\u{1b}]0;owned\u{07}\u{1b}[2J\u{9b}31mred"
         let program = scratch.path + "/" + name
         try FileManager.default.copyItem(atPath: "/usr/bin/curl", toPath: program)
-        let body = try APIJSON.encoder().encode(SignRequest(data: Data("tờ khai".utf8), pin: labToken.pin))
+        let body = try APIJSON.encoder().encode(SignRequest(data: Data("tờ khai".utf8), pin: SecretBytes(labToken.pin)))
         let bodyFile = try scratch.file("sign.json", String(decoding: body, as: UTF8.self))
         _ = try Shell.run(program, ["-s", "-o", "/dev/null", "--unix-socket", daemon.socketPath, "-H", "content-type: application/json",
                                     "--data-binary", "@" + bodyFile, "http://localhost/v1/tokens/\(token.id)/sign"])

@@ -7,7 +7,7 @@ import KysoStore
 extension AccountService {
     /// Builds the statement, signs the registration context and the statement on the token, and notes the
     /// statement as issued (RegistrationProof): the only way to a proof that `bind` accepts.
-    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, ProblemDetails> {
+    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, OperationFailure> {
         let fields: AccountFields
         do throws(AccountFieldError) {
             fields = try AccountFields(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId)
@@ -40,13 +40,16 @@ extension AccountService {
         }
         let bytes = statement.canonicalBytes
         let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
-        let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
-            certificate: sha256, data: Data(RegistrationSigning.signedContent(statement: bytes)), mechanism: mechanism.rawValue,
-            output: "cms", pin: request.pin, allowFinalTry: request.allowFinalTry), caller: caller.uid, purpose: .registration)
+        let order = SignatureOrder(
+            tokenId: location.tokenId, certificate: sha256, content: .data(RegistrationSigning.signedContent(statement: bytes)),
+            mechanism: mechanism, output: .cms,
+            authorization: KeyAuthorization(caller: caller.uid, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false))
+        let signed = await signer.sign(order, purpose: .registration)
         let recorded = await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
-                    data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
+                                   data: bytes, outcome: signed.isSuccess ? .success : .failed,
+                                   detail: signed.failureCode.map { "\(fields.key.text): \($0.rawValue)" } ?? fields.key.text)
         switch signed {
-        case .failure(let problem): return .failure(problem)
+        case .failure(let failure): return .failure(failure)
         case .success where !recorded: return .failure(AuditJournal.unavailable)
         case .success(let response):
             do throws(StoreError) {
@@ -55,7 +58,7 @@ extension AccountService {
                 return .failure(AccountProblems.store(error))
             }
             return .success(RegistrationResponse(
-                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: response.signature,
+                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: Data(response.bytes),
                 certificate: certificate.der, certificateSha256: sha256, tokenId: location.tokenId,
                 warnings: RegistrationProof.warnings(provider: profile.provider.provider.rawValue)))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoCore
 import KysoAPI
 
 /// `kyso secret`: reveal a stored terminal access key or VNACCS password.
@@ -49,6 +50,6 @@ struct SecretCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        Output.line(secret.value)
+        Output.line(String(decoding: secret.value.bytes, as: UTF8.self))
     }
 }

@@ -36,15 +36,15 @@ import Testing
     }
 
     @Test func accessKeyIsUpToSixteenLettersOrDigitsUpperCased() throws {
-        #expect(try TerminalAccessKey("abcdefgh12345678").revealed == "ABCDEFGH12345678")
-        #expect(try TerminalAccessKey("k1").revealed == "K1")
+        #expect(try TerminalAccessKey("abcdefgh12345678").revealed.bytes == Array("ABCDEFGH12345678".utf8))
+        #expect(try TerminalAccessKey("k1").revealed.bytes == Array("K1".utf8))
         #expect(throws: AccountFieldError(.terminalAccessKey, .tooLong, "")) { try TerminalAccessKey("ABCDEFGH123456789") }
         #expect(throws: AccountFieldError(.terminalAccessKey, .invalidCharacters, "")) { try TerminalAccessKey("ABC-DEF") }
         #expect(throws: AccountFieldError(.terminalAccessKey, .empty, "")) { try TerminalAccessKey("") }
     }
 
     @Test func passwordIsUpToEightPrintableCharactersKeptAsGiven() throws {
-        #expect(try VNACCSPassword("Pa$s-w0r").revealed == "Pa$s-w0r")
+        #expect(try VNACCSPassword("Pa$s-w0r").revealed.bytes == Array("Pa$s-w0r".utf8))
         #expect(throws: AccountFieldError(.password, .tooLong, "")) { try VNACCSPassword("Pa$s-w0rd") }
         #expect(throws: AccountFieldError(.password, .invalidCharacters, "")) { try VNACCSPassword("pa ss") }
         #expect(throws: AccountFieldError(.password, .invalidCharacters, "")) { try VNACCSPassword("mậtkhẩu") }
