@@ -66,6 +66,17 @@ let package = Package(
             dependencies: ["CP11Kit"],
             swiftSettings: strict
         ),
+        // Readers and cards as pcscd reports them, watched on a thread of its own and told as events; used by kysod and
+        // by `kyso watch --direct`, so it depends on PC/SC only.
+        .target(
+            name: "ReaderMonitoring",
+            dependencies: [
+                "PCSC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "KysoCore",
             dependencies: [
@@ -94,7 +105,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "ProcessConfinement",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -112,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "kysod",
             dependencies: [
-                "KysoDaemon", "KysoAPI", "KysoStore",
+                "KysoDaemon", "KysoAPI", "KysoStore", "ReaderMonitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoDaemon", "KysoAPI",
+                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "ReaderMonitoring", "KysoAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -170,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PCSCTests",
-            dependencies: ["PCSC", "KysoDaemon", "PKCS11", "KysoCore",
+            dependencies: ["PCSC", "ReaderMonitoring", "PKCS11", "KysoCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import Foundation
+import KysoAPI
 public import KysoCore
 public import KysoStore
 
@@ -260,11 +261,6 @@ public struct DaemonSettings: Sendable {
         bindingRules = try BindingRules(configuration: configuration.bindings)
     }
 
-    /// `/run/kyso/kysod.sock` for root (the system service), `$XDG_RUNTIME_DIR/kyso/kysod.sock` for a user.
-    public static func defaultSocketPath() -> String {
-        if getuid() != 0, let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
-            return runtime + "/kyso/kysod.sock"
-        }
-        return "/run/kyso/kysod.sock"
-    }
+    /// Where kysod listens unless told otherwise (KysoSocket.defaultPath, shared with the clients).
+    public static func defaultSocketPath() -> String { KysoSocket.defaultPath() }
 }

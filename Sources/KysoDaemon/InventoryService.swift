@@ -49,7 +49,7 @@ public final class InventoryService: Service, Sendable {
             if let host = watcher.host {
                 inventory.moduleStarting(key: watcher.key, name: watcher.module.name, path: watcher.module.path, host: host.status)
             } else {
-                inventory.moduleLoaded(key: watcher.key, name: watcher.module.name, path: watcher.module.path, watch: watcher.mode.rawValue)
+                inventory.moduleLoaded(key: watcher.key, name: watcher.module.name, path: watcher.module.path, watch: watcher.mode)
             }
             watcher.start()
         }

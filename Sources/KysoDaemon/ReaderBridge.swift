@@ -2,6 +2,7 @@ import KysoCore
 import KysoAPI
 public import Logging
 import PCSC
+public import ReaderMonitoring
 public import ServiceLifecycle
 
 /// Carries the reader monitor's events into the inventory: reader and card events for clients, the reader
@@ -66,13 +67,13 @@ public struct ReaderBridge: Service {
         case .serviceLost(let error):
             logger.warning("pcscd unreachable", metadata: ["error": "\(error)", "hint": "\(error.code.hint ?? "")"])
             inventory.updatePCSC(PCSCStatus(
-                state: error.code == .securityViolation ? "refused" : "unavailable", error: error.description,
+                state: error.code == .securityViolation ? .refused : .unavailable, error: error.description,
                 hint: error.code.hint, readers: []))
             return
         case .serviceRestored:
             logger.info("pcscd reachable")
         }
-        inventory.updatePCSC(PCSCStatus(state: "running", readers: monitor.readers.map { reader in
+        inventory.updatePCSC(PCSCStatus(state: .running, readers: monitor.readers.map { reader in
             ReaderInfo(name: reader.reader, cardPresent: reader.cardPresent,
                        atr: reader.cardPresent ? Hex.lowercase(reader.atr) : nil,
                        state: (reader.cardPresent ? ["present"] : ["empty"]) + reader.cardState.words)

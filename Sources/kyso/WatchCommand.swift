@@ -2,7 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import KysoCore
-import KysoDaemon
+import ReaderMonitoring
 import Logging
 import PCSC
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KysoDaemon
 import KysoStore
+import ReaderMonitoring
 import Logging
 import ServiceLifecycle
 

@@ -43,7 +43,7 @@ struct RemoteModuleTests {
         try fake.misbehave([:])
         // Three failed slot listings in a row against the dead remote (0.2 s poll, 0.3 s retries) make it failed.
         let failed = await eventually(timeout: .seconds(5)) {
-            (try? await client.status().status?.modules.first { $0.name == "kyso-fake" }?.state) == "failed"
+            (try? await client.status().status?.modules.first { $0.name == "kyso-fake" }?.state) == .failed
         }
         #expect(daemon.isRunning, "kysod died with its isolated module: \(daemon.log().suffix(2000))")
         let after = try await client.status()
@@ -53,7 +53,7 @@ struct RemoteModuleTests {
         #expect(onFake.status >= 400 && onFake.status != 504, "\(onFake)")
         let fakeModule = after.status?.modules.first { $0.name == "kyso-fake" }
         print("fault: isolated module abort() → kysod up; status shows \(String(describing: fakeModule)); sign on it → \(onFake)")
-        #expect(failed && fakeModule?.state == "failed" && fakeModule?.error != nil && fakeModule?.tokenCount == 0,
+        #expect(failed && fakeModule?.state == .failed && fakeModule?.error != nil && fakeModule?.tokenCount == 0,
                 "\(String(describing: fakeModule))")
         #expect(try await !client.tokens().contains { $0.label == "kyso-fake" }, "the dead module's token is still listed")
         #expect(try await client.tokens().contains { $0.label == "kyso-vnpt" })

@@ -1,6 +1,6 @@
 import Foundation
 import KysoCore
-import KysoDaemon
+import ReaderMonitoring
 import PKCS11
 import Testing
 import X509

@@ -1,5 +1,5 @@
 import Foundation
-import KysoDaemon
+import ReaderMonitoring
 import PCSC
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import KysoDaemon
+import ReaderMonitoring
 import Logging
 import PCSC
 import ServiceLifecycle

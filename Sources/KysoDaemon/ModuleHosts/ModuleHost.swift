@@ -77,6 +77,8 @@ final class ModuleHost: Sendable {
         state.withLock { state in
             state.process = process
             state.pid = process.processIdentifier
+            // Earlier hosts' kill reasons were read by now; the new host starts with none.
+            state.killReasons = state.killReasons.filter { $0.key == process.processIdentifier }
             state.starts += 1
         }
         let line = Self.firstLine(of: output.fileHandleForReading.fileDescriptor, timeout: timeout)
@@ -113,7 +115,9 @@ final class ModuleHost: Sendable {
         let description = signal ? "killed by signal \(process.terminationStatus) (\(Self.signalName(process.terminationStatus)))"
             : "exited with status \(process.terminationStatus)"
         return state.withLock { state in
-            let reason = state.killReasons.removeValue(forKey: process.processIdentifier)
+            // Read, not removed: the watcher's failed C_Initialize may look for the reason after the host is reaped
+            // (removed here, a start killed at its deadline was reported as the module's own error).
+            let reason = state.killReasons[process.processIdentifier]
             let current = state.process === process
             if current {
                 state.serving = false

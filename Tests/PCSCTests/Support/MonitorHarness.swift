@@ -1,5 +1,5 @@
 import Foundation
-import KysoDaemon
+import ReaderMonitoring
 import Logging
 
 /// A ``ReaderMonitor`` running in a task for one test, with every event recorded with its arrival time.
