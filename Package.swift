@@ -179,6 +179,19 @@ let package = Package(
             exclude: ["openapi-check.py"],
             swiftSettings: strict
         ),
+        // The daemon core in process, with fakes behind its seams (a software key backend, an in-memory database).
+        .testTarget(
+            name: "DaemonCoreTests",
+            dependencies: [
+                "KysoDaemon", "KysoAPI", "KysoCore", "KysoInventory", "KysoStore", "PKCS11",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PCSCTests",
             dependencies: ["PCSC", "ReaderMonitoring", "PKCS11", "KysoCore",
