@@ -164,6 +164,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the tests and kyso-bench share: the SoftHSM lab, kysod and other child processes, a private pcscd with
+        // vpcd readers and virtual cards, temporary folders and one failure type.
         .target(name: "KysoTestSupport", dependencies: ["KysoAPI"], path: "Tests/KysoTestSupport", swiftSettings: strict),
         .testTarget(
             name: "DaemonTests",
@@ -194,7 +196,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PCSCTests",
-            dependencies: ["PCSC", "ReaderMonitoring", "PKCS11", "KysoCore",
+            dependencies: ["PCSC", "ReaderMonitoring", "PKCS11", "KysoCore", "KysoTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -224,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "KysoStoreTests",
             dependencies: [
-                "KysoStore", "KysoCore", "kyso-store-crash-writer",
+                "KysoStore", "KysoCore", "KysoTestSupport", "kyso-store-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -236,7 +238,7 @@ let package = Package(
         .executableTarget(
             name: "kyso-bench",
             dependencies: [
-                "KysoAPI", "KysoCore", "PKCS11", "PCSC",
+                "KysoAPI", "KysoCore", "KysoTestSupport", "PKCS11", "PCSC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

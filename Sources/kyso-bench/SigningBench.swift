@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KysoTestSupport
 import KysoAPI
 import KysoCore
 
@@ -51,7 +52,7 @@ struct SigningBench {
                 let listed = try await KysoClient(socketPath: daemon.socketPath).request(.GET, "/v1/tokens").decode(TokenListResponse.self)
                 return try tokens.map { token in
                     guard let id = listed.tokens.first(where: { $0.serialNumber == token.serial })?.id else {
-                        throw BenchFailure("kysod does not list token \(token.label)")
+                        throw TestFailure("kysod does not list token \(token.label)")
                     }
                     let body = SignRequest(digest: Data(digest), mechanism: algorithm.mechanism, output: .raw, pin: withPIN ? SecretBytes(pin) : nil)
                     return HTTPLoad.Request(method: .POST, path: "/v1/tokens/\(id)/sign", body: Array(try JSONEncoder().encode(body)))

@@ -96,8 +96,8 @@ final class IsolatedKysod: @unchecked Sendable {
         let client = KysoClient(socketPath: socketPath)
         let deadline = ContinuousClock.now + .seconds(20)
         while (try? await client.request(.GET, "/v1/status"))?.status != 200 {
-            guard process.isRunning else { throw DaemonFailure("isolated kysod exited: \(self.log())") }
-            guard ContinuousClock.now < deadline else { throw DaemonFailure("isolated kysod not ready: \(self.log())") }
+            guard process.isRunning else { throw TestFailure("isolated kysod exited: \(self.log())") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("isolated kysod not ready: \(self.log())") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -110,7 +110,7 @@ final class IsolatedKysod: @unchecked Sendable {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
-            guard ContinuousClock.now < deadline else { throw DaemonFailure("isolated kysod did not stop within \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("isolated kysod did not stop within \(timeout)") }
             try await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationStatus

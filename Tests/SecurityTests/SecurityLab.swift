@@ -52,7 +52,7 @@ extension SecurityLab {
     static func token(_ label: String, client: KysoClient) async throws -> (id: String, certificate: String) {
         let tokens = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
         guard let token = tokens.first(where: { $0.label == label }), let certificate = token.certificates.first else {
-            throw DaemonFailure("no token \(label) in \(tokens.map(\.label))")
+            throw TestFailure("no token \(label) in \(tokens.map(\.label))")
         }
         return (token.id, certificate.sha256)
     }
@@ -66,7 +66,7 @@ extension SecurityLab {
         let pin = manifest.tokens.first { $0.label == "kyso-vnpt" }?.pin
         let tokens = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
         guard let certificate = tokens.first(where: { $0.label == "kyso-vnpt" })?.certificates.first,
-              let taxCode = certificate.profile.taxCode?.value else { throw DaemonFailure("no kyso-vnpt certificate") }
+              let taxCode = certificate.profile.taxCode?.value else { throw TestFailure("no kyso-vnpt certificate") }
         let registered = try await client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
             role: "declarant", taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin.map { SecretBytes($0) }))))
         let registration = try registered.decode(RegistrationResponse.self)

@@ -108,7 +108,7 @@ final class PseudoTerminal: @unchecked Sendable {
     private typealias OpenCall = @convention(c) (CInt) -> CInt
     private typealias NameCall = @convention(c) (CInt) -> UnsafeMutablePointer<CChar>?
     private static func libc<T>(_ name: String, as type: T.Type) throws -> T {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { throw DaemonFailure("no \(name) in libc") }
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { throw TestFailure("no \(name) in libc") }
         return unsafeBitCast(symbol, to: type)
     }
 
@@ -119,10 +119,10 @@ final class PseudoTerminal: @unchecked Sendable {
         let followerName = try Self.libc("ptsname", as: NameCall.self)
         leader = openLeader(O_RDWR | O_NOCTTY)
         guard leader >= 0, grant(leader) == 0, unlock(leader) == 0, let name = followerName(leader) else {
-            throw DaemonFailure("no pseudo-terminal: \(String(cString: strerror(errno)))")
+            throw TestFailure("no pseudo-terminal: \(String(cString: strerror(errno)))")
         }
         let descriptor = open(name, O_RDWR | O_NOCTTY)
-        guard descriptor >= 0 else { throw DaemonFailure("cannot open \(String(cString: name))") }
+        guard descriptor >= 0 else { throw TestFailure("cannot open \(String(cString: name))") }
         follower = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
@@ -148,7 +148,7 @@ final class PseudoTerminal: @unchecked Sendable {
             if seen.contains(text) { return seen }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw DaemonFailure("no “\(text)” within \(timeout); got: \(String(decoding: bytes, as: UTF8.self))")
+        throw TestFailure("no “\(text)” within \(timeout); got: \(String(decoding: bytes, as: UTF8.self))")
     }
 
     deinit { close(leader) }
