@@ -149,7 +149,15 @@ public final class Inventory: Sendable {
             let insertedAt = previous[id]?.insertedAt ?? now
             responses[id] = TokenResponses.make(id: id, token: token, insertedAt: insertedAt, now: now, expiringSoonDays: expiringSoonDays)
         }
-        return state.withLock { state in
+        return replaceTokens(ofSource: moduleKey, with: responses)
+    }
+
+    /// Replaces the tokens one source shows (a PKCS#11 module's scan, or a key backend's own list, such as a remote
+    /// signing service's credentials) and publishes the insertions, removals and changes. A source that had failed
+    /// or was stuck is loaded again.
+    @discardableResult
+    public func replaceTokens(ofSource moduleKey: String, with responses: [String: TokenInfoResponse]) -> [DaemonEvent] {
+        state.withLock { state in
             var events: [DaemonEvent] = []
             // A scan that works again ends a failed or stuck spell: say so before its tokens come back.
             if let module = state.modules[moduleKey], module.state != .loaded {

@@ -26,7 +26,11 @@ public final class TokenKeys: KeyBackend {
         queues = TokenQueues(inventory: inventory, modules: modules, deadline: deadline)
     }
 
-    public func holds(tokenId: String) -> Bool { inventory.location(of: tokenId) != nil }
+    /// Tokens that came from a PKCS#11 module kysod watches (another backend's tokens have other sources).
+    public func holds(tokenId: String) -> Bool {
+        guard let location = inventory.location(of: tokenId) else { return false }
+        return modules.module(forKey: location.moduleKey) != nil
+    }
 
     public func withKey<T: Sendable>(_ key: KeyReference, authorization: KeyAuthorization,
                                      _ body: @escaping @Sendable (any KeyOperations) throws -> T) async -> Result<KeyUse<T>, OperationFailure> {
