@@ -101,7 +101,7 @@ extension Router {
     static func signatureOrder(tokenId: String, body: [UInt8], caller: UInt32) -> Result<SignatureOrder, OperationFailure> {
         let request: SignRequest
         do {
-            request = try APIJSON.decoder().decode(SignRequest.self, from: Data(body))
+            request = try Self.decodeInPlace(SignRequest.self, from: body)
         } catch let unknown as UnknownWireValue where unknown.field == "mechanism" {
             return .failure(SigningProblems.unknownMechanism(unknown.value))
         } catch let unknown as UnknownWireValue where unknown.field == "output" {
@@ -122,7 +122,17 @@ extension Router {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> T? {
-        try? APIJSON.decoder().decode(type, from: Data(body))
+        try? Self.decodeInPlace(type, from: body)
+    }
+
+    /// Decodes JSON from the request body where it lies: a `Data` copy of a body that carries a PIN would be one
+    /// more copy nobody wipes (the body itself is wiped once answered).
+    static func decodeInPlace<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
+        try body.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return try APIJSON.decoder().decode(type, from: Data()) }
+            let view = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none)
+            return try APIJSON.decoder().decode(type, from: view)
+        }
     }
 
     /// One query parameter of the request target (`/v1/audit?limit=20`).
