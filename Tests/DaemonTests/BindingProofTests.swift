@@ -86,7 +86,7 @@ struct BindingProofTests {
         // A new registration (a fresh nonce, so new bytes) binds the same account again.
         let certificate = try #require(token.certificates.first)
         let fresh = try await AccountAPITests.post(client, "/v1/registrations", RegistrationRequest(
-            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "VNPT3001", terminalId: "TERM01",
+            role: .declarant, taxCode: try #require(certificate.profile.taxCode?.value), userId: "VNPT3001", terminalId: "TERM01",
             certificate: certificate.sha256, pin: "123456")).decode(RegistrationResponse.self)
         #expect(try await Self.bind(client, fresh.statement, fresh.signature).status == 201)
         try await daemon.stop()
@@ -139,9 +139,9 @@ struct BindingProofTests {
         func register(_ request: RegistrationRequest, on client: KysoClient) async throws -> KysoClient.Response {
             try await AccountAPITests.post(client, "/v1/registrations", request)
         }
-        let declarant = RegistrationRequest(role: "declarant", taxCode: taxCode, userId: "ROGU1001", terminalId: "TERM01",
+        let declarant = RegistrationRequest(role: .declarant, taxCode: taxCode, userId: "ROGU1001", terminalId: "TERM01",
                                             certificate: certificate.sha256, pin: "123456")
-        let admin = RegistrationRequest(role: "admin", taxCode: taxCode, certificate: certificate.sha256, pin: "123456")
+        let admin = RegistrationRequest(role: .admin, taxCode: taxCode, certificate: certificate.sha256, pin: "123456")
         let declarantProof = try await register(declarant, on: client)
         #expect(declarantProof.status == 200 && String(decoding: declarantProof.body, as: UTF8.self).contains(#""unknown-ca""#))
         let adminProof = try await register(admin, on: client)
@@ -160,7 +160,7 @@ struct BindingProofTests {
         let adminStatement = try adminProof.decode(RegistrationResponse.self)
         let refused = try await Self.bind(strictClient, adminStatement.statement, adminStatement.signature)
         #expect(refused.status == 422 && Self.code(refused) == "unknown-ca", "\(String(decoding: refused.body, as: UTF8.self))")
-        for request in [admin, RegistrationRequest(role: "declarant", taxCode: taxCode, userId: "ROGU1002", terminalId: "TERM02",
+        for request in [admin, RegistrationRequest(role: .declarant, taxCode: taxCode, userId: "ROGU1002", terminalId: "TERM02",
                                                    certificate: certificate.sha256, pin: "123456")] {
             let response = try await register(request, on: strictClient)
             #expect(response.status == 422 && Self.code(response) == "unknown-ca", "\(request.role): \(response.status)")

@@ -100,10 +100,10 @@ struct OpenAPIContractTests {
         let (first, second) = (lab.certificates[0].sha256, lab.certificates[1].sha256)
         let userId = "KYSOA001"
         let challenge = Data("contract-test challenge".utf8)
-        func registration(_ certificate: String, role: String = "declarant", taxCode: String = taxCode, userId: String? = userId,
+        func registration(_ certificate: String, role: AccountRole = .declarant, taxCode: String = taxCode, userId: String? = userId,
                           pin: String? = lab.pin) throws -> [UInt8] {
-            let request = RegistrationRequest(role: role, taxCode: taxCode, userId: role == "admin" ? nil : userId,
-                                              terminalId: role == "admin" ? nil : "T00001", challenge: challenge,
+            let request = RegistrationRequest(role: role, taxCode: taxCode, userId: role == .admin ? nil : userId,
+                                              terminalId: role == .admin ? nil : "T00001", challenge: challenge,
                                               certificate: certificate, pin: pin.map { SecretBytes($0) })
             return Array(try APIJSON.encoder().encode(request))
         }
@@ -119,7 +119,7 @@ struct OpenAPIContractTests {
 
         try await Self.send(Exchange(.POST, register, template: register, expect: 422, body: try registration(first, userId: "KYSO")), to: client)
         try await Self.send(Exchange(.POST, register, template: register, expect: 422,
-                                     body: try registration(first, role: "admin", taxCode: "0100109106")), to: client)
+                                     body: try registration(first, role: .admin, taxCode: "0100109106")), to: client)
         try await Self.send(Exchange(.POST, register, template: register, expect: 404, body: try registration(String(repeating: "0", count: 64))), to: client)
         try await Self.send(Exchange(.POST, register, template: register, expect: 400, body: Array("not json".utf8)), to: client)
         try await Self.send(Exchange(.POST, register, template: register, expect: 401, body: try registration(first, pin: nil)), to: client)
@@ -167,7 +167,7 @@ struct OpenAPIContractTests {
         let vnptCertificate = try #require(vnpt.certificates.first)
         let vnptTaxCode = try #require(vnptCertificate.taxCode)
         let admin = try await Self.send(Exchange(.POST, register, template: register, expect: 200,
-                                                 body: try registration(vnptCertificate.sha256, role: "admin", taxCode: vnptTaxCode)), to: client)
+                                                 body: try registration(vnptCertificate.sha256, role: .admin, taxCode: vnptTaxCode)), to: client)
             .decode(RegistrationResponse.self)
         try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 201, body: try binding(admin, secrets: false)), to: client)
         try await Self.send(Exchange(.GET, "/v1/bindings/\(vnptTaxCode)", template: one, expect: 200), to: client)
@@ -179,7 +179,7 @@ struct OpenAPIContractTests {
             body: try registration(viettel.sha256, taxCode: try #require(viettel.taxCode), userId: sealedUser)), to: client).decode(RegistrationResponse.self)
         func sealedBinding(_ registered: RegistrationResponse, pin: String?) throws -> [UInt8] {
             Array(try APIJSON.encoder().encode(BindingCreateRequest(statement: registered.statement, signature: registered.signature,
-                                                                    terminalAccessKey: "SEALED01", sealing: "token", pin: pin.map { SecretBytes($0) })))
+                                                                    terminalAccessKey: "SEALED01", sealing: .token, pin: pin.map { SecretBytes($0) })))
         }
         try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 401, body: try sealedBinding(sealedRegistration, pin: nil)), to: client)
         try await Self.send(Exchange(.POST, bindings, template: bindings, expect: 400, body: Array(#"{"statement":"","signature":"","sealing":7}"#.utf8)), to: client)
@@ -240,7 +240,7 @@ struct OpenAPIContractTests {
         }
         var registered: [RegistrationResponse] = []
         for certificate in lab.certificates {
-            let request = RegistrationRequest(role: "declarant", taxCode: taxCode, userId: "KYSOB001", terminalId: "T00002",
+            let request = RegistrationRequest(role: .declarant, taxCode: taxCode, userId: "KYSOB001", terminalId: "T00002",
                                               certificate: certificate.sha256, pin: SecretBytes(lab.pin))
             registered.append(try await ask(.POST, "/v1/registrations", "/v1/registrations", request).decode(RegistrationResponse.self))
         }

@@ -68,11 +68,11 @@ extension SecurityLab {
         guard let certificate = tokens.first(where: { $0.label == "kyso-vnpt" })?.certificates.first,
               let taxCode = certificate.profile.taxCode?.value else { throw TestFailure("no kyso-vnpt certificate") }
         let registered = try await client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
-            role: "declarant", taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin.map { SecretBytes($0) }))))
+            role: .declarant, taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin.map { SecretBytes($0) }))))
         let registration = try registered.decode(RegistrationResponse.self)
         return try await client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(BindingCreateRequest(
             statement: registration.statement, signature: registration.signature, terminalAccessKey: "k3y0f16charsAbcd",
-            password: "pw123456", sealing: "host"))))
+            password: "pw123456", sealing: .host))))
     }
 
     /// `count` refused signatures (a token that does not exist) as nobody, one connection each; returns the statuses.

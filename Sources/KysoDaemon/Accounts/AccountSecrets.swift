@@ -7,9 +7,7 @@ import KysoStore
 /// PIN), else with the host key. A token sealing is proven before it is stored: what was sealed is opened on the
 /// token and compared, so a token that cannot decrypt never holds the only copy of a secret.
 struct AccountSecrets: Sendable {
-    enum Mode: String {
-        case auto, token, host
-    }
+    typealias Mode = SealingMode
 
     let host: HostSealer
     let signer: Signer

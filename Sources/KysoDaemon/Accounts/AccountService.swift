@@ -95,9 +95,7 @@ public final class AccountService: Service, Sendable {
             return .failure(AccountProblems.signatureInvalid)
         }
         // Secrets are checked before anything is stored or the token is touched, so a bad one changes nothing.
-        guard let mode = AccountSecrets.Mode(rawValue: request.sealing ?? "auto") else {
-            return .failure(.badRequest("sealing is auto, token or host"))
-        }
+        let mode = request.sealing ?? .auto
         var plain: AccountSecrets.Plain
         switch AccountSecrets.plain(request, userId: statement.account.userId) {
         case .failure(let failure): return .failure(failure)
@@ -215,7 +213,7 @@ public final class AccountService: Service, Sendable {
             guard await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .success, detail: detail) else {
                 return .failure(AuditJournal.unavailable)
             }
-            return .success(SecretResponse(account: userId.value, kind: kind, value: secret))
+            return .success(SecretResponse(account: userId.value, kind: secretKind, value: secret))
         }
     }
 

@@ -22,14 +22,25 @@ extension Router {
             case .failure(let failure): return .problem(failure)
             }
         case .register:
-            guard let body = decode(RegistrationRequest.self, from: request.body) else {
+            let body: RegistrationRequest
+            do {
+                body = try Self.decodeInPlace(RegistrationRequest.self, from: request.body)
+            } catch let unknown as UnknownWireValue {
+                do throws(AccountFieldError) { _ = try AccountRole(text: unknown.value) } catch { return .problem(AccountProblems.field(error)) }
+                return .problem(.badRequest("the body must be a JSON registration request"))
+            } catch {
                 return .problem(.badRequest("the body must be a JSON registration request"))
             }
             return .result(await accounts.register(body, caller: peer))
         case .listBindings:
             return .json(BindingListResponse(bindings: accounts.list()))
         case .bind, .rebind:
-            guard let body = decode(BindingCreateRequest.self, from: request.body) else {
+            let body: BindingCreateRequest
+            do {
+                body = try Self.decodeInPlace(BindingCreateRequest.self, from: request.body)
+            } catch is UnknownWireValue {
+                return .problem(.badRequest("sealing is auto, token or host"))
+            } catch {
                 return .problem(.badRequest("the body must be a JSON binding request (statement and signature in base64)"))
             }
             if endpoint == .rebind { return .result(await accounts.bind(body, replacing: parameters[0], caller: peer)) }

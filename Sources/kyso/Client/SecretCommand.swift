@@ -5,10 +5,6 @@ import KysoAPI
 
 /// `kyso secret`: reveal a stored terminal access key or VNACCS password.
 struct SecretCommand: AsyncParsableCommand {
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case terminalAccessKey, password
-    }
-
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Print a declarant account's stored terminal access key or VNACCS password.",
         discussion: """
@@ -25,7 +21,7 @@ struct SecretCommand: AsyncParsableCommand {
     var account: String
 
     @Argument(help: ArgumentHelp("terminalAccessKey or password.", valueName: "KIND"))
-    var kind: Kind
+    var kind: SecretKind
 
     @OptionGroup var pinInput: PINInput
 

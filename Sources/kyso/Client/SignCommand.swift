@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
 import KysoAPI
 import KysoCore
@@ -93,5 +93,3 @@ struct LogoutCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension SignatureMechanism: ExpressibleByArgument {}
