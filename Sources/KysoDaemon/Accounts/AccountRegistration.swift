@@ -7,14 +7,14 @@ import KysoStore
 extension AccountService {
     /// Builds the statement, signs the registration context and the statement on the token, and notes the
     /// statement as issued (RegistrationProof): the only way to a proof that `bind` accepts.
-    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, OperationFailure> {
+    public func register(_ order: RegistrationOrder, caller: PeerCredentials) async -> Result<RegistrationResponse, OperationFailure> {
         let fields: AccountFields
         do throws(AccountFieldError) {
-            fields = try AccountFields(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId)
+            fields = try AccountFields(role: order.role, taxCode: order.taxCode, userId: order.userId, terminalId: order.terminalId)
         } catch {
             return .failure(AccountProblems.field(error))
         }
-        let sha256 = request.certificate.lowercased()
+        let sha256 = order.certificate
         guard let certificate = inventory.certificate(sha256: sha256) else {
             return .failure(AccountProblems.certificateNotPresent(sha256))
         }
@@ -33,7 +33,7 @@ extension AccountService {
         if let refusal = rules.unknownCARefusal(profile) { return .failure(AccountProblems.refusal(refusal)) }
         let statement: RegistrationStatement
         do throws(RegistrationStatementError) {
-            let freshness: RegistrationStatement.Freshness = request.challenge.map { .challenge(Array($0)) } ?? .freshNonce()
+            let freshness: RegistrationStatement.Freshness = order.challenge.map { .challenge($0) } ?? .freshNonce()
             statement = try RegistrationStatement(account: fields, certificate: profile, freshness: freshness, issuedAt: Date())
         } catch {
             return .failure(AccountProblems.statement(error))
@@ -43,7 +43,7 @@ extension AccountService {
         let order = SignatureOrder(
             tokenId: location.tokenId, certificate: sha256, content: .data(RegistrationSigning.signedContent(statement: bytes)),
             mechanism: mechanism, output: .cms,
-            authorization: KeyAuthorization(caller: caller.uid, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false))
+            authorization: order.authorization)
         let signed = await signer.sign(order, purpose: .registration)
         let recorded = await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
                                    data: bytes, outcome: signed.isSuccess ? .success : .failed,

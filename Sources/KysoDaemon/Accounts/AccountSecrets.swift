@@ -22,7 +22,7 @@ struct AccountSecrets: Sendable {
     }
 
     /// Checks a request's secrets before anything else happens, so a bad one changes nothing.
-    static func plain(_ request: BindingCreateRequest, userId: UserID?) -> Result<Plain, OperationFailure> {
+    static func plain(_ request: BindingOrder, userId: UserID?) -> Result<Plain, OperationFailure> {
         guard userId != nil else {
             if request.terminalAccessKey != nil || request.password != nil {
                 return .failure(OperationFailure(.invalidField, "an admin account has no terminal access key or password to store"))

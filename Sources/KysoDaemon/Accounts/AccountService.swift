@@ -76,10 +76,10 @@ public final class AccountService: Service, Sendable {
 
     /// Binds after checking the statement, its signature by the certificate it names, the certificate's presence and
     /// validity, the tax code and the uniqueness rules. Nothing is stored unless every check passes.
-    public func bind(_ request: BindingCreateRequest, replacing account: String? = nil, caller: PeerCredentials) async -> Result<BindingInfo, OperationFailure> {
+    public func bind(_ order: BindingOrder, replacing account: String? = nil, caller: PeerCredentials) async -> Result<BindingInfo, OperationFailure> {
         let bindingRequest: BindingRequest
         do throws(RegistrationStatementError) {
-            bindingRequest = try BindingRequest(statementBytes: Array(request.statement), signature: Array(request.signature))
+            bindingRequest = try BindingRequest(statementBytes: order.statement, signature: order.signature)
         } catch {
             return .failure(AccountProblems.statement(error))
         }
@@ -88,16 +88,16 @@ public final class AccountService: Service, Sendable {
         guard let certificate = inventory.certificate(sha256: sha256) else {
             return .failure(AccountProblems.certificateNotPresent(sha256))
         }
-        guard await RegistrationProof.verifies(statement: Array(request.statement), signature: Array(request.signature),
+        guard await RegistrationProof.verifies(statement: order.statement, signature: order.signature,
                                                certificateDER: Array(certificate.der)) else {
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                         outcome: .refused, detail: "signature-invalid")
             return .failure(AccountProblems.signatureInvalid)
         }
         // Secrets are checked before anything is stored or the token is touched, so a bad one changes nothing.
-        let mode = request.sealing ?? .auto
+        let mode = order.sealing
         var plain: AccountSecrets.Plain
-        switch AccountSecrets.plain(request, userId: statement.account.userId) {
+        switch AccountSecrets.plain(order, userId: statement.account.userId) {
         case .failure(let failure): return .failure(failure)
         case .success(let checked): plain = checked
         }
@@ -116,32 +116,32 @@ public final class AccountService: Service, Sendable {
         let binding: AccountBinding
         switch decided {
         case .failure(let refusal):
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                         outcome: .refused, detail: refusal.code.rawValue)
             return .failure(AccountProblems.refusal(refusal))
         case .success(let made): binding = made
         }
-        let statementSha256 = Hex.lowercase(SHA256.hash(data: request.statement))
+        let statementSha256 = Hex.lowercase(SHA256.hash(data: order.statement))
         let ledger: KysoDatabase.StatementState
         do throws(StoreError) { ledger = try await database.statementState(sha256: statementSha256) } catch {
             return .failure(AccountProblems.store(error))
         }
         if let failure = RegistrationProof.ledgerProblem(ledger) {
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                         outcome: .refused, detail: failure.code.rawValue)
             return .failure(failure)
         }
         // Sealing to the token uses it (and its PIN) only once every rule has passed.
-        let authorization = KeyAuthorization(caller: caller.uid, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false)
         let sealed: [SealedSecret]
-        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, authorization: authorization, now: now) {
+        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, authorization: order.authorization,
+                                  now: now) {
         case .failure(let failure):
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                         outcome: .failed, detail: "\(binding.key.text): \(failure.code.rawValue)")
             return .failure(failure)
         case .success(let made): sealed = made
         }
-        let entry = auditEntry(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+        let entry = auditEntry(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                                outcome: .success, detail: binding.key.text)
         do throws(StoreError) {
             if account == nil {
@@ -188,8 +188,8 @@ public final class AccountService: Service, Sendable {
     // MARK: Secrets (the audit is in AccountAudit.swift)
 
     /// Reveals a stored secret: host-sealed ones directly, token-sealed ones by opening them on the token with its PIN.
-    public func reveal(account: String, kind: String, request: SecretRevealRequest = SecretRevealRequest(),
-                       caller: PeerCredentials) async -> Result<SecretResponse, OperationFailure> {
+    /// - Parameter authorization: the PIN that opens a secret sealed to the token (none for a host-sealed one).
+    public func reveal(account: String, kind: String, authorization: KeyAuthorization, caller: PeerCredentials) async -> Result<SecretResponse, OperationFailure> {
         guard let secretKind = SecretKind(rawValue: kind) else { return .failure(.badRequest("kind is terminalAccessKey or password")) }
         guard let userId = try? UserID(account) else { return .failure(.badRequest("secrets belong to declarant accounts (User ID)")) }
         let sealed: SealedSecret
@@ -202,7 +202,6 @@ public final class AccountService: Service, Sendable {
             return .failure(AccountProblems.store(error))
         }
         let detail = "\(userId.value) \(kind) (\(sealed.sealing.name))"
-        let authorization = KeyAuthorization(caller: caller.uid, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false)
         switch await secrets.open(sealed, authorization: authorization) {
         case .failure(let failure):
             await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .failed,

@@ -31,7 +31,7 @@ extension Router {
             } catch {
                 return .problem(.badRequest("the body must be a JSON registration request"))
             }
-            return .result(await accounts.register(body, caller: peer))
+            return .result(await accounts.register(RegistrationOrder(body, caller: peer.uid), caller: peer))
         case .listBindings:
             return .json(BindingListResponse(bindings: accounts.list()))
         case .bind, .rebind:
@@ -43,8 +43,9 @@ extension Router {
             } catch {
                 return .problem(.badRequest("the body must be a JSON binding request (statement and signature in base64)"))
             }
-            if endpoint == .rebind { return .result(await accounts.bind(body, replacing: parameters[0], caller: peer)) }
-            return .result(await accounts.bind(body, caller: peer), status: .created)
+            let order = BindingOrder(body, caller: peer.uid)
+            if endpoint == .rebind { return .result(await accounts.bind(order, replacing: parameters[0], caller: peer)) }
+            return .result(await accounts.bind(order, caller: peer), status: .created)
         case .bindingInfo:
             guard let info = accounts.info(account: parameters[0]) else { return .problem(Problems.notFound("account \(parameters[0]) is not bound")) }
             return .json(info)
@@ -54,11 +55,13 @@ extension Router {
             case .failure(let failure): return .problem(failure)
             }
         case .revealHostSecret:
-            return .result(await accounts.reveal(account: parameters[0], kind: parameters[1], caller: peer))
+            let none = KeyAuthorization(caller: peer.uid, pin: nil, allowFinalTry: false)
+            return .result(await accounts.reveal(account: parameters[0], kind: parameters[1], authorization: none, caller: peer))
         case .revealTokenSecret:
             let body = request.body.isEmpty ? SecretRevealRequest() : decode(SecretRevealRequest.self, from: request.body)
             guard let body else { return .problem(.badRequest("the body must be JSON: {\"pin\": …}")) }
-            return .result(await accounts.reveal(account: parameters[0], kind: parameters[1], request: body, caller: peer))
+            let authorization = KeyAuthorization(caller: peer.uid, pin: body.pin, allowFinalTry: body.allowFinalTry ?? false)
+            return .result(await accounts.reveal(account: parameters[0], kind: parameters[1], authorization: authorization, caller: peer))
         case .audit:
             let limit = query(request.path, "limit").flatMap(Int.init) ?? 100
             // Every signature answered so far is in the log before it is read.
