@@ -5,12 +5,14 @@
 //   CPCSCLite, CP11Kit   system-library shims that include the real C headers
 //   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
 //   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
-//   KysoInventory        reads tokens once into plain values (certificates, key presence, URIs); blocking
+//   TokenScan            reads tokens once into plain values (certificates, key presence, URIs); blocking
 //   KysoStore            SQLite through GRDB: account bindings, sealed secrets, audit (migrations in one place)
-//   KysoAPI              JSON wire types and the HTTP-over-Unix-socket client shared by kysod and kyso;
-//                        openapi.yaml beside them is the contract the tests check
-//   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
-//   kysod, kyso          the daemon and the command-line tool
+//   ReaderMonitoring     readers and cards as pcscd reports them, as events (kysod and `kyso watch --direct`)
+//   KysoAPI              JSON wire types and enums, ProblemCode, the HTTP-over-Unix-socket client shared by kysod
+//                        and kyso; openapi.yaml beside them is the contract the tests check
+//   KysoDaemon           services under swift-service-lifecycle, the KeyBackend seam, the HTTP edge
+//                        (docs/architecture.md)
+//   kysod, kyso          the daemon and the command-line tool (kyso links no daemon code)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -87,7 +89,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "KysoInventory",
+            name: "TokenScan",
             dependencies: ["PKCS11", "KysoCore"],
             swiftSettings: strict
         ),
@@ -105,7 +107,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
+                "PCSC", "PKCS11", "KysoCore", "TokenScan", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -142,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "ReaderMonitoring", "KysoAPI",
+                "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -157,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "PKCS11Tests",
             dependencies: [
-                "PKCS11", "KysoCore", "KysoInventory", "KysoTestSupport",
+                "PKCS11", "KysoCore", "TokenScan", "KysoTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -185,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "DaemonCoreTests",
             dependencies: [
-                "KysoDaemon", "KysoAPI", "KysoCore", "KysoInventory", "KysoStore", "PKCS11",
+                "KysoDaemon", "KysoAPI", "KysoCore", "TokenScan", "KysoStore", "PKCS11",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
