@@ -19,9 +19,12 @@ public struct SignRequest: Codable, Sendable {
     public var pin: String?
     /// Allow a login when one PIN try is left (a wrong PIN then locks the token).
     public var allowFinalTry: Bool?
+    /// The web page that asked, when the request comes from the browser host (`https://…` or `http://localhost…`,
+    /// see `BrowserOrigin`): recorded in the audit log and kysod's log, so a signature is traced to its site.
+    public var origin: String?
 
     public init(certificate: String? = nil, data: Data? = nil, digest: Data? = nil, mechanism: String? = nil,
-                output: String? = nil, pin: String? = nil, allowFinalTry: Bool? = nil) {
+                output: String? = nil, pin: String? = nil, allowFinalTry: Bool? = nil, origin: String? = nil) {
         self.certificate = certificate
         self.data = data
         self.digest = digest
@@ -29,6 +32,7 @@ public struct SignRequest: Codable, Sendable {
         self.output = output
         self.pin = pin
         self.allowFinalTry = allowFinalTry
+        self.origin = origin
     }
 }
 

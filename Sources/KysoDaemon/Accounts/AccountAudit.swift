@@ -34,11 +34,19 @@ extension AccountService {
         case .failure(let problem): outcome = problem.status == 401 || problem.status >= 500 || problem.status == 410 ? .failed : .refused
         }
         var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificate ?? request.certificate, data: nil,
-                               outcome: outcome, detail: result.problemCode)
+                               outcome: outcome, detail: Self.signatureDetail(result.problemCode, origin: request.origin))
         entry.tokenId = tokenId
         entry.mechanism = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
         if let digest { entry.dataSha256 = Hex.lowercase(digest) }
         return entry
+    }
+
+    /// The problem code, and the web origin a browser signature came from (only one that passed validation:
+    /// SigningPlan refuses any other, and a refused text is not worth keeping).
+    static func signatureDetail(_ problemCode: String?, origin: String?) -> String? {
+        let origin = origin.flatMap { try? BrowserOrigin($0) }.map { "origin \($0.value)" }
+        let parts = [problemCode, origin].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
     /// Writes the record before the answer; false when it could not be written (it is then in the journal).

@@ -84,7 +84,9 @@ public final class Signer: Sendable {
                 logger.error("signature does not verify with the certificate", metadata: ["token": "\(tokenId)", "certificate": "\(plan.certificateSHA256)", "reason": "\(reason)"])
                 return .failure(SigningProblems.keyMismatch("the signature made on token \(tokenId) does not verify with certificate \(plan.certificateSHA256): \(reason)"))
             }
-            logger.info("signed", metadata: ["token": "\(tokenId)", "certificate": "\(plan.certificateSHA256)", "mechanism": "\(plan.mechanism.rawValue)", "output": "\(plan.output.rawValue)"])
+            var metadata: Logger.Metadata = ["token": "\(tokenId)", "certificate": "\(plan.certificateSHA256)", "mechanism": "\(plan.mechanism.rawValue)", "output": "\(plan.output.rawValue)"]
+            if let origin = request.origin { metadata["origin"] = "\(origin)" }  // checked by SigningPlan
+            logger.info("signed", metadata: metadata)
             return .success(SignResponse(
                 tokenId: tokenId, certificate: plan.certificateSHA256, mechanism: plan.mechanism.rawValue, output: plan.output.rawValue,
                 signature: Data(signed.bytes), pin: signed.pin, warning: signed.warning, cachedLogin: signed.cachedLogin))

@@ -32,6 +32,11 @@ struct SigningPlan: Sendable {
 
     static func make(tokenId: String, request: SignRequest, inventory: Inventory, certificates: SigningCertificates,
                      purpose: Purpose = .plain, now: Date = Date()) -> Result<SigningPlan, ProblemDetails> {
+        if let origin = request.origin {
+            do throws(BrowserOrigin.Refusal) { _ = try BrowserOrigin(origin) } catch {
+                return .failure(SigningProblems.badRequest("origin: \(error)"))
+            }
+        }
         let mechanismName = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
         guard let mechanism = SignatureMechanism(rawValue: mechanismName) else {
             return .failure(SigningProblems.unknownMechanism(mechanismName))
