@@ -25,7 +25,7 @@ enum Dialogs {
             title: title,
             description: """
                 Trang web: \(origin)
-                Chứng thư: \(certificate.holder ?? "(không tên)")\(certificate.organization.map { " — \($0)" } ?? "")
+                Chứng thư: \(holder(certificate))
                 Mã số thuế: \(certificate.taxCode ?? "(không có)")
                 CA: \(certificate.ca)
                 Ký / Signing: \(what)
@@ -34,6 +34,13 @@ enum Dialogs {
                 """,
             prompt: pinPad ? nil : "PIN:",
             ok: "Ký / Sign", cancel: "Huỷ / Cancel")
+    }
+
+    /// The holder, and the organisation when it says more (a company's certificate often has CN = O).
+    static func holder(_ certificate: PageCertificate) -> String {
+        let name = certificate.holder ?? "(không tên)"
+        guard let organization = certificate.organization, organization != certificate.holder else { return name }
+        return "\(name) — \(organization)"
     }
 
     static func signing(hash: [UInt8]) -> String { "SHA-256 " + hash.map { String(format: "%02x", $0) }.joined() }
