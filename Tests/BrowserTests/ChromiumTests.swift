@@ -35,6 +35,18 @@ struct ChromiumTests {
         var seconds: Double
     }
 
+    /// Runs browser/examples/verify_login.py, the server-side check docs/browser.md shows; true when it accepts.
+    static func verifyLogin(_ token: Authentication, origin: String, nonce: String) throws -> Bool {
+        let file = Lab.scratchRoot.appendingPathComponent("login-\(UUID().uuidString).json")
+        let json: [String: String] = [
+            "format": token.format, "unverifiedCertificate": token.unverifiedCertificate.base64EncodedString(),
+            "algorithm": token.algorithm, "signature": token.signature.base64EncodedString(), "origin": token.origin,
+        ]
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        let script = Lab.repositoryRoot.appendingPathComponent("browser/examples/verify_login.py").path
+        return (try? Shell.run("python3", [script, file.path, origin, nonce])) != nil
+    }
+
     @Test("list, sign (raw and CMS), authenticate; a cancelled dialog, a wrong PIN asked once, a refused origin")
     func endToEnd() async throws {
         let fixture = try await BrowserFixture.start()
@@ -79,6 +91,12 @@ struct ChromiumTests {
         // The same token is worthless for another origin.
         let otherOrigin = Data(SHA256.hash(data: Data("https://evil.example".utf8))) + Data(SHA256.hash(data: Data(nonce.utf8)))
         #expect(try !OpenSSLVerify.raw(signature: login.signature, data: otherOrigin, certificateDER: login.unverifiedCertificate))
+        // The server-side example in docs/browser.md accepts it for this origin and nonce only.
+        #expect(try Self.verifyLogin(login, origin: steps.origin, nonce: nonce))
+        #expect(try !Self.verifyLogin(login, origin: steps.origin, nonce: Data(nonceBytes.reversed()).base64EncodedString()))
+        var replayed = login
+        replayed.origin = "https://evil.example"
+        #expect(try !Self.verifyLogin(replayed, origin: "https://evil.example", nonce: nonce))
 
         #expect(steps.cancelled.code == "user-cancelled")
         #expect(steps.wrongPIN.code == "pin-incorrect")
