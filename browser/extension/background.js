@@ -4,6 +4,9 @@
 // while the person reads the dialog.
 "use strict";
 
+// Firefox's promise-based namespace where there is one, Chromium's otherwise.
+const api = globalThis.browser || globalThis.chrome;
+
 const HOST = "vn.kyso.browser_host";
 const TYPES = new Set(["version", "certificates", "sign", "authenticate"]);
 // The fields the host reads; anything else a page adds is dropped here.
@@ -18,7 +21,7 @@ function failure(id, code, message) {
 function askHost(message) {
   return new Promise((resolve) => {
     let answered = false;
-    const port = chrome.runtime.connectNative(HOST);
+    const port = api.runtime.connectNative(HOST);
     port.onMessage.addListener((reply) => {
       answered = true;
       resolve(reply);
@@ -26,17 +29,19 @@ function askHost(message) {
     });
     port.onDisconnect.addListener(() => {
       if (answered) return;
-      const reason = (chrome.runtime.lastError && chrome.runtime.lastError.message) || "the host closed the connection";
+      // Firefox reports why on the port, Chromium in runtime.lastError.
+      const error = port.error || api.runtime.lastError;
+      const reason = (error && error.message) || "the host closed the connection";
       resolve(failure(message.id, "host-unavailable", `kyso-browser-host: ${reason}`));
     });
     port.postMessage(message);
   });
 }
 
-chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const id = String((message && message.id) || "");
   // Only this extension's content script in a tab's top frame.
-  if (sender.id !== chrome.runtime.id || !sender.tab || sender.frameId !== 0) {
+  if (sender.id !== api.runtime.id || !sender.tab || sender.frameId !== 0) {
     sendResponse(failure(id, "origin-refused", "requests come from a page's top frame only"));
     return false;
   }

@@ -4,6 +4,9 @@
 // false), so a page cannot ask through an embedded frame of another site.
 "use strict";
 
+// Firefox's promise-based namespace where there is one, Chromium's otherwise.
+const api = globalThis.browser || globalThis.chrome;
+
 const CHANNEL = "kyso-web";
 
 window.addEventListener("message", (event) => {
@@ -13,6 +16,6 @@ window.addEventListener("message", (event) => {
   if (!message || message.channel !== CHANNEL || message.direction !== "request") return;
   const id = String(message.id);
   const answer = (reply) => window.postMessage({ channel: CHANNEL, direction: "reply", id, reply }, window.location.origin);
-  chrome.runtime.sendMessage({ id, request: message.request }).then(answer, (error) =>
+  api.runtime.sendMessage({ id, request: message.request }).then(answer, (error) =>
     answer({ id, ok: false, error: { code: "extension-unavailable", message: String((error && error.message) || error) } }));
 });
