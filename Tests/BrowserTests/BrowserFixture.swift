@@ -10,6 +10,7 @@ struct BrowserFixture {
     let client: KysoClient
     let folder: URL
 
+    /// The browser's profile: Chromium's user data dir (its NativeMessagingHosts/ inside), or Firefox's profile.
     var profile: URL { folder.appendingPathComponent("home/.config/chromium") }
     var configHome: URL { folder.appendingPathComponent("home/.config") }
     var pinentryFolder: URL { folder.appendingPathComponent("pinentry") }
@@ -19,6 +20,8 @@ struct BrowserFixture {
     static let hostName = "vn.kyso.browser_host"
     /// The id the extension's manifest `key` fixes (browser/native-messaging/chromium.json names it too).
     static let extensionID = "abkaccflcihnolnnnookekkklafdcega"
+    /// The add-on id in the manifest's browser_specific_settings (browser/native-messaging/firefox.json).
+    static let firefoxExtensionID = "browser@kyso.vn"
 
     static func start() async throws -> BrowserFixture {
         let (labDirectory, manifest) = try await Lab.copy()
@@ -37,6 +40,13 @@ struct BrowserFixture {
         ]
         try JSONSerialization.data(withJSONObject: hostManifest)
             .write(to: fixture.profile.appendingPathComponent("NativeMessagingHosts/\(hostName).json"))
+        // Firefox reads the user's manifests from ~/.mozilla/native-messaging-hosts, naming the add-on id instead.
+        var firefoxManifest = hostManifest
+        firefoxManifest["allowed_origins"] = nil
+        firefoxManifest["allowed_extensions"] = [firefoxExtensionID]
+        let mozilla = fixture.folder.appendingPathComponent("home/.mozilla/native-messaging-hosts")
+        try FileManager.default.createDirectory(at: mozilla, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: firefoxManifest).write(to: mozilla.appendingPathComponent("\(hostName).json"))
         return fixture
     }
 

@@ -4,12 +4,21 @@ import KysoAPI
 import KysoTestSupport
 import Testing
 
-/// The whole path in a real browser: Debian's Chromium headless with the Kyso extension loaded, a page on
-/// http://localhost → content script → service worker → kyso-browser-host (native messaging) → kysod on the
-/// SoftHSM lab, the dialogs answered by a scripted pinentry; and the signatures checked with openssl.
-@Suite("Chromium with the Kyso extension", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
-                                                   "needs Debian's chromium (scripts/install-deps)"))
-struct ChromiumTests {
+/// The browsers the end-to-end test runs in: each that is installed (scripts/install-deps installs both).
+enum TestBrowser: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case chromium, firefox
+
+    var binary: String { self == .chromium ? "/usr/bin/chromium" : "/usr/bin/firefox-esr" }
+    var testDescription: String { rawValue }
+    static var installed: [TestBrowser] { allCases.filter { FileManager.default.isExecutableFile(atPath: $0.binary) } }
+}
+
+/// The whole path in a real browser: Debian's Chromium (--headless=new, the extension from --load-extension) and
+/// Firefox ESR (--headless, the extension installed as a temporary add-on through Marionette), a page on
+/// http://localhost → content script → background → kyso-browser-host (native messaging) → kysod on the SoftHSM
+/// lab, the dialogs answered by a scripted pinentry; the signatures checked with openssl and the server example.
+@Suite("a real browser with the Kyso extension", .enabled(if: !TestBrowser.installed.isEmpty, "needs chromium or firefox-esr (scripts/install-deps)"))
+struct BrowserEndToEndTests {
     struct Outcome<Value: Decodable>: Decodable {
         var ok: Bool
         var value: Value?
@@ -47,8 +56,9 @@ struct ChromiumTests {
         return (try? Shell.run("python3", [script, file.path, origin, nonce])) != nil
     }
 
-    @Test("list, sign (raw and CMS), authenticate; a cancelled dialog, a wrong PIN asked once, a refused origin")
-    func endToEnd() async throws {
+    @Test("list, sign (raw and CMS), authenticate; a cancelled dialog, a wrong PIN asked once, a refused origin",
+          arguments: TestBrowser.installed)
+    func endToEnd(browser: TestBrowser) async throws {
         let fixture = try await BrowserFixture.start()
         let token = try #require(fixture.manifest.tokens.first { $0.label == "kyso-vnpt" })
         let labCertificate = try #require(token.certificates.first)
@@ -59,7 +69,7 @@ struct ChromiumTests {
         let nonce = Data(nonceBytes).base64EncodedString()
         let query = "certificate=\(labCertificate.sha256)&nonce=\(nonce.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
         let output = try Shell.run("python3", [
-            BrowserFixture.testsFolder.appendingPathComponent("chromium-run.py").path,
+            BrowserFixture.testsFolder.appendingPathComponent("browser-run.py").path, "--browser", browser.rawValue,
             "--extension", Lab.repositoryRoot.appendingPathComponent("browser/extension").path,
             "--profile", fixture.profile.path,
             "--pages", BrowserFixture.testsFolder.appendingPathComponent("pages").path,
@@ -68,7 +78,7 @@ struct ChromiumTests {
         ], environment: fixture.environment)
         let report = try JSONDecoder().decode(Report.self, from: output)
         let steps = report.results.main
-        print("Chromium scenario: \(report.seconds) s")
+        print("\(browser.rawValue) scenario: \(report.seconds) s")
 
         #expect(steps.version.value?.host == "kyso-browser-host")
         let certificates = try #require(steps.certificates.value, "\(steps.certificates.code ?? "") \(steps.certificates.message ?? "")")
