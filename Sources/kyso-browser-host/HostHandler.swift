@@ -7,6 +7,9 @@ import KysoCore
 /// Serves one request: checks the origin, asks the person (consent the first time, a PIN dialog for every
 /// signature), then asks kysod. Nothing is retried: a wrong PIN goes back to the page as `pin-incorrect`.
 struct HostHandler: Sendable {
+    /// The most `data` a sign request may carry (larger documents: sign their hash, or build the CMS server-side).
+    static let maximumData = 32 * 1024
+
     let client: KysoClient
     let origins: RememberedOrigins
     let pinentry: Pinentry
@@ -43,6 +46,11 @@ struct HostHandler: Sendable {
             guard output == "raw" else { throw HostError(.badRequest, "cms output signs data: send data, not a hash") }
             what = Dialogs.signing(hash: Array(hash))
         case (nil, let data?):
+            // Refused here, before the person types a PIN for a request kysod would refuse for its size (413 past
+            // its default 64 KiB body, base64 included).
+            guard data.count <= Self.maximumData else {
+                throw HostError(.messageTooLarge, "data is at most \(Self.maximumData) bytes: sign its SHA-256 hash instead")
+            }
             what = Dialogs.signing(data: Array(data), output: output)
         default:
             throw HostError(.badRequest, "send exactly one of hash and data (base64)")

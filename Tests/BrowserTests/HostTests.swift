@@ -93,4 +93,14 @@ struct HostTests {
         }
         #expect(Self.dialogCount(folder) == 0)
     }
+
+    @Test("data past 32 KiB is refused before the person types a PIN kysod would then refuse for size")
+    func dataTooLarge() throws {
+        let folder = try Self.folder()
+        let host = try HostProcess(environment: Self.environment(folder))
+        let data = Data(repeating: 0x41, count: 32 * 1024 + 1).base64EncodedString()
+        let reply = try host.ask(#"{"type":"sign","origin":"https://a.vn","certificate":"\#(String(repeating: "a", count: 64))","data":"\#(data)","output":"cms"}"#)
+        #expect(reply.errorCode == "message-too-large")
+        #expect(Self.dialogCount(folder) == 0)
+    }
 }
