@@ -55,6 +55,7 @@ enum DaemonErrors {
             case "pin-final-try": return HostError(.pinFinalTry, message)
             case "token-removed", "token-not-found": return HostError(.noToken, message)
             case "certificate-not-found", "no-private-key": return HostError(.certificateNotFound, message)
+            case "body-too-large": return HostError(.messageTooLarge, message)
             case "bad-request", "unknown-mechanism", "mechanism-unsupported", "registration-context": return HostError(.badRequest, message)
             default: return HostError(.signingFailed, "\(problem.code): \(message)")
             }

@@ -53,6 +53,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   }
   const forwarded = { id, type: request.type, origin };
   for (const field of FIELDS) if (typeof request[field] === "string") forwarded[field] = request[field];
-  queue = queue.then(() => askHost(forwarded)).then(sendResponse);
+  // A failed hand-back (the tab went away) must not leave the queue rejected, or no later request would run.
+  queue = queue.then(() => askHost(forwarded)).then(sendResponse).catch(() => {});
   return true; // the answer comes later
 });
