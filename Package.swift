@@ -193,7 +193,7 @@ let package = Package(
             name: "BrowserTests",
             dependencies: ["KysoAPI", "KysoBrowser", "KysoTestSupport", "kysod", "kyso", "kyso-browser-host",
                            .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["fake-pinentry.py", "browser-run.py", "pages"],
+            exclude: ["fake-pinentry.py", "fake-kysod.py", "browser-run.py", "pages"],
             swiftSettings: strict
         ),
         .target(
