@@ -42,6 +42,7 @@ struct BrowserEndToEndTests {
         struct Results: Decodable { var main: Steps; var refused: Refused }
         var results: Results
         var seconds: Double
+        var stopSeconds: Double
     }
 
     /// Runs browser/examples/verify_login.py, the server-side check docs/browser.md shows; true when it accepts.
@@ -78,7 +79,7 @@ struct BrowserEndToEndTests {
         ], environment: fixture.environment)
         let report = try JSONDecoder().decode(Report.self, from: output)
         let steps = report.results.main
-        print("\(browser.rawValue) scenario: \(report.seconds) s")
+        print("\(browser.rawValue) scenario: \(report.seconds) s, stopping the browser \(report.stopSeconds) s")
 
         #expect(steps.version.value?.host == "kyso-browser-host")
         let certificates = try #require(steps.certificates.value, "\(steps.certificates.code ?? "") \(steps.certificates.message ?? "")")

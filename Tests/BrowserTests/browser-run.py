@@ -22,6 +22,11 @@ parser.add_argument("--expect", required=True, help="comma-separated result name
 parser.add_argument("--timeout", type=float, default=40)
 args = parser.parse_args()
 
+# The test process may block or ignore SIGTERM, and children inherit that: restore it, so the browser stops
+# when told to rather than after the grace period below.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
 results = {}
 arrived = threading.Condition()
 
@@ -149,8 +154,9 @@ try:
     browser.wait(timeout=10)
 except subprocess.TimeoutExpired:
     os.killpg(browser.pid, signal.SIGKILL); browser.wait()
+stopped = time.monotonic() - started - elapsed
 server.shutdown()
-print(json.dumps({"results": results, "port": port, "seconds": round(elapsed, 2)}, ensure_ascii=False))
+print(json.dumps({"results": results, "port": port, "seconds": round(elapsed, 2), "stopSeconds": round(stopped, 2)}, ensure_ascii=False))
 if not expected <= results.keys():
     tail = open(os.path.join(args.profile, "browser.log"), "rb").read()[-3000:].decode("utf-8", "replace")
     print(f"missing results {sorted(expected - results.keys())} after {elapsed:.1f} s; the browser's log ends:\n{tail}", file=sys.stderr)
