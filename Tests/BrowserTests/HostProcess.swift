@@ -51,7 +51,15 @@ final class HostProcess {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    /// Closing stdin is how a browser ends the host; SIGKILL after that, since the test process may pass a blocked
+    /// or ignored SIGTERM on to its children.
+    deinit {
+        try? input.fileHandleForWriting.close()
+        if exitStatus(within: 2) == nil {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
 }
 
 extension Dictionary where Key == String, Value == Any {
