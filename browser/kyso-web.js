@@ -33,7 +33,6 @@
     "bad-request",
     "message-too-large",
     "signing-failed",
-    "timeout",
   ]);
 
   class KysoError extends Error {
