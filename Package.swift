@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "kyso", targets: ["kyso"]),
         .executable(name: "kysod", targets: ["kysod"]),
         .executable(name: "kyso-module-host", targets: ["kyso-module-host"]),
+        .executable(name: "kyso-browser-host", targets: ["kyso-browser-host"]),
         .library(name: "KysoCore", targets: ["KysoCore"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "PCSC", targets: ["PCSC"]),
@@ -141,10 +142,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Signing from web pages (docs/browser.md): pinentry dialogs and the origins a person allowed, shared by the
+        // native-messaging host and `kyso browser`.
+        .target(name: "KysoBrowser", dependencies: ["KysoAPI"], swiftSettings: strict),
+        .executableTarget(
+            name: "kyso-browser-host",
+            dependencies: ["KysoAPI", "KysoBrowser", "KysoCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI",
+                "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI", "KysoBrowser",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -207,6 +216,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PackagingTests", swiftSettings: strict),
+        // The browser bridge: the host's pieces, and Chromium headless with the extension against kysod on the lab.
+        .testTarget(
+            name: "BrowserTests",
+            dependencies: ["KysoAPI", "KysoBrowser", "KysoTestSupport", "kysod", "kyso", "kyso-browser-host",
+                           .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["fake-pinentry.py", "fake-kysod.py", "browser-run.py", "pages"],
+            swiftSettings: strict
+        ),
         .target(
             name: "KysoStore",
             dependencies: [
