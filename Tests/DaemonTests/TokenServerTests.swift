@@ -85,6 +85,56 @@ struct TokenServerTests {
         withExtendedLifetime((p11KitServer, server, forward)) {}
     }
 
+    /// The SSH connection of route 2 drops: kysod withdraws the token (its slot listing fails three times). When the
+    /// forward is back the token does NOT return: p11-kit's RPC client answers CKR_DEVICE_ERROR until it is
+    /// initialised again, and kysod finalises and re-initialises only hosted modules, not one loaded in-process. A
+    /// known issue (docs/token-server.md says to restart kysod); this test says so when it changes.
+    @Test("p11-kit server route: a dropped SSH forward withdraws the token; a new forward does not bring it back")
+    func p11KitForwardDropsAndReturns() async throws {
+        let (labDirectory, _) = try await Lab.copy()
+        try Shell.run("chown", ["-R", "\(Self.nobody):\(Self.nobody)", labDirectory.path])
+        let p11KitServer = try P11KitServer(
+            module: Lab.softHSMModule, tokenURI: "pkcs11:token=\(Self.label)", uid: Self.nobody,
+            environment: ["SOFTHSM2_CONF": labDirectory.appendingPathComponent("softhsm2.conf").path])
+        let server = try SSHServer(user: "nobody")
+        let folder = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let local = folder.appendingPathComponent("p11-kit.sock").path
+        var forward: SSHForward? = try server.forward(local: local, remote: p11KitServer.socketPath)
+        let client = try Self.p11KitClientPath()
+        let daemon = try await DaemonProcess(
+            arguments: ["--no-registered-modules", "--module", client, "--no-pcsc", "--poll-interval", "0.2"],
+            configuration: #"{"modules": {"inProcess": ["\#(client)"]}}"#,
+            environment: ["P11_KIT_SERVER_ADDRESS": "unix:path=\(local)"])
+        #expect(try Self.labels(daemon.socketPath) == [Self.label])
+
+        forward = nil
+        let gone = try await Self.waitFor(seconds: 20) { try Self.labels(daemon.socketPath).isEmpty }
+        #expect(gone, "the token stayed listed after the forward closed")
+        forward = try server.forward(local: local, remote: p11KitServer.socketPath)
+        let back = try await Self.waitFor(seconds: 8) { try Self.labels(daemon.socketPath) == [Self.label] }
+        withKnownIssue("kysod does not re-initialise an in-process module whose RPC connection dropped") {
+            #expect(back, "the token did not come back: \(daemon.log().suffix(1500))")
+        }
+        try await daemon.stop()
+        withExtendedLifetime((p11KitServer, server, forward)) {}
+    }
+
+    static func labels(_ socket: String) throws -> [String] {
+        let listed = try KysoRun.run(["tokens", "--json", "--socket", socket])
+        let tokens = (try? JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["tokens"] as? [[String: Any]] ?? []
+        return tokens.compactMap { $0["label"] as? String }
+    }
+
+    static func waitFor(seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return try condition()
+    }
+
     // MARK: - Helpers
 
     /// `kyso sign` with the token's first certificate over `socket`, PIN on standard input; the raw RSA PKCS#1 v1.5
