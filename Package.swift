@@ -9,6 +9,7 @@
 //   KysoStore            SQLite through GRDB: account bindings, sealed secrets, audit (migrations in one place)
 //   KysoAPI              JSON wire types and the HTTP-over-Unix-socket client shared by kysod and kyso;
 //                        openapi.yaml beside them is the contract the tests check
+//   KysoRemote           a Cloud Signature Consortium API client: remote signing credentials (HTTPS, no daemon)
 //   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
 //   kysod, kyso          the daemon and the command-line tool
 import PackageDescription
@@ -40,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -89,6 +92,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("openapi.yaml")],
+            swiftSettings: strict
+        ),
+        // Remote signing services (Viettel MySign, VNPT SmartCA style) through the CSC API v1.0.4 and v2.0.
+        .target(
+            name: "KysoRemote",
+            dependencies: [
+                "KysoCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -243,6 +259,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["fake-pkcs11.c"],
+            swiftSettings: strict
+        ),
+        // The CSC client against Tools/csc-test-service on loopback with TLS (docs/remote-signing.md).
+        .testTarget(
+            name: "RemoteSigningTests",
+            dependencies: [
+                "KysoRemote", "KysoCore", "KysoTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         // Issue 18's hardening: each case a local attacker found, shown refused (some as unprivileged users the
