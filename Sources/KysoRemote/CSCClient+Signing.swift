@@ -97,7 +97,10 @@ extension CSCClient {
         let deadline = ContinuousClock.now + approvalTimeout
         let outcome = try await requestSignatures(
             activation: activation, hashes: hashes, hashAlgorithm: hashAlgorithm, signatureAlgorithm: signatureAlgorithm,
-            asynchronous: configuration.version.supportsAsynchronousSignatures, validity: approvalTimeout)
+            asynchronous: configuration.version.supportsAsynchronousSignatures,
+            // The service keeps the request a little longer than Kyso waits, so it is Kyso's deadline that ends the
+            // wait (approvalTimedOut) rather than the service forgetting the request a moment before.
+            validity: approvalTimeout + .seconds(5))
         switch outcome {
         case .signed(let signatures):
             return signatures
