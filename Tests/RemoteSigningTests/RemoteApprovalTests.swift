@@ -88,7 +88,7 @@ struct RemoteApprovalTests {
                 approvalTimeout: .milliseconds(1500))
         }
         let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(1300) && waited < .seconds(5))
+        #expect(waited >= .milliseconds(1300) && waited < .seconds(8))  // not the service's own validity (6.5 s)
         let stats = try service.stats()
         #expect(stats.calls["signatures/signHash"] == 1)
         #expect(stats.signaturesMade == 0)
@@ -110,7 +110,7 @@ struct RemoteApprovalTests {
         task.cancel()
         let started = ContinuousClock.now
         await #expect(throws: CSCError.cancelled) { _ = try await task.value }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(5))  // the approval timeout was 30 s
         await client.shutdown()
     }
 }
