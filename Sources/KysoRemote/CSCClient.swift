@@ -64,8 +64,9 @@ public actor CSCClient {
 
     // MARK: - Calls
 
-    func endpoint(_ method: String) -> String {
-        configuration.baseURL + "/" + method
+    /// The one place a method becomes a URL.
+    nonisolated func endpoint(_ method: String) -> String {
+        configuration.baseURL + "/" + (configuration.methodPaths[method] ?? method)
     }
 
     private func bearer() async throws -> String {

@@ -16,6 +16,9 @@ public struct CSCServiceConfiguration: Sendable, CustomStringConvertible {
     public var login: Login
     /// Where the login call goes when not `baseURL + /auth/login` or `/oauth2/token` (services put it elsewhere).
     public var loginURL: String?
+    /// Paths for methods a service names differently from the specification, relative to `baseURL`: a VNPT SmartCA
+    /// style gateway has `signature/signhash` for `signatures/signHash`, say.
+    public var methodPaths: [String: String] = [:]
     /// The holder's user id for `credentials/list` when the access token is not the holder's own.
     public var userID: String?
     /// A PEM file of CAs trusted in addition to the system trust store (a private or TEST CA).

@@ -15,7 +15,16 @@ struct CSCTransport: Sendable {
     /// Larger answers are refused: a credential's chain is a few kilobytes.
     static let maximumAnswer = 1 << 20
 
-    let client: HTTPClient
+    /// Shuts the HTTP client down when the last owner goes, if `shutdown()` was not called: AsyncHTTPClient stops a
+    /// debug build whose client is released while running, and a daemon reconfiguring a service simply drops it.
+    final class Owner: Sendable {
+        let client: HTTPClient
+        init(_ client: HTTPClient) { self.client = client }
+        deinit { _ = client.shutdown() as EventLoopFuture<Void> }
+    }
+
+    let owner: Owner
+    var client: HTTPClient { owner.client }
     let configuration: CSCServiceConfiguration
 
     init(configuration: CSCServiceConfiguration) throws {
@@ -31,7 +40,7 @@ struct CSCTransport: Sendable {
             timeout: .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout)))
         // Fail a call at once when the service is unreachable; our own loop decides whether to try again.
         http.connectionPool.retryConnectionEstablishment = false
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        owner = Owner(HTTPClient(eventLoopGroupProvider: .singleton, configuration: http))
         self.configuration = configuration
     }
 

@@ -52,4 +52,16 @@ struct CSCWireTests {
         #expect(none == object)
         #expect("\(pin)" == "CSCSecret(redacted)")
     }
+
+    @Test("methods become URLs under the API root, with a service's own paths where configured")
+    func endpoints() throws {
+        var configuration = CSCServiceConfiguration(
+            baseURL: "https://gateway.example/csc/", version: .v1, login: .basic(username: "u", password: "p"))
+        configuration.methodPaths = ["signatures/signHash": "signature/signhash"]
+        let client = try CSCClient(configuration: configuration)
+        #expect(client.endpoint("credentials/list") == "https://gateway.example/csc/credentials/list")
+        #expect(client.endpoint("signatures/signHash") == "https://gateway.example/csc/signature/signhash")
+        #expect(!"\(configuration)".contains("p)"))
+        #expect("\(configuration)" == "CSC 1.0.4.0 at https://gateway.example/csc (auth/login as u)")
+    }
 }
