@@ -5,13 +5,15 @@
 //   CPCSCLite, CP11Kit   system-library shims that include the real C headers
 //   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
 //   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
-//   KysoInventory        reads tokens once into plain values (certificates, key presence, URIs); blocking
+//   TokenScan            reads tokens once into plain values (certificates, key presence, URIs); blocking
 //   KysoStore            SQLite through GRDB: account bindings, sealed secrets, audit (migrations in one place)
-//   KysoAPI              JSON wire types and the HTTP-over-Unix-socket client shared by kysod and kyso;
-//                        openapi.yaml beside them is the contract the tests check
+//   ReaderMonitoring     readers and cards as pcscd reports them, as events (kysod and `kyso watch --direct`)
+//   KysoAPI              JSON wire types and enums, ProblemCode, the HTTP-over-Unix-socket client shared by kysod
+//                        and kyso; openapi.yaml beside them is the contract the tests check
 //   KysoRemote           a Cloud Signature Consortium API client: remote signing credentials (HTTPS, no daemon)
-//   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
-//   kysod, kyso          the daemon and the command-line tool
+//   KysoDaemon           services under swift-service-lifecycle, the KeyBackend seam, the HTTP edge
+//                        (docs/architecture.md)
+//   kysod, kyso          the daemon and the command-line tool (kyso links no daemon code)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -69,6 +71,17 @@ let package = Package(
             dependencies: ["CP11Kit"],
             swiftSettings: strict
         ),
+        // Readers and cards as pcscd reports them, watched on a thread of its own and told as events; used by kysod and
+        // by `kyso watch --direct`, so it depends on PC/SC only.
+        .target(
+            name: "ReaderMonitoring",
+            dependencies: [
+                "PCSC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "KysoCore",
             dependencies: [
@@ -79,7 +92,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "KysoInventory",
+            name: "TokenScan",
             dependencies: ["PKCS11", "KysoCore"],
             swiftSettings: strict
         ),
@@ -110,7 +123,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "ProcessConfinement",
+                "PCSC", "PKCS11", "KysoCore", "TokenScan", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -128,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "kysod",
             dependencies: [
-                "KysoDaemon", "KysoAPI", "KysoStore",
+                "KysoDaemon", "KysoAPI", "KysoStore", "ReaderMonitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoDaemon", "KysoAPI",
+                "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -162,18 +175,20 @@ let package = Package(
         .testTarget(
             name: "PKCS11Tests",
             dependencies: [
-                "PKCS11", "KysoCore", "KysoInventory", "KysoTestSupport",
+                "PKCS11", "KysoCore", "TokenScan", "KysoTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: strict
         ),
+        // What the tests and kyso-bench share: the SoftHSM lab, kysod and other child processes, a private pcscd with
+        // vpcd readers and virtual cards, temporary folders and one failure type.
         .target(name: "KysoTestSupport", dependencies: ["KysoAPI"], path: "Tests/KysoTestSupport", swiftSettings: strict),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "KysoAPI", "KysoCore", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
+                "KysoAPI", "KysoCore", "KysoDaemon", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
                 .product(name: "NIOCore", package: "swift-nio"),
                 // BindingProofTests wraps a raw signature in a CMS, as an attacker would.
                 .product(name: "X509", package: "swift-certificates"),
@@ -184,9 +199,22 @@ let package = Package(
             exclude: ["openapi-check.py"],
             swiftSettings: strict
         ),
+        // The daemon core in process, with fakes behind its seams (a software key backend, an in-memory database).
+        .testTarget(
+            name: "DaemonCoreTests",
+            dependencies: [
+                "KysoDaemon", "KysoAPI", "KysoCore", "TokenScan", "KysoStore", "PKCS11",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PCSCTests",
-            dependencies: ["PCSC", "KysoDaemon", "PKCS11", "KysoCore",
+            dependencies: ["PCSC", "ReaderMonitoring", "PKCS11", "KysoCore", "KysoTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -216,7 +244,7 @@ let package = Package(
         .testTarget(
             name: "KysoStoreTests",
             dependencies: [
-                "KysoStore", "KysoCore", "kyso-store-crash-writer",
+                "KysoStore", "KysoCore", "KysoTestSupport", "kyso-store-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -228,7 +256,7 @@ let package = Package(
         .executableTarget(
             name: "kyso-bench",
             dependencies: [
-                "KysoAPI", "PKCS11", "PCSC",
+                "KysoAPI", "KysoCore", "KysoTestSupport", "PKCS11", "PCSC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

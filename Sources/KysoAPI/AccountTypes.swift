@@ -1,9 +1,9 @@
 public import Foundation
+public import KysoCore
 
 /// `POST /v1/registrations`: build a registration statement for a customs account and sign it on the token.
 public struct RegistrationRequest: Codable, Sendable {
-    /// `admin` or `declarant`.
-    public var role: String
+    public var role: AccountRole
     public var taxCode: String
     /// Declarant only: 8 letters or digits, the first 5 the unit code.
     public var userId: String?
@@ -13,11 +13,11 @@ public struct RegistrationRequest: Codable, Sendable {
     public var challenge: Data?
     /// The certificate to register, by SHA-256 (it must be on a present token with its key).
     public var certificate: String
-    public var pin: String?
+    public var pin: SecretBytes?
     public var allowFinalTry: Bool?
 
-    public init(role: String, taxCode: String, userId: String? = nil, terminalId: String? = nil, challenge: Data? = nil,
-                certificate: String, pin: String? = nil, allowFinalTry: Bool? = nil) {
+    public init(role: AccountRole, taxCode: String, userId: String? = nil, terminalId: String? = nil, challenge: Data? = nil,
+                certificate: String, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil) {
         self.role = role
         self.taxCode = taxCode
         self.userId = userId
@@ -62,18 +62,18 @@ public struct BindingCreateRequest: Codable, Sendable {
     public var statement: Data
     public var signature: Data
     /// Up to 16 letters or digits; stored encrypted, never listed.
-    public var terminalAccessKey: String?
+    public var terminalAccessKey: SecretBytes?
     /// Up to 8 characters; stored encrypted, never listed.
-    public var password: String?
+    public var password: SecretBytes?
     /// Where the secrets are sealed: `auto` (the default: to the token when this request carries its PIN and the
     /// certificate's key can decrypt, else with the host key), `token` (to the token or not at all) or `host`.
-    public var sealing: String?
+    public var sealing: SealingMode?
     /// The token's PIN, used only to prove the token opens what was sealed to it; never stored or logged.
-    public var pin: String?
+    public var pin: SecretBytes?
     public var allowFinalTry: Bool?
 
-    public init(statement: Data, signature: Data, terminalAccessKey: String? = nil, password: String? = nil,
-                sealing: String? = nil, pin: String? = nil, allowFinalTry: Bool? = nil) {
+    public init(statement: Data, signature: Data, terminalAccessKey: SecretBytes? = nil, password: SecretBytes? = nil,
+                sealing: SealingMode? = nil, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil) {
         self.statement = statement
         self.signature = signature
         self.terminalAccessKey = terminalAccessKey
@@ -86,10 +86,10 @@ public struct BindingCreateRequest: Codable, Sendable {
 
 /// `POST /v1/bindings/{account}/secrets/{kind}`: the PIN that opens a secret sealed to the token.
 public struct SecretRevealRequest: Codable, Sendable {
-    public var pin: String?
+    public var pin: SecretBytes?
     public var allowFinalTry: Bool?
 
-    public init(pin: String? = nil, allowFinalTry: Bool? = nil) {
+    public init(pin: SecretBytes? = nil, allowFinalTry: Bool? = nil) {
         self.pin = pin
         self.allowFinalTry = allowFinalTry
     }
@@ -99,7 +99,7 @@ public struct SecretRevealRequest: Codable, Sendable {
 public struct BindingInfo: Codable, Sendable, Equatable {
     /// The User ID of a declarant account, or the tax code of an admin account.
     public var account: String
-    public var role: String
+    public var role: AccountRole
     public var taxCode: String
     public var userId: String?
     public var terminalId: String?
@@ -114,7 +114,7 @@ public struct BindingInfo: Codable, Sendable, Equatable {
     /// `unknown-ca` when the certificate's issuer is not a known licensed CA (bound with `bindings.allowUnknownCAs`).
     public var warnings: [String]?
 
-    public init(account: String, role: String, taxCode: String, userId: String?, terminalId: String?,
+    public init(account: String, role: AccountRole, taxCode: String, userId: String?, terminalId: String?,
                 certificate: BoundCertificateInfo, createdAt: Date, secrets: [String], sealedToToken: [String] = [],
                 certificatePresent: Bool, warnings: [String]? = nil) {
         self.warnings = warnings
@@ -159,11 +159,11 @@ public struct BindingListResponse: Codable, Sendable, Equatable {
 /// An account a certificate serves, as shown on tokens.
 public struct AccountSummary: Codable, Sendable, Equatable {
     public var account: String
-    public var role: String
+    public var role: AccountRole
     public var userId: String?
     public var terminalId: String?
 
-    public init(account: String, role: String, userId: String?, terminalId: String?) {
+    public init(account: String, role: AccountRole, userId: String?, terminalId: String?) {
         self.account = account
         self.role = role
         self.userId = userId
@@ -174,9 +174,9 @@ public struct AccountSummary: Codable, Sendable, Equatable {
 /// `GET /v1/bindings/{account}/secrets/{kind}` (admin only).
 public struct SecretResponse: Codable, Sendable, Equatable {
     public var account: String
-    public var kind: String
-    public var value: String
-    public init(account: String, kind: String, value: String) {
+    public var kind: SecretKind
+    public var value: SecretBytes
+    public init(account: String, kind: SecretKind, value: SecretBytes) {
         self.account = account
         self.kind = kind
         self.value = value

@@ -13,15 +13,15 @@ public struct SignRequest: Codable, Sendable {
     /// A SHA-256 digest computed by the caller (base64, 32 bytes); only for `raw` output.
     public var digest: Data?
     /// `rsa-pkcs1-sha256` (default), `rsa-pss-sha256` or `ecdsa-sha256`.
-    public var mechanism: String?
+    public var mechanism: SignatureMechanism?
     /// `raw` (default) or `cms` (detached CMS SignedData with the signer's certificate).
-    public var output: String?
-    public var pin: String?
+    public var output: SignatureOutput?
+    public var pin: SecretBytes?
     /// Allow a login when one PIN try is left (a wrong PIN then locks the token).
     public var allowFinalTry: Bool?
 
-    public init(certificate: String? = nil, data: Data? = nil, digest: Data? = nil, mechanism: String? = nil,
-                output: String? = nil, pin: String? = nil, allowFinalTry: Bool? = nil) {
+    public init(certificate: String? = nil, data: Data? = nil, digest: Data? = nil, mechanism: SignatureMechanism? = nil,
+                output: SignatureOutput? = nil, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil) {
         self.certificate = certificate
         self.data = data
         self.digest = digest
@@ -30,14 +30,44 @@ public struct SignRequest: Codable, Sendable {
         self.pin = pin
         self.allowFinalTry = allowFinalTry
     }
+
+    enum CodingKeys: String, CodingKey { case certificate, data, digest, mechanism, output, pin, allowFinalTry }
+
+    /// Decodes as usual, except that a mechanism or output the API does not know is `UnknownWireValue` (the
+    /// answer then names the field and the values it takes) rather than a bare decoding error.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        certificate = try container.decodeIfPresent(String.self, forKey: .certificate)
+        data = try container.decodeIfPresent(Data.self, forKey: .data)
+        digest = try container.decodeIfPresent(Data.self, forKey: .digest)
+        mechanism = try container.decodeWireEnum(SignatureMechanism.self, forKey: .mechanism)
+        output = try container.decodeWireEnum(SignatureOutput.self, forKey: .output)
+        pin = try container.decodeIfPresent(SecretBytes.self, forKey: .pin)
+        allowFinalTry = try container.decodeIfPresent(Bool.self, forKey: .allowFinalTry)
+    }
+}
+
+/// The signature mechanisms of the API, by their wire names.
+public enum SignatureMechanism: String, Codable, Sendable, CaseIterable {
+    case rsaPKCS1SHA256 = "rsa-pkcs1-sha256"
+    case rsaPSSSHA256 = "rsa-pss-sha256"
+    case ecdsaSHA256 = "ecdsa-sha256"
+}
+
+/// What a signature comes back as.
+public enum SignatureOutput: String, Codable, Sendable, CaseIterable {
+    /// The signature block (RSA) or DER `ECDSA-Sig-Value`.
+    case raw
+    /// Detached CMS SignedData with the signer's certificate.
+    case cms
 }
 
 public struct SignResponse: Codable, Sendable, Equatable {
     public var tokenId: String
     /// SHA-256 of the signer's certificate.
     public var certificate: String
-    public var mechanism: String
-    public var output: String
+    public var mechanism: SignatureMechanism
+    public var output: SignatureOutput
     /// Raw signature (RSA: the signature block; ECDSA: DER `ECDSA-Sig-Value`) or the CMS DER, base64.
     public var signature: Data
     /// The PIN state after the operation.
@@ -46,7 +76,7 @@ public struct SignResponse: Codable, Sendable, Equatable {
     /// Whether the login came from the login cache.
     public var cachedLogin: Bool
 
-    public init(tokenId: String, certificate: String, mechanism: String, output: String, signature: Data, pin: PINStatus,
+    public init(tokenId: String, certificate: String, mechanism: SignatureMechanism, output: SignatureOutput, signature: Data, pin: PINStatus,
                 warning: String?, cachedLogin: Bool) {
         self.tokenId = tokenId
         self.certificate = certificate

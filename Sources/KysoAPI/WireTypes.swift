@@ -47,13 +47,12 @@ public struct AuditPruningStatus: Codable, Sendable, Equatable {
 }
 
 public struct PCSCStatus: Codable, Sendable, Equatable {
-    /// `running` (pcscd answers), `unavailable` (not running; Kyso keeps retrying) or `refused` (polkit).
-    public var state: String
+    public var state: PCSCState
     public var error: String?
     public var hint: String?
     public var readers: [ReaderInfo]
 
-    public init(state: String, error: String? = nil, hint: String? = nil, readers: [ReaderInfo]) {
+    public init(state: PCSCState, error: String? = nil, hint: String? = nil, readers: [ReaderInfo]) {
         self.state = state
         self.error = error
         self.hint = hint
@@ -79,26 +78,21 @@ public struct ReaderInfo: Codable, Sendable, Equatable {
 public struct ModuleStatus: Codable, Sendable, Equatable {
     public var name: String
     public var path: String
-    /// `loaded`; `failed` (did not load, or its slot listing keeps failing: its tokens are withdrawn while kysod
-    /// keeps retrying); `stuck` (a call into it has not returned within the deadline: its tokens are withdrawn until
-    /// it does).
-    public var state: String
+    public var state: ModuleState
     /// Why the module is failed or stuck; absent while loaded.
     public var error: String?
-    /// `events` (C_WaitForSlotEvent), `polling` (slot list every pollInterval) or `none` (never loaded).
-    public var watch: String
+    public var watch: ModuleWatch
     public var tokenCount: Int
     /// When the module became failed, or when the call it is stuck in began; absent while loaded.
     public var since: Date?
     /// The PKCS#11 call that has not returned (`C_GetSlotList`, `C_GetTokenInfo`, …); only while stuck.
     public var pendingCall: String?
-    /// `host` (the module runs in a kyso-module-host process kysod restarts when it crashes or hangs) or `in-process`.
-    public var isolation: String?
+    public var isolation: ModuleIsolation?
     /// The module host, for an isolated module.
     public var host: ModuleHostStatus?
 
-    public init(name: String, path: String, state: String, error: String?, watch: String, tokenCount: Int,
-                since: Date? = nil, pendingCall: String? = nil, isolation: String? = nil, host: ModuleHostStatus? = nil) {
+    public init(name: String, path: String, state: ModuleState, error: String?, watch: ModuleWatch, tokenCount: Int,
+                since: Date? = nil, pendingCall: String? = nil, isolation: ModuleIsolation? = nil, host: ModuleHostStatus? = nil) {
         self.isolation = isolation
         self.host = host
         self.name = name

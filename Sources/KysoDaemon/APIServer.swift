@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -144,8 +145,8 @@ public final class APIServer: Service, Sendable {
                     let response = await router.respond(to: request)
                     // A signature's audit record was queued while answering; its write starts once the answer is out.
                     defer { signatureAudit.writeBehind() }
-                    // The body may have carried a PIN: wipe our copy now that the request is answered.
-                    for index in request.body.indices { request.body[index] = 0 }
+                    // The body may have carried a PIN: wipe it now that the request is answered.
+                    SecretBytes.wipe(&request.body)
                     switch response {
                     case .events(let lastEventID):
                         try await streamEvents(after: lastEventID, connection: connection, outbound: outbound)
@@ -212,10 +213,15 @@ public final class APIServer: Service, Sendable {
             switch part {
             case .head(let value):
                 head = value
-                if let length = value.headers.first(name: "content-length").flatMap(Int.init), length > limit { return .tooLarge }
-            case .body(var buffer):
+                if let length = value.headers.first(name: "content-length").flatMap(Int.init) {
+                    guard length <= limit else { return .tooLarge }
+                    // One allocation for the whole body: a body grown piece by piece leaves copies of a PIN behind in
+                    // the memory of every smaller array it outgrew.
+                    body.reserveCapacity(length)
+                }
+            case .body(let buffer):
                 guard body.count + buffer.readableBytes <= limit else { return .tooLarge }
-                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+                buffer.withUnsafeReadableBytes { body.append(contentsOf: $0) }
             case .end:
                 guard let head else { return .closed }
                 return .request(APIRequest(method: head.method, path: head.uri, headers: head.headers, body: body, peer: peer,

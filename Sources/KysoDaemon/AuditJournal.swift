@@ -25,7 +25,6 @@ enum AuditJournal {
         }
     }
 
-    static let unavailable = ProblemDetails(
-        status: 503, code: "audit-unavailable", title: "The audit record could not be written",
-        detail: "kysod refuses what it cannot record; the record is in kysod's log. Is the state directory full?")
+    static let unavailable = OperationFailure(
+        .auditUnavailable, "kysod refuses what it cannot record; the record is in kysod's log. Is the state directory full?")
 }

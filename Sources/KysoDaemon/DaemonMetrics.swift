@@ -1,3 +1,4 @@
+import KysoAPI
 public import Prometheus
 
 /// kysod's Prometheus metrics, served on `GET /metrics`.
@@ -43,10 +44,10 @@ public final class DaemonMetrics: Sendable {
         subscribers.set(Double(inventory.subscriberCount))
         // PKCS#11 modules by health, so an alert can fire on a stuck or failed module (every state always present).
         let modules = inventory.status(version: "").modules
-        for state in ["starting", "loaded", "failed", "stuck"] {
+        for state in ModuleState.allCases {
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "modules", unitName: "", helpText: "PKCS#11 modules by state."),
-                labels: [("state", state)]).set(Double(modules.filter { $0.state == state }.count))
+                labels: [("state", state.rawValue)]).set(Double(modules.filter { $0.state == state }.count))
         }
         // Module hosts' restarts and crashes since kysod started, by module name (one series per configured module).
         // Gauges set from status at scrape time: the counts live with the hosts, and never go down while kysod runs.

@@ -1,7 +1,7 @@
 public import Foundation
 public import KysoAPI
 public import KysoCore
-public import KysoInventory
+public import TokenScan
 import Synchronization
 
 /// Everything kysod knows about tokens, modules and readers, and the event log that tells clients how it
@@ -13,11 +13,11 @@ public final class Inventory: Sendable {
         var tokenModule: [String: String] = [:]
         var modules: [String: ModuleStatus] = [:]
         var moduleOrder: [String] = []
-        var pcsc = PCSCStatus(state: "unavailable", readers: [])
+        var pcsc = PCSCStatus(state: .unavailable, readers: [])
         var events: EventLog
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
     /// Adds the customs accounts each certificate serves (set by the account service); applied on every read.
     /// Boxed: a closure kept directly in a Mutex is re-wrapped in a reabstraction thunk on every `withLock`
     /// write-back, so each read made it one call deeper until the stack overflowed.
@@ -46,7 +46,7 @@ public final class Inventory: Sendable {
         decorator.withLock { $0 = DecoratorBox(decorate) }
     }
 
-    private func decorate(_ token: TokenInfoResponse) -> TokenInfoResponse {
+    func decorate(_ token: TokenInfoResponse) -> TokenInfoResponse {
         decorator.withLock { $0 }.map { $0.decorate(token) } ?? token
     }
 
@@ -111,51 +111,6 @@ public final class Inventory: Sendable {
 
     // MARK: Updates
 
-    public func moduleLoaded(key: String, name: String, path: String, watch: String) {
-        state.withLock { state in
-            if state.modules[key] == nil { state.moduleOrder.append(key) }
-            state.modules[key] = ModuleStatus(name: name, path: path, state: "loaded", error: nil, watch: watch, tokenCount: 0,
-                                              isolation: "in-process")
-        }
-    }
-
-    /// An isolated module whose host is starting: `starting` on the first start, until its first scan answers; a
-    /// restart after a crash or a kill keeps the failed or stuck state and its error until then.
-    func moduleStarting(key: String, name: String, path: String, host: ModuleHostStatus) {
-        state.withLock { state in
-            if state.modules[key] == nil {
-                state.moduleOrder.append(key)
-                state.modules[key] = ModuleStatus(name: name, path: path, state: "starting", error: nil, watch: "polling", tokenCount: 0,
-                                                  isolation: "host", host: host)
-                return
-            }
-            // A restart after a crash or a kill keeps showing failed or stuck until the module answers again.
-            state.modules[key]?.host = host
-        }
-    }
-
-    func setHostStatus(key: String, host: ModuleHostStatus) {
-        state.withLock { $0.modules[key]?.host = host }
-    }
-
-    /// An isolated module's host process ended while serving: its tokens are withdrawn (`token.removed` each), then
-    /// `module.failed`, unless kysod killed it for a stuck call (already `stuck`, announced with `module.stuck`).
-    @discardableResult
-    func moduleHostExited(key: String, error: String, host: ModuleHostStatus, now: Date = Date()) -> [DaemonEvent] {
-        state.withLock { state in
-            guard let module = state.modules[key] else { return [] }
-            state.modules[key]?.host = host
-            guard module.state != "stuck" else { return [] }
-            var events = Self.withdrawTokens(ofModule: key, in: &state)
-            state.modules[key]?.state = "failed"
-            state.modules[key]?.error = error
-            state.modules[key]?.since = now
-            state.modules[key]?.pendingCall = nil
-            events.append(state.events.publish(.moduleFailed, EventData(module: module.name, error: error)))
-            return events
-        }
-    }
-
     /// Where a token is: its module (by key) and slot.
     public func location(of tokenId: String) -> (moduleKey: String, slot: UInt)? {
         state.withLock { state in
@@ -176,67 +131,6 @@ public final class Inventory: Sendable {
         }
     }
 
-    public func setWatchMode(key: String, watch: String) {
-        state.withLock { $0.modules[key]?.watch = watch }
-    }
-
-    /// A module that could not be loaded or initialised at start-up (nothing watches it).
-    public func moduleFailed(key: String, name: String, path: String, error: String) {
-        state.withLock { state in
-            if state.modules[key] == nil { state.moduleOrder.append(key) }
-            state.modules[key] = ModuleStatus(name: name, path: path, state: "failed", error: error, watch: "none", tokenCount: 0, since: Date())
-            _ = state.events.publish(.moduleFailed, EventData(module: name, error: error))
-        }
-    }
-
-    /// A loaded module whose slot listing keeps failing: `failed` with its error, its tokens withdrawn
-    /// (`token.removed` each, then `module.failed`). Its watcher keeps trying; a scan that works again restores it.
-    @discardableResult
-    public func moduleFailing(key: String, error: String, since: Date) -> [DaemonEvent] {
-        state.withLock { state in
-            guard let module = state.modules[key], module.state != "failed" || module.error != error else { return [] }
-            var events = Self.withdrawTokens(ofModule: key, in: &state)
-            state.modules[key]?.state = "failed"
-            state.modules[key]?.error = error
-            state.modules[key]?.since = module.state == "failed" ? module.since : since
-            state.modules[key]?.pendingCall = nil
-            events.append(state.events.publish(.moduleFailed, EventData(module: module.name, error: error)))
-            return events
-        }
-    }
-
-    /// A module whose watcher has been inside `function` since `startedAt`, longer than the deadline: `stuck`, its
-    /// tokens withdrawn (every later call into such a module would block as well). Published once.
-    @discardableResult
-    public func moduleStuck(key: String, function: String, startedAt: Date, now: Date = Date(), restarting: Bool = false) -> [DaemonEvent] {
-        state.withLock { state in
-            guard let module = state.modules[key], module.state != "stuck", module.state != "starting" || module.host == nil else { return [] }
-            let seconds = Int(now.timeIntervalSince(startedAt).rounded())
-            let error = restarting
-                ? "\(function) did not return within \(seconds) s; the module's tokens are withdrawn and its host is restarted"
-                : "\(function) has not returned for \(seconds) s; the module's tokens are withdrawn until it does"
-            var events = Self.withdrawTokens(ofModule: key, in: &state)
-            state.modules[key]?.state = "stuck"
-            state.modules[key]?.error = error
-            state.modules[key]?.since = startedAt
-            state.modules[key]?.pendingCall = function
-            events.append(state.events.publish(.moduleStuck, EventData(module: module.name, error: error)))
-            return events
-        }
-    }
-
-    /// Removes every token one module shows, publishing `token.removed` for each.
-    private static func withdrawTokens(ofModule key: String, in state: inout State) -> [DaemonEvent] {
-        var events: [DaemonEvent] = []
-        for (id, token) in state.tokens.sorted(by: { $0.value.slot < $1.value.slot }) where state.tokenModule[id] == key {
-            state.tokens[id] = nil
-            state.tokenModule[id] = nil
-            events.append(state.events.publish(.tokenRemoved, EventData(tokenId: id, module: token.module)))
-        }
-        state.modules[key]?.tokenCount = 0
-        return events
-    }
-
     /// Replaces what one module shows with a fresh scan, publishing insertions, removals and changes.
     @discardableResult
     public func apply(moduleKey: String, moduleName: String, tokens scanned: [ScannedToken], now: Date = Date()) -> [DaemonEvent] {
@@ -255,13 +149,21 @@ public final class Inventory: Sendable {
             let insertedAt = previous[id]?.insertedAt ?? now
             responses[id] = TokenResponses.make(id: id, token: token, insertedAt: insertedAt, now: now, expiringSoonDays: expiringSoonDays)
         }
-        return state.withLock { state in
+        return replaceTokens(ofSource: moduleKey, with: responses)
+    }
+
+    /// Replaces the tokens one source shows (a PKCS#11 module's scan, or a key backend's own list, such as a remote
+    /// signing service's credentials) and publishes the insertions, removals and changes. A source that had failed
+    /// or was stuck is loaded again.
+    @discardableResult
+    public func replaceTokens(ofSource moduleKey: String, with responses: [String: TokenInfoResponse]) -> [DaemonEvent] {
+        state.withLock { state in
             var events: [DaemonEvent] = []
             // A scan that works again ends a failed or stuck spell: say so before its tokens come back.
-            if let module = state.modules[moduleKey], module.state != "loaded" {
+            if let module = state.modules[moduleKey], module.state != .loaded {
                 // A first start is no recovery; a host started again after a crash, a kill or a failed start is.
-                let recovered = module.state != "starting" || (module.host?.restarts ?? 0) > 0
-                state.modules[moduleKey]?.state = "loaded"
+                let recovered = module.state != .starting || (module.host?.restarts ?? 0) > 0
+                state.modules[moduleKey]?.state = .loaded
                 state.modules[moduleKey]?.error = nil
                 state.modules[moduleKey]?.since = nil
                 state.modules[moduleKey]?.pendingCall = nil
@@ -292,11 +194,11 @@ public final class Inventory: Sendable {
     /// Records the readers pcscd reports and publishes the differences.
     public func updatePCSC(_ status: PCSCStatus) {
         state.withLock { state in
-            let wasRunning = state.pcsc.state == "running"
+            let wasRunning = state.pcsc.state == .running
             state.pcsc = status
-            if wasRunning && status.state != "running" {
+            if wasRunning && status.state != .running {
                 _ = state.events.publish(.pcscUnavailable, EventData(error: status.error))
-            } else if !wasRunning && status.state == "running" {
+            } else if !wasRunning && status.state == .running {
                 _ = state.events.publish(.pcscAvailable, EventData())
             }
         }

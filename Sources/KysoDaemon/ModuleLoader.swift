@@ -114,7 +114,7 @@ enum ModuleLoader {
             logger.info("module loaded in-process", metadata: ["module": "\(module.name)", "path": "\(module.path)"])
             let key = key(of: module)
             return ModuleWatcher(module: module, key: key, interval: settings.pollInterval, reports: reports, logger: logger) { mode in
-                inventory.setWatchMode(key: key, watch: mode.rawValue)
+                inventory.setWatchMode(key: key, watch: mode)
             }
         }
     }

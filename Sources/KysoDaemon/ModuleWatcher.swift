@@ -1,6 +1,6 @@
 import Foundation
 import KysoAPI
-import KysoInventory
+import TokenScan
 import Logging
 import PKCS11
 import Synchronization
@@ -43,7 +43,8 @@ struct CallInFlight: Sendable {
 /// never returns without waiting on it; a slot listing that fails is reported each time, and retried sooner than
 /// the poll interval until the module counts as failed.
 final class ModuleWatcher: Sendable {
-    enum Mode: String, Sendable { case events, polling }
+    /// `.events` or `.polling` (never `.none`: a watcher watches).
+    typealias Mode = ModuleWatch
 
     /// Consecutive `C_GetSlotList` failures after which the module is failed and its tokens withdrawn: one failure
     /// may be a hiccup (a USB reset), three in a row a module that is gone (its p11-kit-remote died, its daemon quit).

@@ -2,6 +2,7 @@ import KysoCore
 import KysoAPI
 public import Logging
 import PCSC
+public import ReaderMonitoring
 public import ServiceLifecycle
 
 /// Carries the reader monitor's events into the inventory: reader and card events for clients, the reader
@@ -9,13 +10,13 @@ public import ServiceLifecycle
 public struct ReaderBridge: Service {
     let monitor: ReaderMonitor
     let inventory: Inventory
-    let inventoryService: InventoryService
+    let moduleService: ModuleService
     let logger: Logger
 
-    public init(monitor: ReaderMonitor, inventory: Inventory, inventoryService: InventoryService, logger: Logger) {
+    public init(monitor: ReaderMonitor, inventory: Inventory, moduleService: ModuleService, logger: Logger) {
         self.monitor = monitor
         self.inventory = inventory
-        self.inventoryService = inventoryService
+        self.moduleService = moduleService
         self.logger = logger
     }
 
@@ -33,7 +34,7 @@ public struct ReaderBridge: Service {
                 handle(event)
                 switch event {
                 case .cardRemoved, .readerRemoved:
-                    let service = inventoryService
+                    let service = moduleService
                     group.addTask {
                         for delay in Self.followUps {
                             try await Task.sleep(for: delay)
@@ -51,28 +52,28 @@ public struct ReaderBridge: Service {
         switch event {
         case .readerAdded(let reader):
             inventory.publish(.readerAdded, EventData(reader: reader))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .readerRemoved(let reader):
             inventory.publish(.readerRemoved, EventData(reader: reader))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .cardInserted(let reader, let atr):
             inventory.publish(.cardInserted, EventData(reader: reader, atr: Hex.lowercase(atr)))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .cardRemoved(let reader):
             inventory.publish(.cardRemoved, EventData(reader: reader))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .cardStateChanged:
             break
         case .serviceLost(let error):
             logger.warning("pcscd unreachable", metadata: ["error": "\(error)", "hint": "\(error.code.hint ?? "")"])
             inventory.updatePCSC(PCSCStatus(
-                state: error.code == .securityViolation ? "refused" : "unavailable", error: error.description,
+                state: error.code == .securityViolation ? .refused : .unavailable, error: error.description,
                 hint: error.code.hint, readers: []))
             return
         case .serviceRestored:
             logger.info("pcscd reachable")
         }
-        inventory.updatePCSC(PCSCStatus(state: "running", readers: monitor.readers.map { reader in
+        inventory.updatePCSC(PCSCStatus(state: .running, readers: monitor.readers.map { reader in
             ReaderInfo(name: reader.reader, cardPresent: reader.cardPresent,
                        atr: reader.cardPresent ? Hex.lowercase(reader.atr) : nil,
                        state: (reader.cardPresent ? ["present"] : ["empty"]) + reader.cardState.words)

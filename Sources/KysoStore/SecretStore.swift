@@ -3,10 +3,6 @@ public import KysoCore
 import GRDB
 
 /// Which account secret a sealed value holds.
-public enum SecretKind: String, Sendable, Codable, Hashable, CaseIterable {
-    case terminalAccessKey
-    case password
-}
 
 /// The hash of a token sealing's RSA-OAEP (label hash and MGF1 alike). SHA-256 where the token takes it; SHA-1 for
 /// tokens that take only SHA-1 with OAEP (SoftHSM 2.6 among them).

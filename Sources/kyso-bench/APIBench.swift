@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import KysoAPI
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ struct APIBench {
             let daemon = try Daemon(.init(softhsmConf: try context.lab.variant(10), pcscSocket: context.pcsc?.socketPath),
                                     in: context.work, name: name)
             let listed = try await KysoClient(socketPath: daemon.socketPath).request(.GET, "/v1/tokens").decode(TokenListResponse.self)
-            guard listed.tokens.count == 10 else { throw BenchFailure("kysod lists \(listed.tokens.count) tokens, 10 expected") }
+            guard listed.tokens.count == 10 else { throw TestFailure("kysod lists \(listed.tokens.count) tokens, 10 expected") }
             return daemon
         }
 

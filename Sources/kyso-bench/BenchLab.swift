@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 
 /// The token lab the benchmark makes for itself (Tools/kyso-lab) in its own temporary folder: one master lab with
 /// the standard tokens plus extras, and variants holding the first N of its tokens (copied token folders, each
@@ -54,7 +55,7 @@ final class BenchLab: Sendable {
     }
 
     func token(_ label: String) throws -> Token {
-        guard let token = tokens.first(where: { $0.label == label }) else { throw BenchFailure("no lab token \(label)") }
+        guard let token = tokens.first(where: { $0.label == label }) else { throw TestFailure("no lab token \(label)") }
         return token
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import KysoAPI
 import PCSC
 
@@ -108,7 +109,7 @@ struct CardBench {
             if timeout != nil && Clock.nanoseconds() >= deadline { return listed.tokens.count }
             guard Clock.nanoseconds() < deadline else {
                 let status = (try? await client.request(.GET, "/v1/status")).map { String(decoding: $0.body, as: UTF8.self) } ?? "?"
-                throw BenchFailure("kysod lists \(listed.tokens.count) card tokens after 60 s, \(count) expected; status: \(status)")
+                throw TestFailure("kysod lists \(listed.tokens.count) card tokens after 60 s, \(count) expected; status: \(status)")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -158,7 +159,7 @@ struct CardBench {
                                        log: directory.appendingPathComponent("event-card.log").path)
             let deadline = Clock.nanoseconds() + 30_000_000_000
             while !(seen.value.dropFirst(eventMark).contains { $0.type == "token.inserted" } && bare.value.count > bareMark) {
-                guard Clock.nanoseconds() < deadline else { throw BenchFailure("no token.inserted within 30 s of the card") }
+                guard Clock.nanoseconds() < deadline else { throw TestFailure("no token.inserted within 30 s of the card") }
                 try await Task.sleep(for: .milliseconds(5))
             }
             let events = Array(seen.value.dropFirst(eventMark))

@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import KysoAPI
 
 /// kysod's resident memory over many insertions and removals of a virtual PIV card (OpenSC, private pcscd):
@@ -44,7 +45,7 @@ struct CardCycleBench {
                                        log: directory.appendingPathComponent("card.log").path)
             let insertDeadline = Clock.nanoseconds() + 30_000_000_000
             while !seen.value.dropFirst(mark).contains("token.inserted") {
-                guard Clock.nanoseconds() < insertDeadline else { throw BenchFailure("no token.inserted within 30 s of the card") }
+                guard Clock.nanoseconds() < insertDeadline else { throw TestFailure("no token.inserted within 30 s of the card") }
                 try await Task.sleep(for: .milliseconds(2))
             }
             // Pulled only once kysod has finished with the card: OpenSC 0.23 can deadlock in C_GetTokenInfo when a
@@ -56,7 +57,7 @@ struct CardCycleBench {
                 if Clock.nanoseconds() >= removeDeadline {
                     // The token stayed listed: wait until kysod drops it, so the next insertion is a new token again.
                     while try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens.count > 0 {
-                        guard Clock.nanoseconds() < removeDeadline + 30_000_000_000 else { throw BenchFailure("the card's token stays listed") }
+                        guard Clock.nanoseconds() < removeDeadline + 30_000_000_000 else { throw TestFailure("the card's token stays listed") }
                         try await Task.sleep(for: .milliseconds(100))
                     }
                     return false

@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,14 +50,14 @@ final class Daemon: @unchecked Sendable {
         let deadline = child.startedAt + 60_000_000_000
         while true {
             if let message = notify.receive(waitMilliseconds: 20), message.contains("READY=1") { break }
-            guard child.isRunning else { throw BenchFailure("kysod exited before READY=1: \(log().suffix(2000))") }
-            guard Clock.nanoseconds() < deadline else { throw BenchFailure("kysod not ready in 60 s: \(log().suffix(2000))") }
+            guard child.isRunning else { throw TestFailure("kysod exited before READY=1: \(log().suffix(2000))") }
+            guard Clock.nanoseconds() < deadline else { throw TestFailure("kysod not ready in 60 s: \(log().suffix(2000))") }
         }
         readySeconds = Double(Clock.nanoseconds() - child.startedAt) / 1e9
     }
 
     func stats() throws -> ProcStats {
-        guard child.isRunning else { throw BenchFailure("kysod (\(name)) is gone: \(exitDescription); log: \(log().suffix(1500))") }
+        guard child.isRunning else { throw TestFailure("kysod (\(name)) is gone: \(exitDescription); log: \(log().suffix(1500))") }
         return try ProcStats.read(child.pid)
     }
 
@@ -81,16 +82,16 @@ final class NotifySocket {
     init(path: String) throws {
         self.path = path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw BenchFailure("socket: \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw BenchFailure("notify path too long: \(path)") }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw TestFailure("notify path too long: \(path)") }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (index, byte) in bytes.enumerated() { raw[index] = byte } }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else { throw BenchFailure("bind \(path): \(errno)") }
+        guard result == 0 else { throw TestFailure("bind \(path): \(errno)") }
     }
 
     /// One datagram, waiting up to `waitMilliseconds` for it (poll wakes at once when it arrives).
@@ -131,6 +132,6 @@ enum BenchEnvironment {
 func checked<T>(_ daemon: Daemon, _ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch {
         usleep(100_000)
-        throw BenchFailure("\(error) [kysod \(daemon.name): \(daemon.exitDescription)]")
+        throw TestFailure("\(error) [kysod \(daemon.name): \(daemon.exitDescription)]")
     }
 }

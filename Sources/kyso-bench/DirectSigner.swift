@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import PKCS11
 
 /// The baseline: `C_Sign` in this process through the PKCS11 wrapper on the same SoftHSM key kysod signs with.
@@ -29,7 +30,7 @@ final class DirectSigner: @unchecked Sendable {
             let prefix: [UInt8] = [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]
             return Key(slot: slot, objectID: id, mechanism: ec ? .ecdsa : .rsaPKCS, input: ec ? digest : prefix + digest)
         }
-        throw BenchFailure("no token with serial \(serial) in the direct module")
+        throw TestFailure("no token with serial \(serial) in the direct module")
     }
 
     /// Signs in a loop on each key in parallel (one thread per key) for `seconds` after `warmUp`.
@@ -55,7 +56,7 @@ final class DirectSigner: @unchecked Sendable {
                             let opened = try module.openSession(slot: key.slot)
                             try opened.login(pin: Array(pin.utf8))
                             guard let found = try opened.findObjects(class: .privateKey, id: key.objectID).first else {
-                                throw BenchFailure("no private key \(key.objectID) on slot \(key.slot)")
+                                throw TestFailure("no private key \(key.objectID) on slot \(key.slot)")
                             }
                             session = opened
                             handle = found

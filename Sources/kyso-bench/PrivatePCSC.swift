@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import PCSC
 #if canImport(Glibc)
 import Glibc
@@ -15,11 +16,11 @@ final class PrivatePCSC: @unchecked Sendable {
     init(in directory: URL, entries: Int) throws {
         guard FileManager.default.fileExists(atPath: "/usr/sbin/pcscd"),
               FileManager.default.fileExists(atPath: "/usr/lib/pcsc/drivers/serial/libifdvpcd.so") else {
-            throw BenchFailure("pcscd or vpcd not installed")
+            throw TestFailure("pcscd or vpcd not installed")
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         socketPath = directory.appendingPathComponent("pcscd.comm").path
-        let entryPorts = try Self.freePortPairs(entries)
+        let entryPorts = try VPCDPorts.free(entries: entries)
         readerPorts = entryPorts.flatMap { [$0, $0 + 1] }
         var arguments = ["--socket", socketPath, "--config-dir", directory.appendingPathComponent("readers").path]
         for port in entryPorts { arguments += ["--vpcd", String(port)] }
@@ -32,7 +33,7 @@ final class PrivatePCSC: @unchecked Sendable {
                 try? context.release()
                 break
             }
-            guard child.isRunning, Clock.nanoseconds() < deadline else { throw BenchFailure("private pcscd did not list its readers") }
+            guard child.isRunning, Clock.nanoseconds() < deadline else { throw TestFailure("private pcscd did not list its readers") }
             usleep(50_000)
         }
     }
@@ -41,30 +42,6 @@ final class PrivatePCSC: @unchecked Sendable {
 
     func stop() { child.stop() }
     deinit { child.stop(signal: SIGKILL) }
-
-    private static func freePortPairs(_ count: Int) throws -> [UInt16] {
-        var chosen: [UInt16] = []
-        var candidate = UInt16.random(in: 20_000...50_000) & ~1
-        for _ in 0..<500 where chosen.count < count {
-            if isFree(candidate) && isFree(candidate + 1) { chosen.append(candidate) }
-            candidate = candidate >= 59_000 ? 20_000 : candidate + 2
-        }
-        guard chosen.count == count else { throw BenchFailure("no free TCP port pairs for vpcd") }
-        return chosen
-    }
-
-    private static func isFree(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = INADDR_ANY
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
 }
 
 /// A virtual PIV card (Tools/vcard/piv-card) in one vpcd reader: inserted when made, pulled by `remove()`.
@@ -88,7 +65,7 @@ final class VirtualCard: @unchecked Sendable {
                 connectedAt = at
                 break
             }
-            guard child.isRunning, Clock.nanoseconds() < deadline else { throw BenchFailure("piv-card on port \(port) did not connect: \(text)") }
+            guard child.isRunning, Clock.nanoseconds() < deadline else { throw TestFailure("piv-card on port \(port) did not connect: \(text)") }
             usleep(5_000)
         }
     }

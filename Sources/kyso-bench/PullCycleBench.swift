@@ -77,11 +77,11 @@ struct PullCycleBench {
         let worst = sorted.last ?? .infinity
         let median = sorted.isEmpty ? .infinity : sorted[sorted.count / 2]
         let restarted = !daemon.isRunning || daemon.pid != pid
-        let met = removals.count == cycles && late == 0 && module?.state == "loaded" && status.tokenCount == 0 && !restarted
+        let met = removals.count == cycles && late == 0 && module?.state == .loaded && status.tokenCount == 0 && !restarted
         report.add("cards", name,
                    kyso: String(format: "%@ (median %@; %d of %d pulls reported)", ms(worst), ms(median), removals.count, cycles),
                    target: "every pull ≤ 1 s", met: met,
-                   note: "module \(module?.state ?? "absent") at the end with \(status.tokenCount) token(s), host restarts \(module?.host?.restarts ?? -1), kysod \(restarted ? "RESTARTED" : "never restarted")"
+                   note: "module \(module?.state.rawValue ?? "absent") at the end with \(status.tokenCount) token(s), host restarts \(module?.host?.restarts ?? -1), kysod \(restarted ? "RESTARTED" : "never restarted")"
                        + (late > 0 ? "; \(late) pulls over 1 s" : "") + (missedInsertions > 0 ? "; an insertion was not seen" : "")
                        + (missedRemovals > 0 ? "; a pull was never reported (stopped there)" : ""),
                    figures: ["worstSeconds": worst, "medianSeconds": median, "reported": Double(removals.count), "cycles": Double(cycles),

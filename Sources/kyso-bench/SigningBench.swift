@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
+import KysoTestSupport
 import KysoAPI
+import KysoCore
 
 /// Signing on SoftHSM through kysod (POST /v1/tokens/{id}/sign, raw output, keep-alive) against a direct
 /// in-process C_Sign loop on the same keys, RSA-2048 and P-256, one token and two in parallel.
@@ -10,7 +12,7 @@ struct SigningBench {
 
     private struct Algorithm {
         let name: String
-        let mechanism: String
+        let mechanism: SignatureMechanism
         let labels: [String]
         let ec: Bool
     }
@@ -20,8 +22,8 @@ struct SigningBench {
         let plan = context.plan
         print("== signing on SoftHSM: kysod against direct C_Sign")
         let algorithms = [
-            Algorithm(name: "RSA-2048", mechanism: "rsa-pkcs1-sha256", labels: ["kyso-vnpt", "kyso-viettel"], ec: false),
-            Algorithm(name: "P-256", mechanism: "ecdsa-sha256", labels: ["kyso-ec-p256", "bench-ec"], ec: true),
+            Algorithm(name: "RSA-2048", mechanism: .rsaPKCS1SHA256, labels: ["kyso-vnpt", "kyso-viettel"], ec: false),
+            Algorithm(name: "P-256", mechanism: .ecdsaSHA256, labels: ["kyso-ec-p256", "bench-ec"], ec: true),
         ]
         let conf = try context.lab.variant(labels: algorithms.flatMap(\.labels))
         let digest = Array(SHA256.hash(data: Array("VNACCS declaration 1010 bench".utf8)))
@@ -50,9 +52,9 @@ struct SigningBench {
                 let listed = try await KysoClient(socketPath: daemon.socketPath).request(.GET, "/v1/tokens").decode(TokenListResponse.self)
                 return try tokens.map { token in
                     guard let id = listed.tokens.first(where: { $0.serialNumber == token.serial })?.id else {
-                        throw BenchFailure("kysod does not list token \(token.label)")
+                        throw TestFailure("kysod does not list token \(token.label)")
                     }
-                    let body = SignRequest(digest: Data(digest), mechanism: algorithm.mechanism, output: "raw", pin: withPIN ? pin : nil)
+                    let body = SignRequest(digest: Data(digest), mechanism: algorithm.mechanism, output: .raw, pin: withPIN ? SecretBytes(pin) : nil)
                     return HTTPLoad.Request(method: .POST, path: "/v1/tokens/\(id)/sign", body: Array(try JSONEncoder().encode(body)))
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +28,7 @@ final class Child: @unchecked Sendable {
         var pid: pid_t = 0
         startedAt = Clock.nanoseconds()
         let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard rc == 0 else { throw BenchFailure("posix_spawn \(executable): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw TestFailure("posix_spawn \(executable): \(String(cString: strerror(rc)))") }
         self.pid = pid
     }
 
@@ -81,17 +82,12 @@ enum Clock {
     }
 }
 
-struct BenchFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Runs a command and returns its standard output (for setup and for checking what a peer tool listed).
 @discardableResult
 func capture(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
     let (text, status) = try captureWithStatus(executable, arguments, environment: environment)
     guard status == 0 else {
-        throw BenchFailure("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(text.suffix(2000))")
+        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(text.suffix(2000))")
     }
     return text
 }

@@ -61,7 +61,7 @@ struct AccessTests {
 
     @Test("a configuration with an unknown key is refused at start, with the key named")
     func unknownConfigurationKey() async throws {
-        await #expect(throws: DaemonFailure.self) {
+        await #expect(throws: TestFailure.self) {
             _ = try await DaemonProcess(arguments: ["--no-registered-modules", "--no-pcsc"], configuration: #"{"acess": {}}"#)
         }
     }

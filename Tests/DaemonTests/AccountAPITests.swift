@@ -15,7 +15,7 @@ struct AccountAPITests {
         let certificate = try #require(token.certificates.first)
         let taxCode = try #require(certificate.profile.taxCode?.value)
         let response = try await post(client, "/v1/registrations", RegistrationRequest(
-            role: "declarant", taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: Data("portal-challenge-42".utf8),
+            role: .declarant, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: Data("portal-challenge-42".utf8),
             certificate: certificate.sha256, pin: "123456"))
         #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
         return try response.decode(RegistrationResponse.self)
@@ -83,19 +83,23 @@ struct AccountAPITests {
         let taxCode = try #require(certificate.profile.taxCode?.value)
         let wrongCheckDigit = String(taxCode.dropLast()) + String((Int(String(taxCode.last!))! + 1) % 10)
         let cases: [(RegistrationRequest, Int, String)] = [
-            (.init(role: "declarant", taxCode: wrongCheckDigit, userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
-            (.init(role: "declarant", taxCode: taxCode, userId: "VNPT10", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
-            (.init(role: "declarant", taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM-1", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
-            (.init(role: "declarant", taxCode: try #require(fpt.certificates.first?.profile.taxCode?.value), userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "tax-code-mismatch"),
-            (.init(role: "declarant", taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM01", certificate: String(repeating: "a", count: 64), pin: "123456"), 404, "certificate-not-present"),
-            (.init(role: "owner", taxCode: taxCode, certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
-            (.init(role: "declarant", taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "000000"), 401, "pin-incorrect"),
+            (.init(role: .declarant, taxCode: wrongCheckDigit, userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
+            (.init(role: .declarant, taxCode: taxCode, userId: "VNPT10", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
+            (.init(role: .declarant, taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM-1", certificate: certificate.sha256, pin: "123456"), 422, "invalid-field"),
+            (.init(role: .declarant, taxCode: try #require(fpt.certificates.first?.profile.taxCode?.value), userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "123456"), 422, "tax-code-mismatch"),
+            (.init(role: .declarant, taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM01", certificate: String(repeating: "a", count: 64), pin: "123456"), 404, "certificate-not-present"),
+            (.init(role: .declarant, taxCode: taxCode, userId: "VNPT1001", terminalId: "TERM01", certificate: certificate.sha256, pin: "000000"), 401, "pin-incorrect"),
         ]
         for (request, status, code) in cases {
             let response = try await Self.post(client, "/v1/registrations", request)
             #expect(response.status == status, "\(request.role) \(request.taxCode) \(request.userId ?? "")")
             #expect(try APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code == code)
         }
+        // A role the API does not know is an invalid field, named as such (the typed request cannot even say it).
+        let unknownRole = #"{"role": "owner", "taxCode": "\#(taxCode)", "certificate": "\#(certificate.sha256)", "pin": "123456"}"#
+        let refused = try await client.request(.POST, "/v1/registrations", body: Array(unknownRole.utf8))
+        let problem = try APIJSON.decoder().decode(ProblemDetails.self, from: Data(refused.body))
+        #expect(refused.status == 422 && problem.code == "invalid-field" && problem.detail?.contains("owner") == true, "\(problem)")
         // A valid registration, then bindings that must be refused.
         let registration = try await Self.register(client, token: vnpt, userId: "VNPT1001", terminalId: "TERM01")
         // Same shape, other Terminal ID: canonical, but not what the token signed.
@@ -135,11 +139,11 @@ struct AccountAPITests {
         let certificate = try #require(vnpt.certificates.first)
         let taxCode = try #require(certificate.profile.taxCode?.value)
         let response = try await Self.post(client, "/v1/registrations", RegistrationRequest(
-            role: "admin", taxCode: taxCode, certificate: certificate.sha256, pin: "123456"))
+            role: .admin, taxCode: taxCode, certificate: certificate.sha256, pin: "123456"))
         let registration = try response.decode(RegistrationResponse.self)
         #expect(try await Self.post(client, "/v1/bindings", BindingCreateRequest(statement: registration.statement, signature: registration.signature)).status == 201)
         let shown = try await client.get("/v1/tokens/\(branch.id)", as: TokenInfoResponse.self)
-        #expect(shown.certificates.first?.accounts?.map(\.role) == ["admin"])
+        #expect(shown.certificates.first?.accounts?.map(\.role) == [.admin])
         #expect(try await client.request(.GET, "/v1/bindings/\(taxCode)").status == 200)
         try await daemon.stop()
     }

@@ -310,6 +310,6 @@ func raiseDescriptorLimit(to wanted: rlim_t) throws {
     guard limit.rlim_cur < wanted else { return }
     limit.rlim_cur = min(wanted, limit.rlim_max)
     guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur >= wanted else {
-        throw DaemonFailure("cannot raise the descriptor limit to \(wanted) (hard limit \(limit.rlim_max))")
+        throw TestFailure("cannot raise the descriptor limit to \(wanted) (hard limit \(limit.rlim_max))")
     }
 }

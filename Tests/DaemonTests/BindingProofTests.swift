@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import SwiftASN1
 import Testing
@@ -39,20 +40,20 @@ struct BindingProofTests {
         }
 
         // CMS output over the bare statement: what the review bound.
-        let cms = try await sign(SignRequest(certificate: certificate.sha256, data: forged, output: "cms", pin: "123456"))
+        let cms = try await sign(SignRequest(certificate: certificate.sha256, data: forged, output: .cms, pin: "123456"))
         #expect(cms.status == 200)
         let byCMS = try await Self.bind(client, forged, try cms.decode(SignResponse.self).signature)
         #expect(byCMS.status == 422 && Self.code(byCMS) == "signature-invalid", "\(String(decoding: byCMS.body, as: UTF8.self))")
 
         // Raw output over the bare statement, wrapped in a CMS by hand.
-        let raw = try await sign(SignRequest(certificate: certificate.sha256, data: forged, mechanism: "rsa-pkcs1-sha256", pin: "123456"))
+        let raw = try await sign(SignRequest(certificate: certificate.sha256, data: forged, mechanism: .rsaPKCS1SHA256, pin: "123456"))
         #expect(raw.status == 200)
         let wrapped = try Self.wrap(rawSignature: try raw.decode(SignResponse.self).signature, certificate: certificate.der)
         let byRaw = try await Self.bind(client, forged, wrapped)
         #expect(byRaw.status == 422 && Self.code(byRaw) == "signature-invalid", "\(String(decoding: byRaw.body, as: UTF8.self))")
 
         // Data beginning with the registration context is refused by the plain endpoint, raw and CMS.
-        for output in ["raw", "cms"] {
+        for output in [SignatureOutput.raw, .cms] {
             let refused = try await sign(SignRequest(certificate: certificate.sha256, data: Self.context + forged, output: output, pin: "123456"))
             #expect(refused.status == 400 && Self.code(refused) == "registration-context", "\(output): \(refused.status)")
         }
@@ -60,7 +61,7 @@ struct BindingProofTests {
         // A digest is signed blind: a raw signature of SHA-256(context ‖ statement), wrapped by hand, verifies as a
         // registration signature, but the statement was never issued by the registration endpoint.
         let digest = Data(SHA256.hash(data: Self.context + forged))
-        let blind = try await sign(SignRequest(certificate: certificate.sha256, digest: digest, mechanism: "rsa-pkcs1-sha256", pin: "123456"))
+        let blind = try await sign(SignRequest(certificate: certificate.sha256, digest: digest, mechanism: .rsaPKCS1SHA256, pin: "123456"))
         #expect(blind.status == 200)
         let byDigest = try await Self.bind(client, forged, try Self.wrap(rawSignature: try blind.decode(SignResponse.self).signature, certificate: certificate.der))
         #expect(byDigest.status == 422 && Self.code(byDigest) == "statement-not-issued", "\(String(decoding: byDigest.body, as: UTF8.self))")
@@ -85,7 +86,7 @@ struct BindingProofTests {
         // A new registration (a fresh nonce, so new bytes) binds the same account again.
         let certificate = try #require(token.certificates.first)
         let fresh = try await AccountAPITests.post(client, "/v1/registrations", RegistrationRequest(
-            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "VNPT3001", terminalId: "TERM01",
+            role: .declarant, taxCode: try #require(certificate.profile.taxCode?.value), userId: "VNPT3001", terminalId: "TERM01",
             certificate: certificate.sha256, pin: "123456")).decode(RegistrationResponse.self)
         #expect(try await Self.bind(client, fresh.statement, fresh.signature).status == 201)
         try await daemon.stop()
@@ -138,9 +139,9 @@ struct BindingProofTests {
         func register(_ request: RegistrationRequest, on client: KysoClient) async throws -> KysoClient.Response {
             try await AccountAPITests.post(client, "/v1/registrations", request)
         }
-        let declarant = RegistrationRequest(role: "declarant", taxCode: taxCode, userId: "ROGU1001", terminalId: "TERM01",
+        let declarant = RegistrationRequest(role: .declarant, taxCode: taxCode, userId: "ROGU1001", terminalId: "TERM01",
                                             certificate: certificate.sha256, pin: "123456")
-        let admin = RegistrationRequest(role: "admin", taxCode: taxCode, certificate: certificate.sha256, pin: "123456")
+        let admin = RegistrationRequest(role: .admin, taxCode: taxCode, certificate: certificate.sha256, pin: "123456")
         let declarantProof = try await register(declarant, on: client)
         #expect(declarantProof.status == 200 && String(decoding: declarantProof.body, as: UTF8.self).contains(#""unknown-ca""#))
         let adminProof = try await register(admin, on: client)
@@ -159,7 +160,7 @@ struct BindingProofTests {
         let adminStatement = try adminProof.decode(RegistrationResponse.self)
         let refused = try await Self.bind(strictClient, adminStatement.statement, adminStatement.signature)
         #expect(refused.status == 422 && Self.code(refused) == "unknown-ca", "\(String(decoding: refused.body, as: UTF8.self))")
-        for request in [admin, RegistrationRequest(role: "declarant", taxCode: taxCode, userId: "ROGU1002", terminalId: "TERM02",
+        for request in [admin, RegistrationRequest(role: .declarant, taxCode: taxCode, userId: "ROGU1002", terminalId: "TERM02",
                                                    certificate: certificate.sha256, pin: "123456")] {
             let response = try await register(request, on: strictClient)
             #expect(response.status == 422 && Self.code(response) == "unknown-ca", "\(request.role): \(response.status)")

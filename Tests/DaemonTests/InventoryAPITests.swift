@@ -30,8 +30,8 @@ struct InventoryAPITests {
         }
         let status = try await client.get("/v1/status", as: StatusResponse.self)
         #expect(status.tokenCount == manifest.tokens.count)
-        #expect(status.modules.map(\.state) == ["loaded"])
-        #expect(status.modules.first?.watch == "polling")
+        #expect(status.modules.map(\.state) == [.loaded])
+        #expect(status.modules.first?.watch == .polling)
         #expect(try await daemon.stop() == 0)
     }
 
@@ -83,7 +83,7 @@ struct InventoryAPITests {
         let (daemon, manifest, client) = try await startDaemonOnLab(extraArguments: ["--module", "/nonexistent/libvendor.so"])
         let status = try await client.get("/v1/status", as: StatusResponse.self)
         let failed = try #require(status.modules.first { $0.path == "/nonexistent/libvendor.so" })
-        #expect(failed.state == "failed")
+        #expect(failed.state == .failed)
         #expect(failed.error?.contains("/nonexistent/libvendor.so") == true && failed.error?.contains("No such file") == true, "\(failed)")
         #expect(status.tokenCount == manifest.tokens.count)
         var events = client.events(lastEventID: 0).makeAsyncIterator()

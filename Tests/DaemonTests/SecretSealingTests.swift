@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import Testing
 
@@ -11,10 +12,11 @@ struct SecretSealingTests {
     static let accessKey = "TAK0VIETTEL2026"
     static let password = "pw!2026a"
 
-    static func bind(_ client: KysoClient, _ registration: RegistrationResponse, sealing: String?, pin: String?,
+    static func bind(_ client: KysoClient, _ registration: RegistrationResponse, sealing: SealingMode?, pin: String?,
                      key: String? = accessKey, password: String? = password, account: String? = nil) async throws -> KysoClient.Response {
         let body = BindingCreateRequest(statement: registration.statement, signature: registration.signature,
-                                        terminalAccessKey: key, password: password, sealing: sealing, pin: pin)
+                                        terminalAccessKey: key.map { SecretBytes($0) }, password: password.map { SecretBytes($0) }, sealing: sealing,
+                                        pin: pin.map { SecretBytes($0) })
         return try await AccountAPITests.post(client, account.map { "/v1/bindings/\($0)" } ?? "/v1/bindings", body,
                                               method: account == nil ? .POST : .PUT)
     }
@@ -32,15 +34,20 @@ struct SecretSealingTests {
         let registration = try await AccountAPITests.register(client, token: viettel, userId: "VTEL1001", terminalId: "TERM02")
 
         // Refusals first: each leaves nothing stored.
-        let noPIN = try await Self.bind(client, registration, sealing: "token", pin: nil)
+        let noPIN = try await Self.bind(client, registration, sealing: .token, pin: nil)
         #expect(noPIN.status == 401 && Self.code(noPIN) == "pin-required", "\(Self.code(noPIN))")
-        let wrongPIN = try await Self.bind(client, registration, sealing: "token", pin: "999999")
+        let wrongPIN = try await Self.bind(client, registration, sealing: .token, pin: "999999")
         #expect(wrongPIN.status == 401 && Self.code(wrongPIN) == "pin-incorrect", "\(Self.code(wrongPIN))")
-        let badMode = try await Self.bind(client, registration, sealing: "cloud", pin: "123456")
-        #expect(badMode.status == 400)
+        // A sealing mode the API does not know (the typed request cannot say it: sent as JSON).
+        var unknownMode = try JSONSerialization.jsonObject(with: APIJSON.encoder().encode(BindingCreateRequest(
+            statement: registration.statement, signature: registration.signature, terminalAccessKey: SecretBytes(Self.accessKey),
+            pin: "123456"))) as? [String: Any] ?? [:]
+        unknownMode["sealing"] = "cloud"
+        let badMode = try await client.request(.POST, "/v1/bindings", body: Array(try JSONSerialization.data(withJSONObject: unknownMode)))
+        #expect(badMode.status == 400 && Self.code(badMode) == "bad-request")
         #expect(try await client.get("/v1/bindings", as: BindingListResponse.self).bindings.isEmpty)
 
-        let bound = try await Self.bind(client, registration, sealing: "token", pin: "123456")
+        let bound = try await Self.bind(client, registration, sealing: .token, pin: "123456")
         #expect(bound.status == 201, "\(String(decoding: bound.body, as: UTF8.self))")
         let info = try bound.decode(BindingInfo.self)
         #expect(info.secrets == ["password", "terminalAccessKey"] && info.sealedToToken == ["password", "terminalAccessKey"])
@@ -51,9 +58,9 @@ struct SecretSealingTests {
         let revealBody = Array(try APIJSON.encoder().encode(SecretRevealRequest(pin: "123456")))
         let revealed = try await client.request(.POST, "/v1/bindings/VTEL1001/secrets/terminalAccessKey", body: revealBody)
         #expect(revealed.status == 200)
-        #expect(try revealed.decode(SecretResponse.self).value == Self.accessKey)
+        #expect(try revealed.decode(SecretResponse.self).value == SecretBytes(Self.accessKey))
         let password = try await client.request(.POST, "/v1/bindings/VTEL1001/secrets/password", body: revealBody)
-        #expect(try password.decode(SecretResponse.self).value == Self.password)
+        #expect(try password.decode(SecretResponse.self).value == SecretBytes(Self.password))
         let wrong = try await client.request(.POST, "/v1/bindings/VTEL1001/secrets/password",
                                              body: Array(try APIJSON.encoder().encode(SecretRevealRequest(pin: "000000"))))
         #expect(wrong.status == 401 && Self.code(wrong) == "pin-incorrect")
@@ -80,13 +87,13 @@ struct SecretSealingTests {
         // A certificate whose key usage forbids encipherment: `token` is refused, `auto` falls back to the host key.
         let vnpt = try #require(tokens.first { $0.label == "kyso-vnpt" })
         let vnptRegistration = try await AccountAPITests.register(client, token: vnpt, userId: "VNPT2001", terminalId: "TERM03")
-        let unsuitable = try await Self.bind(client, vnptRegistration, sealing: "token", pin: "123456")
+        let unsuitable = try await Self.bind(client, vnptRegistration, sealing: .token, pin: "123456")
         #expect(unsuitable.status == 422 && Self.code(unsuitable) == "token-sealing-unavailable", "\(Self.code(unsuitable))")
         #expect(try await client.get("/v1/bindings", as: BindingListResponse.self).bindings.map(\.account) == ["VTEL1001"])
         let fallback = try await Self.bind(client, vnptRegistration, sealing: nil, pin: "123456")
         #expect(fallback.status == 201)
         #expect(try fallback.decode(BindingInfo.self).sealedToToken.isEmpty)
-        #expect(try await client.get("/v1/bindings/VNPT2001/secrets/password", as: SecretResponse.self).value == Self.password)
+        #expect(try await client.get("/v1/bindings/VNPT2001/secrets/password", as: SecretResponse.self).value == SecretBytes(Self.password))
 
         let audit = try await client.get("/v1/audit?limit=50", as: AuditResponse.self).entries
         #expect(audit.contains { $0.action == "secret.reveal" && $0.outcome == "success" && ($0.detail ?? "").contains("(token)") })
@@ -107,7 +114,7 @@ struct SecretSealingTests {
         let tokens = try await client.get("/v1/tokens", as: TokenListResponse.self).tokens
         let viettel = try #require(tokens.first { $0.label == "kyso-viettel" })
         let registration = try await AccountAPITests.register(client, token: viettel, userId: "VTEL3001", terminalId: "TERM04")
-        let bound = try await Self.bind(client, registration, sealing: "token", pin: "123456", password: nil)
+        let bound = try await Self.bind(client, registration, sealing: .token, pin: "123456", password: nil)
         #expect(bound.status == 201)
         let table = try fixture.kyso(["bindings"])
         #expect(table.stdout.contains("terminalAccessKey (on token)"), "\(table.stdout)")

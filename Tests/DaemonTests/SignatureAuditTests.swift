@@ -25,7 +25,7 @@ struct SignatureAuditTests {
         for index in 0..<count {
             // Any 32 bytes pass for a SHA-256 digest; distinct per signature so the records can be told apart.
             let digest = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index &* 13 &+ tag) }
-            let request = SignRequest(digest: Data(digest), mechanism: "rsa-pkcs1-sha256", output: "raw", pin: "123456")
+            let request = SignRequest(digest: Data(digest), mechanism: .rsaPKCS1SHA256, output: .raw, pin: "123456")
             let response = try await client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(request)))
             #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
             digests.append(Hex.lowercase(digest))

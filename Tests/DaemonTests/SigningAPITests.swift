@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import Testing
 
@@ -24,11 +25,8 @@ struct SigningAPITests {
     }
 
     static func start(configuration: String? = nil) async throws -> Fixture {
-        let (directory, manifest) = try await Lab.copy()
-        let daemon = try await DaemonProcess(
-            arguments: ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc"], configuration: configuration,
-            environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
-        return Fixture(daemon: daemon, manifest: manifest, client: KysoClient(socketPath: daemon.socketPath), labDirectory: directory)
+        let lab = try await LabDaemon.start(configuration: configuration, pollInterval: "2")
+        return Fixture(daemon: lab.daemon, manifest: lab.manifest, client: lab.client, labDirectory: lab.directory)
     }
 
     @Test("raw signatures for every mechanism, from data and from a digest, verify with openssl pkeyutl",
@@ -38,8 +36,8 @@ struct SigningAPITests {
         let token = try await fixture.token(label)
         let certificate = try #require(token.certificates.first)
         let digest = Data(OpenSSLCheck.sha256(Self.message))
-        for request in [SignRequest(data: Data(Self.message), mechanism: mechanism, pin: "123456"),
-                        SignRequest(digest: digest, mechanism: mechanism, pin: "123456")] {
+        for request in [SignRequest(data: Data(Self.message), mechanism: SignatureMechanism(rawValue: mechanism), pin: "123456"),
+                        SignRequest(digest: digest, mechanism: SignatureMechanism(rawValue: mechanism), pin: "123456")] {
             let response = try await fixture.sign(token.id, request)
             #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
             let signed = try response.decode(SignResponse.self)
@@ -58,7 +56,7 @@ struct SigningAPITests {
     func cms(label: String, mechanism: String) async throws {
         let fixture = try await Self.start()
         let token = try await fixture.token(label)
-        let response = try await fixture.sign(token.id, SignRequest(data: Data(Self.message), mechanism: mechanism, output: "cms", pin: "123456"))
+        let response = try await fixture.sign(token.id, SignRequest(data: Data(Self.message), mechanism: SignatureMechanism(rawValue: mechanism), output: .cms, pin: "123456"))
         #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
         let signed = try response.decode(SignResponse.self)
         let pki = fixture.labDirectory.appendingPathComponent("pki")

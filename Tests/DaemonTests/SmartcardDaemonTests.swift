@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import Testing
 
@@ -14,7 +15,7 @@ struct SmartcardDaemonTests {
 
         func sign(_ tokenId: String, pin: String, allowFinalTry: Bool = false) async throws -> (Int, String) {
             let response = try await client.request(.POST, "/v1/tokens/\(tokenId)/sign", body: Array(try APIJSON.encoder().encode(
-                SignRequest(data: Data("tờ khai".utf8), pin: pin, allowFinalTry: allowFinalTry))))
+                SignRequest(data: Data("tờ khai".utf8), pin: SecretBytes(pin), allowFinalTry: allowFinalTry))))
             let code = (try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(response.body)).code) ?? "ok"
             return (response.status, code)
         }
@@ -53,7 +54,7 @@ struct SmartcardDaemonTests {
     /// A declarant registration signed on the card (PIN 123456).
     static func register(_ fixture: Fixture, _ certificate: TokenCertificate, userId: String, terminalId: String) async throws -> RegistrationResponse {
         let response = try await fixture.client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
-            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: userId, terminalId: terminalId,
+            role: .declarant, taxCode: try #require(certificate.profile.taxCode?.value), userId: userId, terminalId: terminalId,
             certificate: certificate.sha256, pin: "123456"))))
         #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
         return try response.decode(RegistrationResponse.self)
@@ -134,7 +135,7 @@ struct SmartcardDaemonTests {
         let registration = try await Self.register(fixture, certificate, userId: "CARD0002", terminalId: "PIV002")
         let bound = try await fixture.client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(BindingCreateRequest(
             statement: registration.statement, signature: registration.signature, terminalAccessKey: "CARDKEY2026",
-            sealing: "token", pin: "123456"))))
+            sealing: .token, pin: "123456"))))
         #expect(bound.status == 201, "\(String(decoding: bound.body, as: UTF8.self))")
         #expect(try bound.decode(BindingInfo.self).sealedToToken == ["terminalAccessKey"])
 

@@ -52,7 +52,7 @@ final class FakeModule: @unchecked Sendable {
     func waitFor(_ line: String, moreThan count: Int = 0, timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
         while self.count(line) <= count {
-            guard ContinuousClock.now < deadline else { throw DaemonFailure("the fake module saw no \(line) within \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("the fake module saw no \(line) within \(timeout)") }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -74,7 +74,7 @@ final class FakeModule: @unchecked Sendable {
         let compiler = ["cc", "clang", "gcc"].first { name in
             path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
         }
-        guard let compiler else { throw DaemonFailure("no C compiler (cc, clang or gcc) on PATH to build the fake PKCS#11 module") }
+        guard let compiler else { throw TestFailure("no C compiler (cc, clang or gcc) on PATH to build the fake PKCS#11 module") }
         try Shell.run(compiler, ["-shared", "-fPIC", "-O1", "-Wall", "-Werror"] + flags + ["-o", library, source])
         return library
     }

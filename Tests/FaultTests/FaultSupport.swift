@@ -33,7 +33,7 @@ struct FakeRig {
 
     func token(_ label: String) async throws -> TokenInfoResponse {
         guard let token = try await client.tokens().first(where: { $0.label == label }) else {
-            throw DaemonFailure("no token \(label) in /v1/tokens")
+            throw TestFailure("no token \(label) in /v1/tokens")
         }
         return token
     }
@@ -60,7 +60,7 @@ extension KysoClient {
     }
 
     /// Signs a short message with PIN 123456 on `tokenId` and reports the answer (a problem's code, or `ok`).
-    func sign(_ tokenId: String, mechanism: String? = nil) async throws -> SignOutcome {
+    func sign(_ tokenId: String, mechanism: SignatureMechanism? = nil) async throws -> SignOutcome {
         let request = SignRequest(data: Data("tờ khai hải quan".utf8), mechanism: mechanism, pin: "123456")
         let start = ContinuousClock.now
         let response = try await self.request(.POST, "/v1/tokens/\(tokenId)/sign", body: Array(try APIJSON.encoder().encode(request)))
@@ -77,7 +77,7 @@ extension KysoClient {
             guard let event = try await events.next() else { break }
             if types.contains(event.event) { return try APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)) }
         }
-        throw DaemonFailure("no \(types.sorted()) event within \(timeout)")
+        throw TestFailure("no \(types.sorted()) event within \(timeout)")
     }
 }
 
@@ -114,6 +114,6 @@ extension DaemonProcess {
                 .map { String($0.prefix(220)) }.joined(separator: "\n")
         }
         try await stop(signal: SIGKILL)
-        throw DaemonFailure("kysod did not exit within \(timeout) of SIGTERM. Threads:\n\(threads)\nLog:\n\(log().suffix(1500))")
+        throw TestFailure("kysod did not exit within \(timeout) of SIGTERM. Threads:\n\(threads)\nLog:\n\(log().suffix(1500))")
     }
 }

@@ -26,9 +26,9 @@ struct ModuleHealthTests {
         #expect(failed.data.error?.contains(returnValue) == true && failed.data.error?.contains("C_GetSlotList") == true, "\(failed)")
 
         let module = try await rig.fakeModuleStatus()
-        #expect(module.state == "failed" && module.tokenCount == 0 && module.since != nil, "\(module)")
+        #expect(module.state == .failed && module.tokenCount == 0 && module.since != nil, "\(module)")
         #expect(module.error?.contains(returnValue) == true, "\(module)")
-        #expect(module.watch != "none", "a module that fails at run time is still watched for its recovery")
+        #expect(module.watch != .none, "a module that fails at run time is still watched for its recovery")
         let labels = try await rig.client.tokens().map(\.label)
         #expect(!labels.contains("kyso-fake") && labels.contains("kyso-vnpt"), "\(labels)")
         #expect(try await rig.client.sign(vnpt.id).status == 200)
@@ -39,7 +39,7 @@ struct ModuleHealthTests {
         let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(5))
         #expect(inserted.data.token?.id == fake.id)
         let healed = try await rig.fakeModuleStatus()
-        #expect(healed.state == "loaded" && healed.error == nil && healed.since == nil && healed.tokenCount == 1, "\(healed)")
+        #expect(healed.state == .loaded && healed.error == nil && healed.since == nil && healed.tokenCount == 1, "\(healed)")
         print("fault: C_GetSlotList \(returnValue) → module failed, its token withdrawn after \(withdrawnAfter); recovered with its token")
         #expect(try await rig.daemon.stopOrExplain() == 0)
     }
@@ -66,7 +66,7 @@ struct ModuleHealthTests {
 
         // The module stays stuck as long as the call hangs (each new host hangs in it again and is killed again): any answer at all shows status does not wait on it.
         let module = try await rig.fakeModuleStatus()
-        #expect(module.state == "stuck" && module.pendingCall == "C_GetSlotList" && module.tokenCount == 0, "\(module)")
+        #expect(module.state == .stuck && module.pendingCall == "C_GetSlotList" && module.tokenCount == 0, "\(module)")
         // Not declared before the deadline: from the call's start (kysod's clock) to the withdrawal.
         let declaredAfter = module.since.map { removed.time.timeIntervalSince($0) }
         #expect(declaredAfter.map { $0 >= 1.9 } == true, "declared stuck \(String(describing: declaredAfter)) s after the call began: \(module)")
@@ -105,7 +105,7 @@ struct ModuleHealthTests {
         let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(5))
         #expect(inserted.data.token?.id == fake.id)
         let healed = try await rig.fakeModuleStatus()
-        #expect(healed.state == "loaded" && (healed.host?.restarts ?? 0) >= 1 && healed.host?.crashes == 0, "\(healed)")
+        #expect(healed.state == .loaded && (healed.host?.restarts ?? 0) >= 1 && healed.host?.crashes == 0, "\(healed)")
         let statusLine = statusText.split(separator: "\n").first { $0.contains("STUCK") }.map(String.init) ?? ""
         print("fault: C_GetSlotList hang → module stuck \(declaredAfter.map { String(format: "%.2f s", $0) } ?? "?") after the call began (deadline 2 s), its token withdrawn; kyso status:\(statusLine); kyso doctor gave up after \(doctorTook); released → loaded with its token")
         #expect(try await rig.daemon.stopOrExplain() == 0)
@@ -117,7 +117,7 @@ struct ModuleHealthTests {
         let rig = try await FakeRig.start(configuration: #"{"signDeadlineSeconds": 1}"#, isolation: "in-process")
         try rig.fake.misbehave(["slots": "hang"])
         try await rig.fake.waitFor("C_GetSlotList hang")
-        #expect(try await eventually(timeout: .seconds(5)) { try await rig.fakeModuleStatus().state == "stuck" })
+        #expect(try await eventually(timeout: .seconds(5)) { try await rig.fakeModuleStatus().state == .stuck })
         let start = ContinuousClock.now
         let status = try await rig.daemon.stopOrExplain(timeout: .seconds(10))
         let took = ContinuousClock.now - start

@@ -41,7 +41,7 @@ struct ModuleHostTests {
         let module = try await rig.fakeModuleStatus()
         // A host whose C_GetSlotList aborts may be restarted and crash again before the fault is lifted.
         let crashes = module.host?.crashes ?? 0
-        #expect(module.state == "loaded" && crashes >= 1 && (module.host?.restarts ?? 0) >= crashes, "\(module)")
+        #expect(module.state == .loaded && crashes >= 1 && (module.host?.restarts ?? 0) >= crashes, "\(module)")
         #expect(module.host?.lastExit?.isEmpty == false, "\(module)")
         let metrics = String(decoding: try await rig.client.request(.GET, "/metrics").body, as: UTF8.self)
         #expect(metrics.contains(#"kysod_module_host_crashes{module="kyso-fake-pkcs11.so"} "# + "\(crashes)"),
@@ -74,7 +74,7 @@ struct ModuleHostTests {
         let inserted = try await KysoClient.next(&events, ["token.inserted"], timeout: .seconds(5))
         #expect(inserted.data.token?.id == fake.id && inserted.time.timeIntervalSince(fixedAt) < 2 + 2)
         let module = try await rig.fakeModuleStatus()
-        #expect(module.state == "loaded" && module.host?.crashes == 0 && module.host?.lastExit?.contains("killed by kysod") == true, "\(module)")
+        #expect(module.state == .loaded && module.host?.crashes == 0 && module.host?.lastExit?.contains("killed by kysod") == true, "\(module)")
         let signed = await beside.stop()
         #expect(signed.failures.isEmpty && signed.ok > 0, "\(signed)")
 
@@ -102,10 +102,10 @@ struct ModuleHostTests {
         }
         try await rig.fake.waitFor("C_Initialize hang")
         let first = try await rig.fakeModuleStatus()
-        #expect(first.state == "starting", "kysod was ready only once the hung module gave up: \(first)")
+        #expect(first.state == .starting, "kysod was ready only once the hung module gave up: \(first)")
         let vnpt = try await rig.token("kyso-vnpt")
         #expect(try await rig.client.sign(vnpt.id).status == 200)
-        #expect(try await eventually(timeout: .seconds(20)) { try await rig.fakeModuleStatus().state == "failed" })
+        #expect(try await eventually(timeout: .seconds(20)) { try await rig.fakeModuleStatus().state == .failed })
         let failed = try await rig.fakeModuleStatus()
         #expect(failed.error?.contains("C_Initialize did not return") == true && failed.host?.crashes == 0, "\(failed)")
         try rig.fake.misbehave([:])

@@ -61,7 +61,7 @@ struct PullCycleTests {
         print("pull cycles: \(removals.count) of \(cycles) pulls reported, worst pull → token.removed \(String(format: "%.3f", worst)) s, median \(String(format: "%.3f", removals.sorted()[removals.count / 2])) s; module \(module.state), host restarts \(module.host?.restarts ?? -1), crashes \(module.host?.crashes ?? -1)")
         #expect(missed.isEmpty, "\(missed)")
         #expect(removals.count == cycles)
-        #expect(module.state == "loaded" && status.tokenCount == 0, "\(module)")
+        #expect(module.state == .loaded && status.tokenCount == 0, "\(module)")
         #expect(daemon.isRunning)
         #expect(try await daemon.stopOrExplain() == 0)
     }

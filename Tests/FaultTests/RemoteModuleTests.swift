@@ -43,7 +43,7 @@ struct RemoteModuleTests {
         try fake.misbehave([:])
         // Three failed slot listings in a row against the dead remote (0.2 s poll, 0.3 s retries) make it failed.
         let failed = await eventually(timeout: .seconds(5)) {
-            (try? await client.status().status?.modules.first { $0.name == "kyso-fake" }?.state) == "failed"
+            (try? await client.status().status?.modules.first { $0.name == "kyso-fake" }?.state) == .failed
         }
         #expect(daemon.isRunning, "kysod died with its isolated module: \(daemon.log().suffix(2000))")
         let after = try await client.status()
@@ -53,7 +53,7 @@ struct RemoteModuleTests {
         #expect(onFake.status >= 400 && onFake.status != 504, "\(onFake)")
         let fakeModule = after.status?.modules.first { $0.name == "kyso-fake" }
         print("fault: isolated module abort() → kysod up; status shows \(String(describing: fakeModule)); sign on it → \(onFake)")
-        #expect(failed && fakeModule?.state == "failed" && fakeModule?.error != nil && fakeModule?.tokenCount == 0,
+        #expect(failed && fakeModule?.state == .failed && fakeModule?.error != nil && fakeModule?.tokenCount == 0,
                 "\(String(describing: fakeModule))")
         #expect(try await !client.tokens().contains { $0.label == "kyso-fake" }, "the dead module's token is still listed")
         #expect(try await client.tokens().contains { $0.label == "kyso-vnpt" })
@@ -96,8 +96,8 @@ final class IsolatedKysod: @unchecked Sendable {
         let client = KysoClient(socketPath: socketPath)
         let deadline = ContinuousClock.now + .seconds(20)
         while (try? await client.request(.GET, "/v1/status"))?.status != 200 {
-            guard process.isRunning else { throw DaemonFailure("isolated kysod exited: \(self.log())") }
-            guard ContinuousClock.now < deadline else { throw DaemonFailure("isolated kysod not ready: \(self.log())") }
+            guard process.isRunning else { throw TestFailure("isolated kysod exited: \(self.log())") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("isolated kysod not ready: \(self.log())") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -110,7 +110,7 @@ final class IsolatedKysod: @unchecked Sendable {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
-            guard ContinuousClock.now < deadline else { throw DaemonFailure("isolated kysod did not stop within \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("isolated kysod did not stop within \(timeout)") }
             try await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationStatus

@@ -16,7 +16,7 @@ final class ControllablePCSCD: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-fault-pcsc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         socketPath = directory.appendingPathComponent("pcscd.comm").path
-        port = try Self.freePortPair()
+        port = try VPCDPorts.free()[0]
         try await start()
     }
 
@@ -35,7 +35,7 @@ final class ControllablePCSCD: @unchecked Sendable {
         self.process = process
         let deadline = ContinuousClock.now + .seconds(10)
         while !FileManager.default.fileExists(atPath: socketPath) {
-            guard ContinuousClock.now < deadline, process.isRunning else { throw DaemonFailure("private pcscd did not start") }
+            guard ContinuousClock.now < deadline, process.isRunning else { throw TestFailure("private pcscd did not start") }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -67,26 +67,6 @@ final class ControllablePCSCD: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// An even port P with P and P+1 free on the loopback (vpcd listens on both).
-    private static func freePortPair() throws -> UInt16 {
-        func isFree(_ port: UInt16) -> Bool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = INADDR_ANY
-            return withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            } == 0
-        }
-        for _ in 0..<50 {
-            let port = UInt16.random(in: 48100...49900) & ~1
-            if isFree(port) && isFree(port + 1) { return port }
-        }
-        throw DaemonFailure("no free TCP port pair for vpcd")
     }
 
     deinit {

@@ -50,7 +50,7 @@ struct SmartcardFaultTests {
         #expect(inserted.data.token?.certificates.isEmpty == false)
         #expect(delay < .seconds(10), "seen after \(delay): the 30 s poll, not the reader monitor")
         let status = try #require(try await fixture.client.status().status)
-        #expect(status.pcsc.state == "running")
+        #expect(status.pcsc.state == .running)
         print("fault: pcscd kill -9 and restart → card inserted afterwards seen as token.inserted after \(delay); pcsc \(status.pcsc.state)")
         // kysod stops before the card leaves: a pull racing OpenSC's C_GetTokenInfo is cardPulledMidSignature's subject.
         try await fixture.stop()
@@ -126,18 +126,18 @@ struct SmartcardFaultTests {
         // Stuck is declared at the deadline (8 s) after the watcher's blocked call began, checked every 2 s.
         let gone = await eventually(timeout: .seconds(12)) { (try? await client.tokens().isEmpty) ?? false }
         let module = try await client.status().status?.modules.first
-        print("fault: card pulled 300 ms into a signature → \(outcome); token gone from /v1/tokens: \(gone); module \(module?.state ?? "?") \(module?.pendingCall ?? "")")
+        print("fault: card pulled 300 ms into a signature → \(outcome); token gone from /v1/tokens: \(gone); module \(module?.state.rawValue ?? "?") \(module?.pendingCall ?? "")")
         #expect(gone, "the pulled card's token is still listed")
         if outcome.status == 504 {
             // The deadlock: OpenSC never returned, so the module must show stuck.
-            #expect(outcome.code == "token-timeout" && module?.state == "stuck" && module?.pendingCall != nil, "\(String(describing: module))")
+            #expect(outcome.code == "token-timeout" && module?.state == .stuck && module?.pendingCall != nil, "\(String(describing: module))")
         } else {
             #expect(outcome.status == 410 && outcome.code == "token-removed", "\(outcome) \(daemon.log().split(separator: "\n").filter { $0.contains("login") })")
         }
         let start = ContinuousClock.now
         #expect(try await daemon.stopOrExplain(timeout: .seconds(8)) == 0)
         let log = daemon.log()
-        if module?.state == "stuck" {
+        if module?.state == .stuck {
             #expect(log.contains("not finalising the module"), "\(log.suffix(1500))")
         }
         print("fault: SIGTERM after the pull → kysod exited after \(ContinuousClock.now - start)")

@@ -22,7 +22,7 @@ struct StateFullTests {
         let token = try #require(try await client.tokens().first { $0.label == "kyso-vnpt" })
         let certificate = try #require(token.certificates.first)
         let registered = try await client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
-            role: "declarant", taxCode: try #require(certificate.profile.taxCode?.value), userId: "FULL0001", terminalId: "TERM01",
+            role: .declarant, taxCode: try #require(certificate.profile.taxCode?.value), userId: "FULL0001", terminalId: "TERM01",
             certificate: certificate.sha256, pin: "123456"))))
         let registration = try registered.decode(RegistrationResponse.self)
         let bindBody = Array(try APIJSON.encoder().encode(BindingCreateRequest(

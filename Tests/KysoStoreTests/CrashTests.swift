@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KysoTestSupport
 import KysoCore
 import KysoStore
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import KysoStore
 import Testing
 
@@ -21,7 +22,7 @@ import Testing
 
     @Test func widerModeOnAnExistingFileIsNarrowed() throws {
         let folder = try TemporaryDirectory()
-        let path = folder.path(KysoDatabase.fileName)
+        let path = folder.file(KysoDatabase.fileName)
         #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))
         _ = try KysoDatabase(stateDirectory: folder.url)
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)

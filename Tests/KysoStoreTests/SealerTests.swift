@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KysoTestSupport
 import KysoCore
 import KysoStore
 import Testing
@@ -12,7 +13,7 @@ import _CryptoExtras
     @Test func createsAPrivateKeyFileOnceAndReusesIt() throws {
         let folder = try TemporaryDirectory()
         let first = try HostSealer(stateDirectory: folder.url)
-        let path = folder.path(HostSealer.keyFileName)
+        let path = folder.file(HostSealer.keyFileName)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect((attributes[.size] as? Int) == 32)
@@ -46,7 +47,7 @@ import _CryptoExtras
 
     @Test func anExposedOrDamagedKeyFileIsRefused() throws {
         let folder = try TemporaryDirectory()
-        let path = folder.path(HostSealer.keyFileName)
+        let path = folder.file(HostSealer.keyFileName)
         #expect(FileManager.default.createFile(atPath: path, contents: Data(count: 32), attributes: [.posixPermissions: 0o644]))
         #expect(throws: SealingError(.hostKeyUnusable, "")) { try HostSealer(stateDirectory: folder.url) }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)

@@ -3,20 +3,6 @@ import Foundation
 import KysoCore
 import KysoStore
 
-/// A folder of its own for one test, removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
-
 /// Bindings built directly (the rules are tested in KysoCoreTests); each certificate fingerprint is derived from a
 /// name so tests can share or separate certificates on purpose.
 enum Sample {

@@ -40,8 +40,8 @@ public final class DaemonProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + readyTimeout
         while true {
             if let message = notify.receive(), message.contains("READY=1") { break }
-            guard process.isRunning else { throw DaemonFailure("kysod exited (\(process.terminationStatus)) before READY=1: \(log())") }
-            guard ContinuousClock.now < deadline else { throw DaemonFailure("kysod not ready within \(readyTimeout): \(log())") }
+            guard process.isRunning else { throw TestFailure("kysod exited (\(process.terminationStatus)) before READY=1: \(log())") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("kysod not ready within \(readyTimeout): \(log())") }
             try await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -67,7 +67,7 @@ public final class DaemonProcess: @unchecked Sendable {
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
                 kill(process.processIdentifier, SIGKILL)
-                throw DaemonFailure("kysod did not stop within \(timeout) after signal \(signal)")
+                throw TestFailure("kysod did not stop within \(timeout) after signal \(signal)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -80,11 +80,6 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 }
 
-public struct DaemonFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// A Unix datagram socket standing in for systemd's NOTIFY_SOCKET.
 final class NotifyListener: @unchecked Sendable {
     let path: String
@@ -93,7 +88,7 @@ final class NotifyListener: @unchecked Sendable {
     init(path: String) throws {
         self.path = path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw DaemonFailure("socket: \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -101,7 +96,7 @@ final class NotifyListener: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else { throw DaemonFailure("bind \(path): \(errno)") }
+        guard result == 0 else { throw TestFailure("bind \(path): \(errno)") }
     }
 
     func receive() -> String? {

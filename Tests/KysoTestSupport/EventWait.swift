@@ -19,6 +19,6 @@ extension DaemonProcess {
         while let event = try await events.next() {
             if types.contains(event.event) { return try APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)) }
         }
-        throw DaemonFailure("no \(types.sorted()) event within \(timeout)")
+        throw TestFailure("no \(types.sorted()) event within \(timeout)")
     }
 }

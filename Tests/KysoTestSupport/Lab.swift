@@ -57,6 +57,9 @@ public enum Lab {
         fatalError("Package.swift not found above \(#filePath)")
     }()
 
+    /// A file of the repository's Tools/ (or any path under its root).
+    public static func toolPath(_ relativePath: String) -> String { repositoryRoot.appendingPathComponent(relativePath).path }
+
     /// Where SwiftPM put the executables of this build (`kysod`, `kyso`), beside the test bundle.
     public static let productsDirectory: URL = {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()

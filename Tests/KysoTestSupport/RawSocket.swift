@@ -16,7 +16,7 @@ public final class RawSocket: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else { throw DaemonFailure("connect: \(errno)") }
+        guard result == 0 else { throw TestFailure("connect: \(errno)") }
     }
 
     public func close() { Glibc.close(fd) }

@@ -23,7 +23,7 @@ public final class SmartcardLab: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kyso-pcsc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         socketPath = directory.appendingPathComponent("pcscd.comm").path
-        port = try Self.freePortPair()
+        port = try VPCDPorts.free()[0]
         pcscd = Process()
         pcscd.executableURL = Lab.repositoryRoot.appendingPathComponent("Tools/vcard/private-pcscd")
         pcscd.arguments = ["--socket", socketPath, "--config-dir", directory.appendingPathComponent("readers").path, "--vpcd", String(port)]
@@ -32,7 +32,7 @@ public final class SmartcardLab: @unchecked Sendable {
         try pcscd.run()
         let deadline = ContinuousClock.now + .seconds(10)
         while !FileManager.default.fileExists(atPath: socketPath) {
-            guard ContinuousClock.now < deadline, pcscd.isRunning else { throw DaemonFailure("private pcscd did not start") }
+            guard ContinuousClock.now < deadline, pcscd.isRunning else { throw TestFailure("private pcscd did not start") }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -60,26 +60,6 @@ public final class SmartcardLab: @unchecked Sendable {
     }
 
     deinit { if pcscd.isRunning { kill(pcscd.processIdentifier, SIGKILL) } }
-
-    private static func freePortPair() throws -> UInt16 {
-        for _ in 0..<50 {
-            let port = UInt16.random(in: 41000...48000) & ~1
-            if isFree(port) && isFree(port + 1) { return port }
-        }
-        throw DaemonFailure("no free TCP port pair for vpcd")
-    }
-
-    private static func isFree(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
 }
 
 /// A running Tools/vcard/piv-card: inserted while it runs.
@@ -103,7 +83,7 @@ public final class VirtualPIVCard: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(20)
         while !text.contains("\n") {
             let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty, ContinuousClock.now < deadline else { throw DaemonFailure("piv-card did not connect: \(text)") }
+            guard !chunk.isEmpty, ContinuousClock.now < deadline else { throw TestFailure("piv-card did not connect: \(text)") }
             text += String(decoding: chunk, as: UTF8.self)
         }
         for field in text.split(separator: " ") {

@@ -1,6 +1,7 @@
 import Foundation
+import KysoTestSupport
 import KysoCore
-import KysoDaemon
+import ReaderMonitoring
 import PKCS11
 import Testing
 import X509
@@ -50,7 +51,7 @@ extension LivePCSC {
                 let certificates = try session.findObjects(class: .certificate)
                 guard certificates.count == 1, let handle = certificates.first,
                       let value = try session.attribute(.value, of: handle), let id = try session.attribute(.id, of: handle)
-                else { throw Failure("expected one certificate with a value and an ID, found \(certificates.count)") }
+                else { throw TestFailure("expected one certificate with a value and an ID, found \(certificates.count)") }
                 return (value, id)
             }
             #expect(der == (try identity.certificateDER))
@@ -64,7 +65,7 @@ extension LivePCSC {
             let signature = try await onThread { () -> [UInt8] in
                 try session.login(pin: Array(VirtualCard.pin.utf8))
                 guard let key = try session.findObjects(class: .privateKey, id: keyID).first else {
-                    throw Failure("no private key with the certificate's CKA_ID")
+                    throw TestFailure("no private key with the certificate's CKA_ID")
                 }
                 defer { try? session.logout() }
                 return try session.sign(mechanism: .sha256RSAPKCS, key: key, data: message)

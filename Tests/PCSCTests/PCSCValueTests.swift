@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 @testable import PCSC
 import Testing
 

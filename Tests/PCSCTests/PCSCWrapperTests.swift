@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import PCSC
 import Testing
 

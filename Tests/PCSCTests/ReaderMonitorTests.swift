@@ -1,5 +1,6 @@
 import Foundation
-import KysoDaemon
+import KysoTestSupport
+import ReaderMonitoring
 import Logging
 import PCSC
 import ServiceLifecycle

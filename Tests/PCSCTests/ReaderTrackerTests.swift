@@ -1,4 +1,4 @@
-import KysoDaemon
+import ReaderMonitoring
 import Testing
 
 @Suite("Reader tracker: snapshots in, differences out (no pcscd)")

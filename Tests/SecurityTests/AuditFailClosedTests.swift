@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 import Testing
 
@@ -20,15 +21,15 @@ struct AuditFailClosedTests {
             let state = filesystem.mountPoint.appendingPathComponent("state").path
             let (daemon, manifest, client) = try await SecurityLab.daemon(stateDirectory: state)
             let bound = try await SecurityLab.bindDeclarant("FULL0001", client: client, manifest: manifest)
-            guard bound.status == 201 else { throw DaemonFailure("bind: \(bound.status) \(String(decoding: bound.body, as: UTF8.self))") }
-            guard let pin = manifest.tokens.first(where: { $0.label == "kyso-vnpt" })?.pin else { throw DaemonFailure("no kyso-vnpt") }
+            guard bound.status == 201 else { throw TestFailure("bind: \(bound.status) \(String(decoding: bound.body, as: UTF8.self))") }
+            guard let pin = manifest.tokens.first(where: { $0.label == "kyso-vnpt" })?.pin else { throw TestFailure("no kyso-vnpt") }
             return FullDisk(filesystem: filesystem, daemon: daemon, client: client, pin: pin,
                             token: try await SecurityLab.token("kyso-vnpt", client: client))
         }
 
         func sign(_ text: String) async throws -> Int {
             try await client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(
-                SignRequest(certificate: token.certificate, data: Data(text.utf8), pin: pin)))).status
+                SignRequest(certificate: token.certificate, data: Data(text.utf8), pin: SecretBytes(pin))))).status
         }
 
         /// Eight signatures a tenth of a second apart (a batch written behind an answer fails in between).

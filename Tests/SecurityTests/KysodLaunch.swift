@@ -51,19 +51,19 @@ final class KysodLaunch: @unchecked Sendable {
     func waitUntilServing(_ socket: String, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw DaemonFailure("kysod exited (\(process.terminationStatus)): \(output)") }
+            guard process.isRunning else { throw TestFailure("kysod exited (\(process.terminationStatus)): \(output)") }
             if let status = try? Shell.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", socket, "http://localhost/v1/status"]),
                String(decoding: status, as: UTF8.self) == "200" {
                 return
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw DaemonFailure("kysod did not answer on \(socket) within \(timeout): \(output)")
+        throw TestFailure("kysod did not answer on \(socket) within \(timeout): \(output)")
     }
 
     func stop() async throws {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        guard try await exitStatus(within: .seconds(15)) != nil else { throw DaemonFailure("kysod ignored SIGTERM: \(output)") }
+        guard try await exitStatus(within: .seconds(15)) != nil else { throw TestFailure("kysod ignored SIGTERM: \(output)") }
     }
 
     deinit {
@@ -97,7 +97,7 @@ final class Scratch: @unchecked Sendable {
     @discardableResult
     func file(_ name: String, _ contents: String = "", mode: Int = 0o600) throws -> String {
         let path = url.appendingPathComponent(name).path
-        guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8)) else { throw DaemonFailure("cannot create \(path)") }
+        guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8)) else { throw TestFailure("cannot create \(path)") }
         chmod(path, mode_t(mode))
         return path
     }

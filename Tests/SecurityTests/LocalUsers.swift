@@ -18,7 +18,7 @@ final class LocalUser: @unchecked Sendable {
     init() throws {
         name = "kysosec\(UInt32.random(in: 10_000...99_999))"
         try Shell.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name])
-        guard let entry = getpwnam(name) else { throw DaemonFailure("useradd made no \(name)") }
+        guard let entry = getpwnam(name) else { throw TestFailure("useradd made no \(name)") }
         uid = entry.pointee.pw_uid
         gid = entry.pointee.pw_gid
     }
@@ -31,7 +31,7 @@ final class LocalUser: @unchecked Sendable {
 
     /// Gives `path` (not following a symlink) to this user.
     func own(_ path: String) throws {
-        guard lchown(path, uid, gid) == 0 else { throw DaemonFailure("lchown \(path): \(String(cString: strerror(errno)))") }
+        guard lchown(path, uid, gid) == 0 else { throw TestFailure("lchown \(path): \(String(cString: strerror(errno)))") }
     }
 
     deinit {

@@ -22,12 +22,12 @@ struct LoginCacheScopeTests {
         let token = try await SecurityLab.token("kyso-vnpt", client: client)
 
         func rootSigns(_ pin: String?) async throws -> (status: Int, body: SignResponse?, problem: ProblemDetails?) {
-            let body = try APIJSON.encoder().encode(SignRequest(certificate: token.certificate, data: Data("root".utf8), pin: pin))
+            let body = try APIJSON.encoder().encode(SignRequest(certificate: token.certificate, data: Data("root".utf8), pin: pin.map { SecretBytes($0) }))
             let answer = try await client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(body))
             return (answer.status, try? answer.decode(SignResponse.self), try? APIJSON.decoder().decode(ProblemDetails.self, from: Data(answer.body)))
         }
         func userSigns(_ pin: String?) throws -> (status: Int, body: String) {
-            let body = String(decoding: try APIJSON.encoder().encode(SignRequest(certificate: token.certificate, data: Data("user".utf8), pin: pin)),
+            let body = String(decoding: try APIJSON.encoder().encode(SignRequest(certificate: token.certificate, data: Data("user".utf8), pin: pin.map { SecretBytes($0) })),
                               as: UTF8.self)
             return try SecurityLab.request(as: user.uid, gid: 65534, socket: daemon.socketPath, method: "POST",
                                            path: "/v1/tokens/\(token.id)/sign", body: body)

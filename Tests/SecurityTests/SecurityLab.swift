@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoCore
 import KysoTestSupport
 #if canImport(Glibc)
 import Glibc
@@ -9,12 +10,8 @@ import Glibc
 enum SecurityLab {
     /// A kysod on a private copy of the SoftHSM lab, PC/SC off. `stateDirectory` replaces the daemon's own.
     static func daemon(configuration: String? = nil, stateDirectory: String? = nil) async throws -> (DaemonProcess, LabManifest, KysoClient) {
-        let (directory, manifest) = try await Lab.copy()
-        var arguments = ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc", "--poll-interval", "0.2"]
-        if let stateDirectory { arguments += ["--state-dir", stateDirectory] }
-        let daemon = try await DaemonProcess(
-            arguments: arguments, configuration: configuration,
-            environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
+        let lab = try await LabDaemon.start(extraArguments: stateDirectory.map { ["--state-dir", $0] } ?? [], configuration: configuration)
+        let (daemon, manifest) = (lab.daemon, lab.manifest)
         // Other users reach the socket through the daemon's folder; the socket's mode and kysod's policy decide.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.directory.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.directory.appendingPathComponent("run").path)
@@ -51,7 +48,7 @@ extension SecurityLab {
     static func token(_ label: String, client: KysoClient) async throws -> (id: String, certificate: String) {
         let tokens = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
         guard let token = tokens.first(where: { $0.label == label }), let certificate = token.certificates.first else {
-            throw DaemonFailure("no token \(label) in \(tokens.map(\.label))")
+            throw TestFailure("no token \(label) in \(tokens.map(\.label))")
         }
         return (token.id, certificate.sha256)
     }
@@ -65,13 +62,13 @@ extension SecurityLab {
         let pin = manifest.tokens.first { $0.label == "kyso-vnpt" }?.pin
         let tokens = try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
         guard let certificate = tokens.first(where: { $0.label == "kyso-vnpt" })?.certificates.first,
-              let taxCode = certificate.profile.taxCode?.value else { throw DaemonFailure("no kyso-vnpt certificate") }
+              let taxCode = certificate.profile.taxCode?.value else { throw TestFailure("no kyso-vnpt certificate") }
         let registered = try await client.request(.POST, "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
-            role: "declarant", taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin))))
+            role: .declarant, taxCode: taxCode, userId: userId, terminalId: "TERM01", certificate: certificate.sha256, pin: pin.map { SecretBytes($0) }))))
         let registration = try registered.decode(RegistrationResponse.self)
         return try await client.request(.POST, "/v1/bindings", body: Array(try APIJSON.encoder().encode(BindingCreateRequest(
             statement: registration.statement, signature: registration.signature, terminalAccessKey: "k3y0f16charsAbcd",
-            password: "pw123456", sealing: "host"))))
+            password: "pw123456", sealing: .host))))
     }
 
     /// `count` refused signatures (a token that does not exist) as nobody, one connection each; returns the statuses.

@@ -49,7 +49,7 @@ struct TerminalOutputTests {
         let name = "curl\u{1b}]0;owned\u{07}\u{1b}[2J\u{9b}31mred"
         let program = scratch.path + "/" + name
         try FileManager.default.copyItem(atPath: "/usr/bin/curl", toPath: program)
-        let body = try APIJSON.encoder().encode(SignRequest(data: Data("tờ khai".utf8), pin: labToken.pin))
+        let body = try APIJSON.encoder().encode(SignRequest(data: Data("tờ khai".utf8), pin: SecretBytes(labToken.pin)))
         let bodyFile = try scratch.file("sign.json", String(decoding: body, as: UTF8.self))
         _ = try Shell.run(program, ["-s", "-o", "/dev/null", "--unix-socket", daemon.socketPath, "-H", "content-type: application/json",
                                     "--data-binary", "@" + bodyFile, "http://localhost/v1/tokens/\(token.id)/sign"])
@@ -108,7 +108,7 @@ final class PseudoTerminal: @unchecked Sendable {
     private typealias OpenCall = @convention(c) (CInt) -> CInt
     private typealias NameCall = @convention(c) (CInt) -> UnsafeMutablePointer<CChar>?
     private static func libc<T>(_ name: String, as type: T.Type) throws -> T {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { throw DaemonFailure("no \(name) in libc") }
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { throw TestFailure("no \(name) in libc") }
         return unsafeBitCast(symbol, to: type)
     }
 
@@ -119,10 +119,10 @@ final class PseudoTerminal: @unchecked Sendable {
         let followerName = try Self.libc("ptsname", as: NameCall.self)
         leader = openLeader(O_RDWR | O_NOCTTY)
         guard leader >= 0, grant(leader) == 0, unlock(leader) == 0, let name = followerName(leader) else {
-            throw DaemonFailure("no pseudo-terminal: \(String(cString: strerror(errno)))")
+            throw TestFailure("no pseudo-terminal: \(String(cString: strerror(errno)))")
         }
         let descriptor = open(name, O_RDWR | O_NOCTTY)
-        guard descriptor >= 0 else { throw DaemonFailure("cannot open \(String(cString: name))") }
+        guard descriptor >= 0 else { throw TestFailure("cannot open \(String(cString: name))") }
         follower = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
@@ -148,7 +148,7 @@ final class PseudoTerminal: @unchecked Sendable {
             if seen.contains(text) { return seen }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw DaemonFailure("no “\(text)” within \(timeout); got: \(String(decoding: bytes, as: UTF8.self))")
+        throw TestFailure("no “\(text)” within \(timeout); got: \(String(decoding: bytes, as: UTF8.self))")
     }
 
     deinit { close(leader) }

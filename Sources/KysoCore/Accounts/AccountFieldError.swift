@@ -62,6 +62,19 @@ enum AccountCharacters {
     }
 
     /// Printable ASCII, space included: what a VNACCS password may hold (inferred: the message format is ASCII).
+    static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+    }
+
+    static func isPrintableASCII(_ byte: UInt8) -> Bool { (0x20...0x7E).contains(byte) }
+
+    /// Secrets are checked as bytes: space, tab, CR and LF around them are dropped (what a paste adds).
+    static func trimmingASCIIWhitespace(_ bytes: [UInt8]) -> [UInt8] {
+        let isSpace: (UInt8) -> Bool = { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else { return [] }
+        return Array(bytes[first...last])
+    }
+
     static func isPrintableASCII(_ character: Character) -> Bool {
         guard let ascii = character.asciiValue else { return false }
         return (0x20...0x7E).contains(ascii)

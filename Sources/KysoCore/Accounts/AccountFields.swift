@@ -31,7 +31,11 @@ public struct AccountFields: Sendable, Hashable, Codable {
 
     /// Validates fields as a request carries them. The first bad field is reported; nothing else happens.
     public init(role: String, taxCode: String, userId: String?, terminalId: String?) throws(AccountFieldError) {
-        let role = try AccountRole(text: role)
+        try self.init(role: try AccountRole(text: role), taxCode: taxCode, userId: userId, terminalId: terminalId)
+    }
+
+    /// Validates fields whose role is already known.
+    public init(role: AccountRole, taxCode: String, userId: String?, terminalId: String?) throws(AccountFieldError) {
         let code: TaxCode
         do {
             code = try TaxCode(taxCode)

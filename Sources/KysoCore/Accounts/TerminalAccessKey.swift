@@ -8,12 +8,13 @@ public struct TerminalAccessKey: Sendable, Equatable, CustomStringConvertible, C
 {
     public static let maximumLength = 16
 
-    private let value: String
+    private let value: SecretBytes
 
-    /// Surrounding whitespace is dropped (the logon body pads the key with spaces, so a space cannot be part of it).
-    /// Errors never repeat the value.
-    public init(_ text: String) throws(AccountFieldError) {
-        let trimmed = String(Substring(text).trimmingWhitespace)
+    public init(_ text: String) throws(AccountFieldError) { try self.init(SecretBytes(text)) }
+
+    /// Checks the bytes as they came from the request, without making a string of them.
+    public init(_ secret: SecretBytes) throws(AccountFieldError) {
+        let trimmed = AccountCharacters.trimmingASCIIWhitespace(secret.bytes)
         if trimmed.isEmpty {
             throw AccountFieldError(.terminalAccessKey, .empty, "Terminal access key is empty; it has 1 to 16 letters or digits")
         }
@@ -26,11 +27,13 @@ public struct TerminalAccessKey: Sendable, Equatable, CustomStringConvertible, C
             throw AccountFieldError(
                 .terminalAccessKey, .tooLong, "Terminal access key is longer than 16 characters")
         }
-        value = trimmed.uppercased()
+        // Lowercase ASCII letters to uppercase (0x61...0x7A minus 0x20), as the customs system shows the key.
+        value = SecretBytes(trimmed.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 })
     }
 
-    /// The key itself, for the one place that must send or seal it.
-    public var revealed: String { value }
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.value.bytes == rhs.value.bytes }
+
+    public var revealed: SecretBytes { value }
 
     public var description: String { "TerminalAccessKey(redacted)" }
     public var debugDescription: String { description }

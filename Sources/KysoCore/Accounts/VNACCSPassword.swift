@@ -9,24 +9,28 @@ public struct VNACCSPassword: Sendable, Equatable, CustomStringConvertible, Cust
 {
     public static let maximumLength = 8
 
-    private let value: String
+    private let value: SecretBytes
 
-    /// Taken exactly as given: no trimming, no case change. Errors never repeat the value.
-    public init(_ text: String) throws(AccountFieldError) {
-        if text.isEmpty { throw AccountFieldError(.password, .empty, "VNACCS password is empty") }
-        if !text.allSatisfy({ AccountCharacters.isPrintableASCII($0) && $0 != " " }) {
+    public init(_ text: String) throws(AccountFieldError) { try self.init(SecretBytes(text)) }
+
+    /// Checks the bytes as they came from the request, without making a string of them.
+    public init(_ secret: SecretBytes) throws(AccountFieldError) {
+        let bytes = secret.bytes
+        if bytes.isEmpty { throw AccountFieldError(.password, .empty, "VNACCS password is empty") }
+        if !bytes.allSatisfy({ AccountCharacters.isPrintableASCII($0) && $0 != 0x20 }) {
             throw AccountFieldError(
                 .password, .invalidCharacters,
                 "VNACCS password contains a space, an accented letter or a control character; only printable ASCII is allowed")
         }
-        guard text.count <= Self.maximumLength else {
+        guard bytes.count <= Self.maximumLength else {
             throw AccountFieldError(.password, .tooLong, "VNACCS password is longer than 8 characters")
         }
-        value = text
+        value = secret
     }
 
-    /// The password itself, for the one place that must send or seal it.
-    public var revealed: String { value }
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.value.bytes == rhs.value.bytes }
+
+    public var revealed: SecretBytes { value }
 
     public var description: String { "VNACCSPassword(redacted)" }
     public var debugDescription: String { description }

@@ -10,7 +10,7 @@ extension AccountService {
     /// What the audit retention has pruned, for `GET /v1/status`.
     public var auditStatus: AuditStatus { pruningLog.status }
 
-    public func auditLog(limit: Int) async -> Result<AuditResponse, ProblemDetails> {
+    public func auditLog(limit: Int) async -> Result<AuditResponse, OperationFailure> {
         do throws(StoreError) {
             let entries = try await database.audit(limit: min(max(limit, 1), 1000))
             return .success(AuditResponse(entries: entries.map {
@@ -25,19 +25,21 @@ extension AccountService {
 
     /// The audit record of a signature made through the API (what was signed is kept as its SHA-256 only), for
     /// the writer that queues it (kysod's API).
-    public func signatureAuditEntry(tokenId: String, request: SignRequest, result: Result<SignResponse, ProblemDetails>,
-                                    caller: PeerCredentials) -> AuditEntry {
-        let digest = request.data.map { Array(SHA256.hash(data: $0)) } ?? request.digest.map(Array.init)
+    public func signatureAuditEntry(_ order: SignatureOrder, result: Result<Signature, OperationFailure>, caller: PeerCredentials) -> AuditEntry {
+        let digest: [UInt8] = switch order.content {
+        case .data(let data): Array(SHA256.hash(data: data))
+        case .digest(let digest): digest
+        }
         let outcome: AuditOutcome
         switch result {
         case .success: outcome = .success
-        case .failure(let problem): outcome = problem.status == 401 || problem.status >= 500 || problem.status == 410 ? .failed : .refused
+        case .failure(let failure): outcome = failure.auditOutcome
         }
-        var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificate ?? request.certificate, data: nil,
-                               outcome: outcome, detail: result.problemCode)
-        entry.tokenId = tokenId
-        entry.mechanism = request.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
-        if let digest { entry.dataSha256 = Hex.lowercase(digest) }
+        var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificateSHA256 ?? order.certificate, data: nil,
+                               outcome: outcome, detail: result.failureCode?.rawValue)
+        entry.tokenId = order.tokenId
+        entry.mechanism = order.mechanism.rawValue
+        entry.dataSha256 = Hex.lowercase(digest)
         return entry
     }
 

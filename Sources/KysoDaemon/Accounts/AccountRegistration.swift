@@ -7,14 +7,14 @@ import KysoStore
 extension AccountService {
     /// Builds the statement, signs the registration context and the statement on the token, and notes the
     /// statement as issued (RegistrationProof): the only way to a proof that `bind` accepts.
-    public func register(_ request: RegistrationRequest, caller: PeerCredentials) async -> Result<RegistrationResponse, ProblemDetails> {
+    public func register(_ order: RegistrationOrder, caller: PeerCredentials) async -> Result<RegistrationResponse, OperationFailure> {
         let fields: AccountFields
         do throws(AccountFieldError) {
-            fields = try AccountFields(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId)
+            fields = try AccountFields(role: order.role, taxCode: order.taxCode, userId: order.userId, terminalId: order.terminalId)
         } catch {
             return .failure(AccountProblems.field(error))
         }
-        let sha256 = request.certificate.lowercased()
+        let sha256 = order.certificate
         guard let certificate = inventory.certificate(sha256: sha256) else {
             return .failure(AccountProblems.certificateNotPresent(sha256))
         }
@@ -33,20 +33,23 @@ extension AccountService {
         if let refusal = rules.unknownCARefusal(profile) { return .failure(AccountProblems.refusal(refusal)) }
         let statement: RegistrationStatement
         do throws(RegistrationStatementError) {
-            let freshness: RegistrationStatement.Freshness = request.challenge.map { .challenge(Array($0)) } ?? .freshNonce()
+            let freshness: RegistrationStatement.Freshness = order.challenge.map { .challenge($0) } ?? .freshNonce()
             statement = try RegistrationStatement(account: fields, certificate: profile, freshness: freshness, issuedAt: Date())
         } catch {
             return .failure(AccountProblems.statement(error))
         }
         let bytes = statement.canonicalBytes
         let mechanism = profile.publicKey.type == .ec ? SignatureMechanism.ecdsaSHA256 : .rsaPKCS1SHA256
-        let signed = await signer.sign(tokenId: location.tokenId, request: SignRequest(
-            certificate: sha256, data: Data(RegistrationSigning.signedContent(statement: bytes)), mechanism: mechanism.rawValue,
-            output: "cms", pin: request.pin, allowFinalTry: request.allowFinalTry), caller: caller.uid, purpose: .registration)
+        let order = SignatureOrder(
+            tokenId: location.tokenId, certificate: sha256, content: .data(RegistrationSigning.signedContent(statement: bytes)),
+            mechanism: mechanism, output: .cms,
+            authorization: order.authorization)
+        let signed = await signer.sign(order, purpose: .registration)
         let recorded = await audit(.register, caller: caller, tokenId: location.tokenId, certificate: sha256, mechanism: mechanism.rawValue,
-                    data: bytes, outcome: signed.isSuccess ? .success : .failed, detail: signed.problemCode.map { "\(fields.key.text): \($0)" } ?? fields.key.text)
+                                   data: bytes, outcome: signed.isSuccess ? .success : .failed,
+                                   detail: signed.failureCode.map { "\(fields.key.text): \($0.rawValue)" } ?? fields.key.text)
         switch signed {
-        case .failure(let problem): return .failure(problem)
+        case .failure(let failure): return .failure(failure)
         case .success where !recorded: return .failure(AuditJournal.unavailable)
         case .success(let response):
             do throws(StoreError) {
@@ -55,7 +58,7 @@ extension AccountService {
                 return .failure(AccountProblems.store(error))
             }
             return .success(RegistrationResponse(
-                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: response.signature,
+                statement: Data(bytes), statementText: String(decoding: bytes, as: UTF8.self), signature: Data(response.bytes),
                 certificate: certificate.der, certificateSha256: sha256, tokenId: location.tokenId,
                 warnings: RegistrationProof.warnings(provider: profile.provider.provider.rawValue)))
         }

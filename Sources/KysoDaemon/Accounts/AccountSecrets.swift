@@ -2,15 +2,12 @@ import Foundation
 import KysoAPI
 import KysoCore
 import KysoStore
-import PKCS11
 
 /// Seals and opens account secrets: to the token when its key can decrypt (revealing then needs the token and its
 /// PIN), else with the host key. A token sealing is proven before it is stored: what was sealed is opened on the
 /// token and compared, so a token that cannot decrypt never holds the only copy of a secret.
 struct AccountSecrets: Sendable {
-    enum Mode: String {
-        case auto, token, host
-    }
+    typealias Mode = SealingMode
 
     let host: HostSealer
     let signer: Signer
@@ -19,27 +16,26 @@ struct AccountSecrets: Sendable {
     struct Plain {
         var values: [(kind: SecretKind, bytes: [UInt8])] = []
         mutating func wipe() {
-            for index in values.indices { values[index].bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+            for index in values.indices { SecretBytes.wipe(&values[index].bytes) }
             values.removeAll()
         }
     }
 
     /// Checks a request's secrets before anything else happens, so a bad one changes nothing.
-    static func plain(_ request: BindingCreateRequest, userId: UserID?) -> Result<Plain, ProblemDetails> {
+    static func plain(_ request: BindingOrder, userId: UserID?) -> Result<Plain, OperationFailure> {
         guard userId != nil else {
             if request.terminalAccessKey != nil || request.password != nil {
-                return .failure(ProblemDetails(status: 422, code: "invalid-field", title: "Invalid account field",
-                                               detail: "an admin account has no terminal access key or password to store"))
+                return .failure(OperationFailure(.invalidField, "an admin account has no terminal access key or password to store"))
             }
             return .success(Plain())
         }
         do throws(AccountFieldError) {
             var plain = Plain()
             if let key = request.terminalAccessKey {
-                plain.values.append((.terminalAccessKey, Array(try TerminalAccessKey(key).revealed.utf8)))
+                plain.values.append((.terminalAccessKey, try TerminalAccessKey(key).revealed.bytes))
             }
             if let password = request.password {
-                plain.values.append((.password, Array(try VNACCSPassword(password).revealed.utf8)))
+                plain.values.append((.password, try VNACCSPassword(password).revealed.bytes))
             }
             return .success(plain)
         } catch {
@@ -49,16 +45,16 @@ struct AccountSecrets: Sendable {
 
     /// Seals `plain` for `userId` as `mode` says. `auto` seals to the token when a PIN came and the certificate's
     /// key can decrypt, and falls back to the host key only when the token cannot decrypt (a wrong PIN fails).
-    func seal(_ plain: Plain, userId: UserID?, certificate: CertificateResponse, mode: Mode, caller: UInt32, pin: [UInt8]?, allowFinalTry: Bool,
-              now: Date) async -> Result<[SealedSecret], ProblemDetails> {
+    func seal(_ plain: Plain, userId: UserID?, certificate: CertificateResponse, mode: Mode, authorization: KeyAuthorization,
+              now: Date) async -> Result<[SealedSecret], OperationFailure> {
         guard let userId, !plain.values.isEmpty else { return .success([]) }
         let der = Array(certificate.der)
-        let wantsToken = mode == .token || (mode == .auto && pin != nil && CertificateSealer.canSeal(to: der))
+        let wantsToken = mode == .token || (mode == .auto && authorization.pin != nil && CertificateSealer.canSeal(to: der))
         if wantsToken {
-            switch await sealToToken(plain, userId: userId, certificate: certificate, caller: caller, pin: pin, allowFinalTry: allowFinalTry, now: now) {
+            switch await sealToToken(plain, userId: userId, certificate: certificate, authorization: authorization, now: now) {
             case .success(let sealed): return .success(sealed)
-            case .failure(let problem) where problem.code == "token-sealing-unavailable" && mode == .auto: break
-            case .failure(let problem): return .failure(problem)
+            case .failure(let failure) where failure.code == .tokenSealingUnavailable && mode == .auto: break
+            case .failure(let failure): return .failure(failure)
             }
         }
         do throws(SealingError) {
@@ -66,14 +62,14 @@ struct AccountSecrets: Sendable {
                 try host.sealSecret(bytes, userId: userId, kind: kind, createdAt: now)
             })
         } catch {
-            return .failure(ProblemDetails(status: 500, code: "sealing-failed", title: "The secret could not be sealed", detail: error.reason))
+            return .failure(OperationFailure(.sealingFailed, error.reason))
         }
     }
 
     /// Seals with RSA-OAEP to the certificate, SHA-256 first and SHA-1 for tokens that take only that, and opens the
     /// first sealed secret on the token to prove the choice.
-    private func sealToToken(_ plain: Plain, userId: UserID, certificate: CertificateResponse, caller: UInt32, pin: [UInt8]?, allowFinalTry: Bool,
-                             now: Date) async -> Result<[SealedSecret], ProblemDetails> {
+    private func sealToToken(_ plain: Plain, userId: UserID, certificate: CertificateResponse, authorization: KeyAuthorization,
+                             now: Date) async -> Result<[SealedSecret], OperationFailure> {
         let der = Array(certificate.der)
         do throws(SealingError) {
             try CertificateSealer.checkSuitable(der)
@@ -81,7 +77,7 @@ struct AccountSecrets: Sendable {
             return .failure(Self.unavailable(error.reason))
         }
         let values = plain.values
-        return await signer.withPrivateKey(certificate: certificate.sha256, caller: caller, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[SealedSecret], ProblemDetails> in
+        let used = await signer.withPrivateKey(certificate: certificate.sha256, authorization: authorization) { key -> Result<[SealedSecret], OperationFailure> in
             var refusals: [String] = []
             for oaep in OAEPHash.allCases {
                 let sealed: [SealedSecret]
@@ -93,65 +89,51 @@ struct AccountSecrets: Sendable {
                     return .failure(Self.unavailable(error.reason))
                 }
                 let probe = sealed[0]
-                do throws(PKCS11Error) {
-                    var opened = try session.decryptOAEP(key: key, digest: oaep.digest, ciphertext: probe.ciphertext)
-                    defer { opened.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+                do {
+                    var opened = try key.decryptOAEP(oaep, ciphertext: probe.ciphertext)
+                    defer { SecretBytes.wipe(&opened) }
                     let context = SealedSecret.context(userId: userId, kind: probe.kind)
                     guard (try? CertificateSealer.unwrap(decrypted: opened, context: context)) == values[0].bytes else {
                         return .failure(Self.unavailable("the token opened the test seal to something else"))
                     }
                     return .success(sealed)
-                } catch where Self.parametersRefused(error) {
-                    refusals.append("OAEP-\(oaep.rawValue.uppercased()): \(error.returnValue?.name ?? "\(error)")")
-                } catch where error.returnValue == .keyFunctionNotPermitted || error.returnValue == .keyTypeInconsistent {
-                    return .failure(Self.unavailable("the token's key may not decrypt (\(error))"))
+                } catch KeyOperationError.parametersRefused(let reason) {
+                    refusals.append(reason)
+                } catch KeyOperationError.notPermitted(let reason) {
+                    return .failure(Self.unavailable(reason))
                 }
             }
             return .failure(Self.unavailable("the token refused RSA-OAEP decryption (\(refusals.joined(separator: "; ")))"))
         }
+        return used.flatMap(\.value)
     }
 
     /// Opens a stored secret: with the host key, or on the token it was sealed to (needs the token and its PIN).
-    func open(_ secret: SealedSecret, caller: UInt32, pin: [UInt8]?, allowFinalTry: Bool) async -> Result<[UInt8], ProblemDetails> {
+    func open(_ secret: SealedSecret, authorization: KeyAuthorization) async -> Result<SecretBytes, OperationFailure> {
         let context = SealedSecret.context(userId: secret.userId, kind: secret.kind)
         switch secret.sealing {
         case .host:
             do throws(SealingError) {
-                return .success(try host.openSecret(secret))
+                return .success(SecretBytes(try host.openSecret(secret)))
             } catch {
-                return .failure(ProblemDetails(status: 500, code: "secret-unavailable", title: "The secret could not be opened", detail: error.reason))
+                return .failure(OperationFailure(.secretUnavailable, error.reason))
             }
         case .token(let sha256, let oaep):
             let ciphertext = secret.ciphertext
-            return await signer.withPrivateKey(certificate: sha256, caller: caller, pin: pin, allowFinalTry: allowFinalTry) { (session, key) throws(PKCS11Error) -> Result<[UInt8], ProblemDetails> in
-                var opened = try session.decryptOAEP(key: key, digest: oaep.digest, ciphertext: ciphertext)
-                defer { opened.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+            let used = await signer.withPrivateKey(certificate: sha256, authorization: authorization) { key -> Result<SecretBytes, OperationFailure> in
+                var opened = try key.decryptOAEP(oaep, ciphertext: ciphertext)
+                defer { SecretBytes.wipe(&opened) }
                 do throws(SealingError) {
-                    return .success(try CertificateSealer.unwrap(decrypted: opened, context: context))
+                    return .success(SecretBytes(try CertificateSealer.unwrap(decrypted: opened, context: context)))
                 } catch {
-                    return .failure(ProblemDetails(status: 500, code: "secret-unavailable", title: "The secret could not be opened", detail: error.reason))
+                    return .failure(OperationFailure(.secretUnavailable, error.reason))
                 }
             }
+            return used.flatMap(\.value)
         }
     }
 
-    static func unavailable(_ reason: String) -> ProblemDetails {
-        ProblemDetails(status: 422, code: "token-sealing-unavailable", title: "The secret cannot be sealed to this token",
-                       detail: "\(reason); bind with sealing auto or host to keep it with the host key")
-    }
-
-    /// What tokens answer to OAEP parameters they do not take (SoftHSM: CKR_ARGUMENTS_BAD for SHA-256).
-    private static func parametersRefused(_ error: PKCS11Error) -> Bool {
-        [.argumentsBad, .mechanismParamInvalid, .mechanismInvalid, .encryptedDataInvalid].contains(error.returnValue)
-    }
-}
-
-extension OAEPHash {
-    /// The PKCS#11 wrapper's name for the same hash (the store keeps its own, free of the C boundary).
-    var digest: OAEPDigest {
-        switch self {
-        case .sha256: .sha256
-        case .sha1: .sha1
-        }
+    static func unavailable(_ reason: String) -> OperationFailure {
+        OperationFailure(.tokenSealingUnavailable, "\(reason); bind with sealing auto or host to keep it with the host key")
     }
 }

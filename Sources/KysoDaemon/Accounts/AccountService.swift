@@ -76,10 +76,10 @@ public final class AccountService: Service, Sendable {
 
     /// Binds after checking the statement, its signature by the certificate it names, the certificate's presence and
     /// validity, the tax code and the uniqueness rules. Nothing is stored unless every check passes.
-    public func bind(_ request: BindingCreateRequest, replacing account: String? = nil, caller: PeerCredentials) async -> Result<BindingInfo, ProblemDetails> {
+    public func bind(_ order: BindingOrder, replacing account: String? = nil, caller: PeerCredentials) async -> Result<BindingInfo, OperationFailure> {
         let bindingRequest: BindingRequest
         do throws(RegistrationStatementError) {
-            bindingRequest = try BindingRequest(statementBytes: Array(request.statement), signature: Array(request.signature))
+            bindingRequest = try BindingRequest(statementBytes: order.statement, signature: order.signature)
         } catch {
             return .failure(AccountProblems.statement(error))
         }
@@ -88,19 +88,17 @@ public final class AccountService: Service, Sendable {
         guard let certificate = inventory.certificate(sha256: sha256) else {
             return .failure(AccountProblems.certificateNotPresent(sha256))
         }
-        guard await RegistrationProof.verifies(statement: Array(request.statement), signature: Array(request.signature),
+        guard await RegistrationProof.verifies(statement: order.statement, signature: order.signature,
                                                certificateDER: Array(certificate.der)) else {
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                         outcome: .refused, detail: "signature-invalid")
             return .failure(AccountProblems.signatureInvalid)
         }
         // Secrets are checked before anything is stored or the token is touched, so a bad one changes nothing.
-        guard let mode = AccountSecrets.Mode(rawValue: request.sealing ?? "auto") else {
-            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "sealing is auto, token or host"))
-        }
+        let mode = order.sealing
         var plain: AccountSecrets.Plain
-        switch AccountSecrets.plain(request, userId: statement.account.userId) {
-        case .failure(let problem): return .failure(problem)
+        switch AccountSecrets.plain(order, userId: statement.account.userId) {
+        case .failure(let failure): return .failure(failure)
         case .success(let checked): plain = checked
         }
         defer { plain.wipe() }
@@ -109,7 +107,7 @@ public final class AccountService: Service, Sendable {
         let decided: Result<AccountBinding, BindingRefusal>
         if let account {
             guard let key = try? AccountKey(account) else {
-                return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "\(account) is not a User ID or tax code"))
+                return .failure(.badRequest("\(account) is not a User ID or tax code"))
             }
             decided = rules.rebind(key, to: bindingRequest, certificate: certificate.profile, existing: existing, now: now)
         } else {
@@ -118,34 +116,32 @@ public final class AccountService: Service, Sendable {
         let binding: AccountBinding
         switch decided {
         case .failure(let refusal):
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                         outcome: .refused, detail: refusal.code.rawValue)
             return .failure(AccountProblems.refusal(refusal))
         case .success(let made): binding = made
         }
-        let statementSha256 = Hex.lowercase(SHA256.hash(data: request.statement))
+        let statementSha256 = Hex.lowercase(SHA256.hash(data: order.statement))
         let ledger: KysoDatabase.StatementState
         do throws(StoreError) { ledger = try await database.statementState(sha256: statementSha256) } catch {
             return .failure(AccountProblems.store(error))
         }
-        if let problem = RegistrationProof.ledgerProblem(ledger) {
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
-                        outcome: .refused, detail: problem.code)
-            return .failure(problem)
+        if let failure = RegistrationProof.ledgerProblem(ledger) {
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
+                        outcome: .refused, detail: failure.code.rawValue)
+            return .failure(failure)
         }
         // Sealing to the token uses it (and its PIN) only once every rule has passed.
-        var pin = request.pin.map { Array($0.utf8) }
-        defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
         let sealed: [SealedSecret]
-        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, caller: caller.uid, pin: pin,
-                                  allowFinalTry: request.allowFinalTry ?? false, now: now) {
-        case .failure(let problem):
-            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
-                        outcome: .failed, detail: "\(binding.key.text): \(problem.code)")
-            return .failure(problem)
+        switch await secrets.seal(plain, userId: statement.account.userId, certificate: certificate, mode: mode, authorization: order.authorization,
+                                  now: now) {
+        case .failure(let failure):
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
+                        outcome: .failed, detail: "\(binding.key.text): \(failure.code.rawValue)")
+            return .failure(failure)
         case .success(let made): sealed = made
         }
-        let entry = auditEntry(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: Array(request.statement),
+        let entry = auditEntry(account == nil ? .bind : .rebind, caller: caller, certificate: sha256, data: order.statement,
                                outcome: .success, detail: binding.key.text)
         do throws(StoreError) {
             if account == nil {
@@ -171,9 +167,9 @@ public final class AccountService: Service, Sendable {
         return .success(info)
     }
 
-    public func unbind(account: String, caller: PeerCredentials) async -> Result<Void, ProblemDetails> {
+    public func unbind(account: String, caller: PeerCredentials) async -> Result<Void, OperationFailure> {
         guard let key = try? AccountKey(account) else {
-            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "\(account) is not a User ID or tax code"))
+            return .failure(.badRequest("\(account) is not a User ID or tax code"))
         }
         let entry = auditEntry(.unbind, caller: caller, certificate: nil, data: nil, outcome: .success, detail: key.text)
         do throws(StoreError) {
@@ -192,38 +188,31 @@ public final class AccountService: Service, Sendable {
     // MARK: Secrets (the audit is in AccountAudit.swift)
 
     /// Reveals a stored secret: host-sealed ones directly, token-sealed ones by opening them on the token with its PIN.
-    public func reveal(account: String, kind: String, request: SecretRevealRequest = SecretRevealRequest(),
-                       caller: PeerCredentials) async -> Result<SecretResponse, ProblemDetails> {
-        guard let secretKind = SecretKind(rawValue: kind) else {
-            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "kind is terminalAccessKey or password"))
-        }
-        guard let userId = try? UserID(account) else {
-            return .failure(ProblemDetails(status: 400, code: "bad-request", title: "Bad request", detail: "secrets belong to declarant accounts (User ID)"))
-        }
+    /// - Parameter authorization: the PIN that opens a secret sealed to the token (none for a host-sealed one).
+    public func reveal(account: String, kind: String, authorization: KeyAuthorization, caller: PeerCredentials) async -> Result<SecretResponse, OperationFailure> {
+        guard let secretKind = SecretKind(rawValue: kind) else { return .failure(.badRequest("kind is terminalAccessKey or password")) }
+        guard let userId = try? UserID(account) else { return .failure(.badRequest("secrets belong to declarant accounts (User ID)")) }
         let sealed: SealedSecret
         do throws(StoreError) {
             guard let stored = try await database.secret(userId: userId, kind: secretKind) else {
-                return .failure(AccountProblems.secretNotStored(kind))
+                return .failure(AccountProblems.secretNotStored(secretKind))
             }
             sealed = stored
         } catch {
             return .failure(AccountProblems.store(error))
         }
-        var pin = request.pin.map { Array($0.utf8) }
-        defer { if pin != nil { pin!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } }
         let detail = "\(userId.value) \(kind) (\(sealed.sealing.name))"
-        switch await secrets.open(sealed, caller: caller.uid, pin: pin, allowFinalTry: request.allowFinalTry ?? false) {
-        case .failure(let problem):
+        switch await secrets.open(sealed, authorization: authorization) {
+        case .failure(let failure):
             await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .failed,
-                        detail: "\(detail): \(problem.code)")
-            return .failure(problem)
-        case .success(var bytes):
-            defer { bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+                        detail: "\(detail): \(failure.code.rawValue)")
+            return .failure(failure)
+        case .success(let secret):
             // No record, no secret: a reveal nobody can trace must not happen.
             guard await audit(.secretReveal, caller: caller, certificate: sealed.sealing.certificateSha256, outcome: .success, detail: detail) else {
                 return .failure(AuditJournal.unavailable)
             }
-            return .success(SecretResponse(account: userId.value, kind: kind, value: String(decoding: bytes, as: UTF8.self)))
+            return .success(SecretResponse(account: userId.value, kind: secretKind, value: secret))
         }
     }
 
@@ -249,11 +238,6 @@ public final class AccountService: Service, Sendable {
             inventory.publish(.bindingExpiring, EventData(account: binding.key.text, certificate: binding.certificate.sha256))
         }
     }
-}
-
-extension Result where Failure == ProblemDetails {
-    var isSuccess: Bool { if case .success = self { return true } else { return false } }
-    var problemCode: String? { if case .failure(let problem) = self { return problem.code } else { return nil } }
 }
 
 /// The bindings in memory, shared with the inventory's token decorator.

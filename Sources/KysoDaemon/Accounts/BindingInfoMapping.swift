@@ -5,7 +5,7 @@ extension AccountBinding {
     /// - Parameter secrets: the stored secrets' kinds and sealings (`token` or `host`).
     func info(secrets: [String: String], certificatePresent: Bool) -> BindingInfo {
         BindingInfo(
-            account: key.text, role: account.role.rawValue, taxCode: account.taxCode.value, userId: account.userId?.value,
+            account: key.text, role: account.role, taxCode: account.taxCode.value, userId: account.userId?.value,
             terminalId: account.terminalId?.value,
             certificate: BoundCertificateInfo(
                 sha256: certificate.sha256, serialNumber: certificate.serialNumber, issuer: certificate.issuer,
@@ -16,6 +16,6 @@ extension AccountBinding {
     }
 
     var summary: AccountSummary {
-        AccountSummary(account: key.text, role: account.role.rawValue, userId: account.userId?.value, terminalId: account.terminalId?.value)
+        AccountSummary(account: key.text, role: account.role, userId: account.userId?.value, terminalId: account.terminalId?.value)
     }
 }

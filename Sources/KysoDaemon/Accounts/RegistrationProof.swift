@@ -15,7 +15,7 @@ enum RegistrationProof {
 
     /// Refuses a statement the ledger does not hold as issued and unused, before the token or store is touched.
     /// (The binding's transaction checks again, so two racing binds cannot both use one statement.)
-    static func ledgerProblem(_ state: KysoDatabase.StatementState) -> ProblemDetails? {
+    static func ledgerProblem(_ state: KysoDatabase.StatementState) -> OperationFailure? {
         switch state {
         case .issued: nil
         case .notIssued: AccountProblems.store(StoreError(.statementNotIssued, "this registration statement was not signed by this kysod's registration endpoint (or is older than a day); register again"))

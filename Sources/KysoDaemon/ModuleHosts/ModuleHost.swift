@@ -25,6 +25,8 @@ final class ModuleHost: Sendable {
         var serving = false
         /// Why kysod killed each process it killed (by pid), so their ends are not counted as crashes.
         var killReasons: [Int32: String] = [:]
+        /// Reasons of hosts killed and reaped, by pid (the last few).
+        var reapedKillReasons: [Int32: String] = [:]
         var starts = 0
         var crashes = 0
         var lastExit: String?
@@ -91,7 +93,7 @@ final class ModuleHost: Sendable {
 
     /// Why kysod killed the current process, when it did (known before the process is reaped).
     var killReason: String? {
-        state.withLock { state in state.pid.flatMap { state.killReasons[$0] } }
+        state.withLock { state in state.pid.flatMap { state.killReasons[$0] ?? state.reapedKillReasons[$0] } }
     }
 
     /// Connected and initialised: the module answers through this host now.
@@ -114,6 +116,12 @@ final class ModuleHost: Sendable {
             : "exited with status \(process.terminationStatus)"
         return state.withLock { state in
             let reason = state.killReasons.removeValue(forKey: process.processIdentifier)
+            // Kept a while for `killReason`: the watcher's failed C_Initialize may ask after the host was reaped (a
+            // start killed at its deadline was otherwise reported as the module's own error).
+            if let reason {
+                if state.reapedKillReasons.count >= 8 { state.reapedKillReasons.removeAll() }
+                state.reapedKillReasons[process.processIdentifier] = reason
+            }
             let current = state.process === process
             if current {
                 state.serving = false

@@ -13,14 +13,10 @@ struct SignedStatementFiles: ParsableArguments {
 
     @OptionGroup var secrets: SecretInput
 
-    enum Sealing: String, ExpressibleByArgument, CaseIterable {
-        case auto, token, host
-    }
-
     @Option(name: .customLong("seal-to"), help: ArgumentHelp(
         "Where stored secrets are sealed: token (revealing them needs the token and its PIN; the PIN is asked for), host (the daemon's host key), or auto: token when a PIN is given with --pin-fd/--pin-stdin and the certificate's key can decrypt, else host.",
         valueName: "auto|token|host"))
-    var sealing: Sealing = .auto
+    var sealing: SealingMode = .auto
 
     @OptionGroup var pin: PINInput
 
@@ -34,7 +30,7 @@ struct SignedStatementFiles: ParsableArguments {
         let wantsPIN = hasSecrets && (sealing == .token || (sealing == .auto && pin.isGiven))
         return BindingCreateRequest(statement: statementBytes, signature: signatureBytes,
                                     terminalAccessKey: secrets.terminalAccessKey, password: secrets.password,
-                                    sealing: sealing.rawValue, pin: wantsPIN ? try pin.read(prompt: "Token PIN (to seal the secrets): ") : nil,
+                                    sealing: sealing, pin: wantsPIN ? try pin.read(prompt: "Token PIN (to seal the secrets): ") : nil,
                                     allowFinalTry: pin.allowFinalTry ? true : nil)
     }
 
@@ -130,7 +126,7 @@ enum AccountPath {
 /// How a binding reads in one line.
 enum BindingText {
     static func sentence(_ binding: BindingInfo, verb: String) -> String {
-        let who = binding.role == "declarant"
+        let who = binding.role == .declarant
             ? "declarant \(binding.account) (terminal \(binding.terminalId ?? "?"), MST \(binding.taxCode))"
             : "admin account MST \(binding.taxCode)"
         let secrets = BindingText.secrets(binding).map { "; stored: \($0)" } ?? ""

@@ -28,7 +28,7 @@ struct BindingsCommand: AsyncParsableCommand {
         var rows: [[String]] = [["ACCOUNT", "ROLE", "TAX CODE", "TERMINAL", "CERTIFICATE SERIAL", "CA", "VALID UNTIL", "TOKEN", "SECRETS"]]
         for binding in list.bindings {
             rows.append([
-                binding.account, binding.role, binding.taxCode, binding.terminalId ?? "-", binding.certificate.serialNumber,
+                binding.account, binding.role.rawValue, binding.taxCode, binding.terminalId ?? "-", binding.certificate.serialNumber,
                 binding.certificate.provider, BindingText.day(binding.certificate.notAfter),
                 binding.certificatePresent ? "present" : "absent",
                 BindingText.secrets(binding) ?? "-",

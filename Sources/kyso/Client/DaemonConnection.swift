@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import KysoAPI
-import KysoDaemon
 
 /// `--socket` for every command that talks to kysod.
 struct DaemonConnection: ParsableArguments {
@@ -10,13 +9,7 @@ struct DaemonConnection: ParsableArguments {
 
     var client: KysoClient { KysoClient(socketPath: resolvedSocket) }
 
-    var resolvedSocket: String {
-        if let socket { return socket }
-        if let fromEnvironment = ProcessInfo.processInfo.environment["KYSO_SOCKET"], !fromEnvironment.isEmpty { return fromEnvironment }
-        let own = DaemonSettings.defaultSocketPath()
-        // A user's session has no daemon of its own unless they started one; then the system service is the one.
-        return FileManager.default.fileExists(atPath: own) ? own : "/run/kyso/kysod.sock"
-    }
+    var resolvedSocket: String { KysoSocket.clientPath(explicit: socket) }
 }
 
 /// Exit statuses of the client commands (sysexits.h values, so scripts can tell the cases apart).

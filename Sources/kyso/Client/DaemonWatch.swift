@@ -60,7 +60,7 @@ enum DaemonWatch {
             what = data.error ?? ""
         case .bindingCreated:
             let binding = data.binding
-            what = "\(data.account ?? "?") (\(binding?.role ?? "?"), MST \(binding?.taxCode ?? "?")) → certificate \(binding?.certificate.serialNumber ?? "?")"
+            what = "\(data.account ?? "?") (\(binding?.role.rawValue ?? "?"), MST \(binding?.taxCode ?? "?")) → certificate \(binding?.certificate.serialNumber ?? "?")"
         case .bindingRemoved:
             what = data.account ?? ""
         case .bindingRenewalNeeded:

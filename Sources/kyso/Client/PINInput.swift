@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +23,7 @@ struct PINInput: ParsableArguments {
     var isGiven: Bool { pinFD != nil || pinStdin }
 
     /// The PIN, or nil for `--no-pin`. Asks on the terminal, without echo, when no other source is given.
-    func read(prompt: String) throws -> String? {
+    func read(prompt: String) throws -> SecretBytes? {
         if noPIN { return nil }
         if let pinFD { return try Self.firstLine(of: pinFD) }
         if pinStdin { return try Self.firstLine(of: STDIN_FILENO) }
@@ -32,13 +33,8 @@ struct PINInput: ParsableArguments {
         return try TerminalPrompt.askWithoutEcho(prompt)
     }
 
-    private static func firstLine(of fd: Int32) throws -> String {
-        var bytes: [UInt8] = []
-        defer { for index in bytes.indices { bytes[index] = 0 } }
-        var byte: UInt8 = 0
-        while Glibc.read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
-        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        guard !bytes.isEmpty else { throw ValidationError("no PIN on file descriptor \(fd)") }
-        return String(decoding: bytes, as: UTF8.self)
+    private static func firstLine(of fd: Int32) throws -> SecretBytes {
+        guard let line = try TerminalPrompt.line(from: fd), !line.isEmpty else { throw ValidationError("no PIN on file descriptor \(fd)") }
+        return line
     }
 }

@@ -25,7 +25,7 @@ struct RegisterCommand: AsyncParsableCommand {
     @OptionGroup var pinInput: PINInput
 
     @Argument(help: ArgumentHelp("admin (the business's administration account) or declarant.", valueName: "ROLE"))
-    var role: String
+    var role: AccountRole
 
     @Option(name: .customLong("tax-code"), help: "The account's tax code (MST); the certificate's must be it or a branch of it.")
     var taxCode: String

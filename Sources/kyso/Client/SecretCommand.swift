@@ -1,13 +1,10 @@
 import ArgumentParser
 import Foundation
+import KysoCore
 import KysoAPI
 
 /// `kyso secret`: reveal a stored terminal access key or VNACCS password.
 struct SecretCommand: AsyncParsableCommand {
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case terminalAccessKey, password
-    }
-
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Print a declarant account's stored terminal access key or VNACCS password.",
         discussion: """
@@ -24,7 +21,7 @@ struct SecretCommand: AsyncParsableCommand {
     var account: String
 
     @Argument(help: ArgumentHelp("terminalAccessKey or password.", valueName: "KIND"))
-    var kind: Kind
+    var kind: SecretKind
 
     @OptionGroup var pinInput: PINInput
 
@@ -49,6 +46,6 @@ struct SecretCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        Output.line(secret.value)
+        Output.line(String(decoding: secret.value.bytes, as: UTF8.self))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,8 +17,8 @@ struct SecretInput: ParsableArguments {
     var askSecrets = false
 
     struct Secrets {
-        var terminalAccessKey: String?
-        var password: String?
+        var terminalAccessKey: SecretBytes?
+        var password: SecretBytes?
     }
 
     func validate() throws {
@@ -39,28 +40,13 @@ struct SecretInput: ParsableArguments {
         return Secrets()
     }
 
-    private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
+    private static func nonEmpty(_ text: SecretBytes) -> SecretBytes? { text.isEmpty ? nil : text }
 
     /// Up to `maximum` lines (without their line ends); reading stops there, so the rest of the stream is left alone.
-    private static func lines(of fd: Int32, maximum: Int) throws -> [String] {
-        var lines: [String] = []
-        var current: [UInt8] = []
-        var byte: UInt8 = 0
-        var sawAnything = false
-        while lines.count < maximum {
-            let count = Glibc.read(fd, &byte, 1)
-            if count < 0 { throw ValidationError("cannot read file descriptor \(fd): \(String(cString: strerror(errno)))") }
-            if count == 0 { break }
-            sawAnything = true
-            if byte == UInt8(ascii: "\n") {
-                lines.append(TerminalPrompt.text(current))
-                current = []
-            } else {
-                current.append(byte)
-            }
-        }
-        if !current.isEmpty { lines.append(TerminalPrompt.text(current)) }
-        guard sawAnything else { throw ValidationError("nothing to read on file descriptor \(fd)") }
+    private static func lines(of fd: Int32, maximum: Int) throws -> [SecretBytes] {
+        var lines: [SecretBytes] = []
+        while lines.count < maximum, let line = try TerminalPrompt.line(from: fd) { lines.append(line) }
+        guard !lines.isEmpty else { throw ValidationError("nothing to read on file descriptor \(fd)") }
         return lines
     }
 }

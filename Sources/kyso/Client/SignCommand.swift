@@ -30,7 +30,7 @@ struct SignCommand: AsyncParsableCommand {
     var certificate: String?
 
     @Option(help: "rsa-pkcs1-sha256 (default), rsa-pss-sha256 or ecdsa-sha256.")
-    var mechanism: String?
+    var mechanism: SignatureMechanism?
 
     @Flag(help: "Write a detached CMS SignedData (DER) instead of the raw signature.")
     var cms = false
@@ -55,7 +55,7 @@ struct SignCommand: AsyncParsableCommand {
             throw ValidationError("cannot read \(file): \(error.localizedDescription)")
         }
         let pin = try pinInput.read(prompt: "PIN for token \(token): ")
-        let request = SignRequest(certificate: certificate, data: data, mechanism: mechanism, output: cms ? "cms" : "raw",
+        let request = SignRequest(certificate: certificate, data: data, mechanism: mechanism, output: cms ? .cms : .raw,
                                   pin: pin, allowFinalTry: pinInput.allowFinalTry)
         let signed: SignResponse
         do {
@@ -67,7 +67,7 @@ struct SignCommand: AsyncParsableCommand {
         if let warning = signed.warning { Output.error("kyso: \(warning)") }
         if let out {
             try signed.signature.write(to: URL(fileURLWithPath: out))
-            Output.error("signed with certificate \(TerminalText.field(signed.certificate)) (\(TerminalText.field(signed.mechanism)), \(TerminalText.field(signed.output))) → \(out)")
+            Output.error("signed with certificate \(TerminalText.field(signed.certificate)) (\(signed.mechanism.rawValue), \(signed.output.rawValue)) → \(out)")
         } else {
             FileHandle.standardOutput.write(signed.signature)
         }

@@ -23,7 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let f = TerminalText.field
         Output.line("kysod \(f(status.version)), up \(Int(status.uptimeSeconds)) s, \(status.tokenCount) token(s)")
-        Output.line("PC/SC: \(f(status.pcsc.state))\(status.pcsc.error.map { " (\(f($0)))" } ?? "")")
+        Output.line("PC/SC: \(status.pcsc.state.rawValue)\(status.pcsc.error.map { " (\(f($0)))" } ?? "")")
         if let hint = status.pcsc.hint { Output.line("  fix: \(f(hint))") }
         for reader in status.pcsc.readers {
             Output.line("  - \(f(reader.name)): \(reader.cardPresent ? "card, ATR \(f(reader.atr ?? ""))" : "no card")")
@@ -45,25 +45,25 @@ struct StatusCommand: AsyncParsableCommand {
         let host = module.host.map { host in
             " [host" + (host.pid.map { " pid \($0)" } ?? "") + (host.restarts > 0 ? ", \(host.restarts) restart(s)" : "")
                 + (host.crashes > 0 ? ", \(host.crashes) crash(es), last: \(host.lastExit ?? "?")" : "") + "]"
-        } ?? (module.isolation == "in-process" ? " [in-process]" : "")
+        } ?? (module.isolation == .inProcess ? " [in-process]" : "")
         switch module.state {
-        case "loaded": return "\(module.tokenCount) token(s), \(module.watch)\(host)"
-        case "starting": return "starting\(host)" + (module.error.map { "; previously: \($0)" } ?? "")
-        case "stuck" where module.host != nil:
+        case .loaded: return "\(module.tokenCount) token(s), \(module.watch.rawValue)\(host)"
+        case .starting: return "starting\(host)" + (module.error.map { "; previously: \($0)" } ?? "")
+        case .stuck where module.host != nil:
             return "STUCK in \(module.pendingCall ?? "a call")\(since); its host is being restarted\(host)"
-        case "stuck": return "STUCK in \(module.pendingCall ?? "a call")\(since); its tokens are withdrawn until it answers"
-        default: return "FAILED\(module.watch == "none" ? "" : since): \(module.error ?? "")\(host)"
+        case .stuck: return "STUCK in \(module.pendingCall ?? "a call")\(since); its tokens are withdrawn until it answers"
+        default: return "FAILED\(module.watch == .none ? "" : since): \(module.error ?? "")\(host)"
         }
     }
 
     static func fix(for module: ModuleStatus) -> String? {
         switch module.state {
-        case "stuck" where module.host != nil, "failed" where module.host != nil:
+        case .stuck where module.host != nil, .failed where module.host != nil:
             return "kysod restarts the module's host by itself; if it keeps failing, re-plug the token and check the module with `kyso doctor`"
-        case "stuck":
+        case .stuck:
             return "re-plug the token or card; if the module stays stuck, restart kysod (systemctl restart kysod): "
                 + "a call inside a vendor module cannot be cancelled from outside"
-        case "failed" where module.watch != "none":
+        case .failed where module.watch != .none:
             return "kysod retries at every poll interval; re-plug the token, and check the module with `kyso doctor`"
         default:
             return nil

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,7 @@ import Glibc
 /// (the shell still sees "killed by SIGINT"). Without that, Ctrl-C at the prompt could leave the terminal without
 /// echo.
 enum TerminalPrompt {
-    static func askWithoutEcho(_ prompt: String) throws -> String {
+    static func askWithoutEcho(_ prompt: String) throws -> SecretBytes {
         Output.errorText(prompt)
         guard tcgetattr(STDIN_FILENO, EchoGuard.saved) == 0 else {
             throw ValidationError("cannot read the terminal's settings: \(String(cString: strerror(errno)))")
@@ -25,18 +26,29 @@ enum TerminalPrompt {
             EchoGuard.disarm()
             Output.errorText("\n")
         }
-        var bytes: [UInt8] = []
-        // The answer's bytes are wiped once it is a String (the String itself cannot be).
-        defer { for index in bytes.indices { bytes[index] = 0 } }
-        var byte: UInt8 = 0
-        while Glibc.read(STDIN_FILENO, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
-        byte = 0
-        return text(bytes)
+        return try line(from: STDIN_FILENO) ?? SecretBytes([])
     }
 
-    /// A line's text without a trailing carriage return (files written on Windows).
-    static func text(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.last == UInt8(ascii: "\r") ? bytes.dropLast() : bytes[...], as: UTF8.self)
+    /// One line of `fd` as a secret, without its line end (a carriage return too: files written on Windows), or nil
+    /// at the end of the stream. Read a byte at a time, so the rest of the stream is left to whoever reads next.
+    static func line(from fd: Int32) throws -> SecretBytes? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        defer { byte = 0 }
+        var sawAnything = false
+        while true {
+            let count = Glibc.read(fd, &byte, 1)
+            if count < 0 {
+                SecretBytes.wipe(&bytes)
+                throw ValidationError("cannot read file descriptor \(fd): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 || byte == UInt8(ascii: "\n") { break }
+            sawAnything = true
+            bytes.append(byte)
+        }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        // `append` may have moved the bytes as the array grew; what is left behind is the allocator's, unreachable.
+        return sawAnything || byte == UInt8(ascii: "\n") ? SecretBytes(bytes) : nil
     }
 }
 

@@ -15,21 +15,21 @@ enum DaemonHealthCheck {
         for module in status.modules {
             let since = module.since.map { " for \(Int(now.timeIntervalSince($0).rounded())) s" } ?? ""
             switch module.state {
-            case "stuck" where module.host != nil, "failed" where module.host != nil:
+            case .stuck where module.host != nil, .failed where module.host != nil:
                 problems.append(Problem(
                     severity: .error,
                     what: "kysod reports PKCS#11 module \(module.name) \(module.state)\(since): \(module.error ?? "")"
                         + " (its host restarted \(module.host?.restarts ?? 0) time(s), crashed \(module.host?.crashes ?? 0)).",
                     fix: "kysod restarts the module's host by itself. If it keeps failing, re-plug the token and check the "
                         + "vendor module with its own tool; `kyso doctor --module PATH` loads it here to show the error."))
-            case "stuck":
+            case .stuck:
                 problems.append(Problem(
                     severity: .error,
                     what: "kysod reports PKCS#11 module \(module.name) stuck: \(module.pendingCall ?? "a call") has not returned\(since); "
                         + "its tokens are withdrawn until it does.",
                     fix: "Re-plug the token or card. If the module stays stuck, restart kysod (systemctl restart kysod): a call "
                         + "inside a vendor module cannot be cancelled from outside, and OpenSC 0.23 can deadlock on a card pulled mid-operation."))
-            case "failed" where module.watch != "none":
+            case .failed where module.watch != .none:
                 problems.append(Problem(
                     severity: .error,
                     what: "kysod reports PKCS#11 module \(module.name) failed\(since): \(module.error ?? "its slot list cannot be read"); "

@@ -1,4 +1,5 @@
 import Foundation
+import KysoAPI
 import KysoCore
 
 /// What `kyso doctor` found, in the shape `--json` prints.
@@ -61,8 +62,7 @@ struct DaemonSection: Codable, Sendable {
 
     struct DaemonModule: Codable, Sendable {
         var name: String
-        /// `loaded`, `failed` or `stuck`.
-        var state: String
+        var state: ModuleState
         var error: String?
         var pendingCall: String?
         var since: Date?

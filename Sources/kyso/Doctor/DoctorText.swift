@@ -39,9 +39,9 @@ enum DoctorText {
             lines.append("")
             lines.append("kysod \(daemon.version) (\(daemon.socket))")
             for module in daemon.modules {
-                let health = module.state == "loaded" ? "\(module.tokenCount) token(s)"
-                    : module.state == "stuck" ? "STUCK in \(module.pendingCall ?? "a call")" : "FAILED: \(module.error ?? "")"
-                lines.append("  \(module.state == "loaded" ? "✓" : "✗") \(module.name): \(health)")
+                let health = module.state == .loaded ? "\(module.tokenCount) token(s)"
+                    : module.state == .stuck ? "STUCK in \(module.pendingCall ?? "a call")" : "FAILED: \(module.error ?? "")"
+                lines.append("  \(module.state == .loaded ? "✓" : "✗") \(module.name): \(health)")
             }
         }
         lines.append("")

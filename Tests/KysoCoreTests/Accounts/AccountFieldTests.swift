@@ -36,15 +36,15 @@ import Testing
     }
 
     @Test func accessKeyIsUpToSixteenLettersOrDigitsUpperCased() throws {
-        #expect(try TerminalAccessKey("abcdefgh12345678").revealed == "ABCDEFGH12345678")
-        #expect(try TerminalAccessKey("k1").revealed == "K1")
+        #expect(try TerminalAccessKey("abcdefgh12345678").revealed.bytes == Array("ABCDEFGH12345678".utf8))
+        #expect(try TerminalAccessKey("k1").revealed.bytes == Array("K1".utf8))
         #expect(throws: AccountFieldError(.terminalAccessKey, .tooLong, "")) { try TerminalAccessKey("ABCDEFGH123456789") }
         #expect(throws: AccountFieldError(.terminalAccessKey, .invalidCharacters, "")) { try TerminalAccessKey("ABC-DEF") }
         #expect(throws: AccountFieldError(.terminalAccessKey, .empty, "")) { try TerminalAccessKey("") }
     }
 
     @Test func passwordIsUpToEightPrintableCharactersKeptAsGiven() throws {
-        #expect(try VNACCSPassword("Pa$s-w0r").revealed == "Pa$s-w0r")
+        #expect(try VNACCSPassword("Pa$s-w0r").revealed.bytes == Array("Pa$s-w0r".utf8))
         #expect(throws: AccountFieldError(.password, .tooLong, "")) { try VNACCSPassword("Pa$s-w0rd") }
         #expect(throws: AccountFieldError(.password, .invalidCharacters, "")) { try VNACCSPassword("pa ss") }
         #expect(throws: AccountFieldError(.password, .invalidCharacters, "")) { try VNACCSPassword("mậtkhẩu") }
@@ -81,23 +81,23 @@ import Testing
     }
 
     @Test func declarantFieldsNeedBothIdentifiers() throws {
-        let fields = try AccountFields(role: "declarant", taxCode: "0104359717", userId: "ab12c001", terminalId: "t00001")
+        let fields = try AccountFields(role: .declarant, taxCode: "0104359717", userId: "ab12c001", terminalId: "t00001")
         #expect(fields.userId?.value == "AB12C001" && fields.terminalId?.value == "T00001")
         #expect(fields.key == .declarant(try UserID("AB12C001")))
         #expect(throws: AccountFieldError(.userId, .missing, "")) {
-            try AccountFields(role: "declarant", taxCode: "0104359717", userId: nil, terminalId: "T00001")
+            try AccountFields(role: .declarant, taxCode: "0104359717", userId: nil, terminalId: "T00001")
         }
         #expect(throws: AccountFieldError(.terminalId, .missing, "")) {
-            try AccountFields(role: "declarant", taxCode: "0104359717", userId: "AB12C001", terminalId: nil)
+            try AccountFields(role: .declarant, taxCode: "0104359717", userId: "AB12C001", terminalId: nil)
         }
     }
 
     @Test func adminFieldsHaveNoIdentifiers() throws {
-        let fields = try AccountFields(role: "admin", taxCode: "MST: 0104359717", userId: nil, terminalId: nil)
+        let fields = try AccountFields(role: .admin, taxCode: "MST: 0104359717", userId: nil, terminalId: nil)
         #expect(fields.taxCode.value == "0104359717")
         #expect(fields.key == .admin(try TaxCode("0104359717")))
         #expect(throws: AccountFieldError(.userId, .notAllowedForRole, "")) {
-            try AccountFields(role: "admin", taxCode: "0104359717", userId: "AB12C001", terminalId: nil)
+            try AccountFields(role: .admin, taxCode: "0104359717", userId: "AB12C001", terminalId: nil)
         }
         #expect(throws: AccountFieldError(.role, .unknownRole, "")) {
             try AccountFields(role: "owner", taxCode: "0104359717", userId: nil, terminalId: nil)
@@ -106,7 +106,7 @@ import Testing
 
     @Test func wrongCheckDigitIsReportedWithTheTaxCodeError() throws {
         let error = try #require(throws: AccountFieldError.self) {
-            try AccountFields(role: "admin", taxCode: "0104359716", userId: nil, terminalId: nil)
+            try AccountFields(role: .admin, taxCode: "0104359716", userId: nil, terminalId: nil)
         }
         #expect(error.code == .invalidTaxCode)
         #expect(error.taxCodeError == .wrongCheckDigit(expected: 7, found: 6))

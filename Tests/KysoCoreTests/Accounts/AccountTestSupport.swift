@@ -19,11 +19,11 @@ enum AccountFixtures {
     }
 
     static func declarant(_ userId: String, taxCode: String = "0104359717", terminalId: String = "T00001") throws -> AccountFields {
-        try AccountFields(role: "declarant", taxCode: taxCode, userId: userId, terminalId: terminalId)
+        try AccountFields(role: .declarant, taxCode: taxCode, userId: userId, terminalId: terminalId)
     }
 
     static func admin(_ taxCode: String) throws -> AccountFields {
-        try AccountFields(role: "admin", taxCode: taxCode, userId: nil, terminalId: nil)
+        try AccountFields(role: .admin, taxCode: taxCode, userId: nil, terminalId: nil)
     }
 
     /// A request signed "now - 1 hour" unless told otherwise. The signature bytes are a stand-in: the rules never

@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 
 /// Runs a blocking call (PKCS#11, PC/SC) on a thread of its own, never on Swift's cooperative pool.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -13,7 +14,7 @@ func poll<T: Sendable>(_ what: String, timeout: Duration = .seconds(10),
     let deadline = ContinuousClock.now + timeout
     while true {
         if let value = try? await onThread(probe) { return value }
-        guard ContinuousClock.now < deadline else { throw Failure("timed out after \(timeout) waiting for \(what)") }
+        guard ContinuousClock.now < deadline else { throw TestFailure("timed out after \(timeout) waiting for \(what)") }
         try await Task.sleep(for: .milliseconds(20))
     }
 }

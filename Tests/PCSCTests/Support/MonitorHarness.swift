@@ -1,5 +1,6 @@
 import Foundation
-import KysoDaemon
+import KysoTestSupport
+import ReaderMonitoring
 import Logging
 
 /// A ``ReaderMonitor`` running in a task for one test, with every event recorded with its arrival time.
@@ -44,7 +45,7 @@ final class MonitorHarness: Sendable {
         while true {
             if let hit = recorded.withLock({ $0.dropFirst(mark).first { matches($0.event) } }) { return hit }
             guard ContinuousClock.now < deadline else {
-                throw Failure("no \(what) within \(timeout); events: \(events.map(\.description))")
+                throw TestFailure("no \(what) within \(timeout); events: \(events.map(\.description))")
             }
             try await Task.sleep(for: .milliseconds(5))
         }

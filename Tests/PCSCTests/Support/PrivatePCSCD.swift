@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 import PCSC
 
 /// A pcscd of the test's own, with its own socket and vpcd readers (see Tools/vcard/private-pcscd).
@@ -44,10 +45,10 @@ final class PrivatePCSCD: Sendable {
         var arguments = ["--socket", Self.socketPath, "--config-dir", configDirectory]
         for port in vpcdPorts { arguments += ["--vpcd", String(port)] }
         if !extraArguments.isEmpty { arguments += ["--"] + extraArguments }
-        process = try ChildProcess(tool("Tools/vcard/private-pcscd"), arguments, name: "pcscd")
+        process = try ChildProcess(Lab.toolPath("Tools/vcard/private-pcscd"), arguments, name: "pcscd")
         let expected = Set(readerNames)
         try await eventually("pcscd listing \(expected.sorted()) on \(Self.socketPath) (if another test in this process used PC/SC first, libpcsclite may be bound to another socket: set PCSCLITE_CSOCK_NAME for the whole test run)") {
-            guard process.isRunning else { throw Failure("pcscd exited: \(process.text)") }
+            guard process.isRunning else { throw TestFailure("pcscd exited: \(process.text)") }
             let context = try PCSCContext()
             defer { try? context.release() }
             return Set(try context.readers()) == expected
@@ -57,44 +58,11 @@ final class PrivatePCSCD: Sendable {
     /// The reader names this pcscd's configuration gives.
     var readerNames: [String] { vpcdPorts.flatMap { Self.readerNames(port: $0) } }
 
-    static func readerNames(port: UInt16) -> [String] {
-        ["Kyso vpcd \(port) 00 00", "Kyso vpcd \(port) 00 01"]
-    }
+    static func readerNames(port: UInt16) -> [String] { VPCDPorts.readerNames(port: port) }
 
     /// Graceful stop (SIGTERM), as `systemctl stop pcscd` would.
     func stop() async throws { try await process.stop() }
 
     /// Crash (SIGKILL).
     func kill() async throws { try await process.stop(signal: SIGKILL) }
-}
-
-/// Picks ports for vpcd entries: each entry needs two free TCP ports (P and P+1) on all interfaces.
-enum VPCDPorts {
-    static func free(entries: Int) throws -> [UInt16] {
-        var chosen: [UInt16] = []
-        var candidate = UInt16.random(in: 20_000...50_000) & ~1
-        var attempts = 0
-        while chosen.count < entries {
-            attempts += 1
-            guard attempts < 500 else { throw Failure("no free TCP port pairs found for vpcd") }
-            if isFree(candidate) && isFree(candidate + 1) { chosen.append(candidate) }
-            candidate = candidate >= 59_000 ? 20_000 : candidate + 2
-        }
-        return chosen
-    }
-
-    private static func isFree(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = INADDR_ANY
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KysoTestSupport
 
 /// A key and certificate for a virtual card, made in the test's folder by Tools/vcard/test-identity
 /// (RSA-2048, keyUsage digitalSignature + nonRepudiation): self-signed, or issued by the lab's TEST
@@ -18,13 +19,13 @@ struct CardIdentity: Sendable {
         var arguments = ["--key", keyPath, "--cert", certificatePath]
         if let commonName { arguments += ["--cn", commonName] }
         if let provider { arguments += ["--provider", provider, "--pki-dir", directory.file("pki")] }
-        let maker = try ChildProcess(tool("Tools/vcard/test-identity"), arguments)
+        let maker = try ChildProcess(Lab.toolPath("Tools/vcard/test-identity"), arguments)
         try await maker.waitForExit(timeout: .seconds(60))
         struct Report: Decodable { let subject: String; let taxCode: String? }
         guard FileManager.default.fileExists(atPath: certificatePath),
               let line = maker.text.split(separator: "\n").last,
               let report = try? JSONDecoder().decode(Report.self, from: Data(line.utf8)) else {
-            throw Failure("test-identity failed: \(maker.text)")
+            throw TestFailure("test-identity failed: \(maker.text)")
         }
         return CardIdentity(keyPath: keyPath, certificatePath: certificatePath, subject: report.subject, taxCode: report.taxCode)
     }
@@ -57,7 +58,7 @@ final class VirtualCard: Sendable {
     init(port: UInt16, identity: CardIdentity, retries: Int = 3, apduDelayMilliseconds: Int = 0) async throws {
         self.port = port
         self.identity = identity
-        process = try ChildProcess(tool("Tools/vcard/piv-card"),
+        process = try ChildProcess(Lab.toolPath("Tools/vcard/piv-card"),
                                    ["--port", String(port), "--key", identity.keyPath, "--cert", identity.certificatePath,
                                     "--retries", String(retries), "--apdu-delay-ms", String(apduDelayMilliseconds)],
                                    environment: ["PIV_CARD_PIN": Self.pin], name: "piv-card:\(port)")
@@ -68,7 +69,7 @@ final class VirtualCard: Sendable {
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
         guard let seconds = fields["at"].flatMap(Double.init), let atrHex = fields["atr"], let serial = fields["serial"],
-              let atr = bytes(hex: atrHex) else { throw Failure("unexpected card output: \(line)") }
+              let atr = bytes(hex: atrHex) else { throw TestFailure("unexpected card output: \(line)") }
         connectedAt = seconds
         self.atr = atr
         tokenSerial = serial

@@ -1,6 +1,6 @@
 import Foundation
 import KysoAPI
-import KysoInventory
+import TokenScan
 public import Logging
 public import PKCS11
 public import ServiceLifecycle
@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Module loading and every PKCS#11 call happen on threads of this service's own (see `ModuleWatcher`);
 /// `run()` only consumes their reports. A module that fails to load is reported in status, never fatal.
-public final class InventoryService: Service, Sendable {
+public final class ModuleService: Service, Sendable {
     public let inventory: Inventory
     private let settings: DaemonSettings
     private let logger: Logger
@@ -49,7 +49,7 @@ public final class InventoryService: Service, Sendable {
             if let host = watcher.host {
                 inventory.moduleStarting(key: watcher.key, name: watcher.module.name, path: watcher.module.path, host: host.status)
             } else {
-                inventory.moduleLoaded(key: watcher.key, name: watcher.module.name, path: watcher.module.path, watch: watcher.mode.rawValue)
+                inventory.moduleLoaded(key: watcher.key, name: watcher.module.name, path: watcher.module.path, watch: watcher.mode)
             }
             watcher.start()
         }

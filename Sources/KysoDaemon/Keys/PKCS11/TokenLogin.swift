@@ -1,14 +1,12 @@
 import Foundation
 import KysoAPI
 import KysoCore
-import NIOCore
-import NIOPosix
 import PKCS11
 import Synchronization
 
-/// What every operation with a token's private key shares, signing and opening sealed secrets alike: the
-/// token's serial queue with a deadline, and a login that reads the PIN flags first and never retries.
-extension Signer {
+/// The login every operation with a token's private key goes through, signing and opening sealed secrets alike:
+/// it reads the PIN flags first and never retries.
+extension TokenKeys {
     /// A session ready for private-key operations.
     struct LoggedIn: Sendable {
         let session: Session
@@ -20,50 +18,23 @@ extension Signer {
         var pinAfterLogin: PINStatus? = nil
     }
 
-    /// Runs `work` on the token's serial queue; whichever comes first answers: the token, or the deadline
-    /// (a hung module must not hang the caller; the call stays on that token's queue until the module returns).
-    func onTokenQueue<T: Sendable>(_ tokenId: String, _ work: @escaping @Sendable () -> Result<T, ProblemDetails>) async -> Result<T, ProblemDetails> {
-        let deadline = self.deadline
-        let queue = queue(for: tokenId)
-        // The deadline is a timer on an event loop (the caller's own when it runs on one: no wake-up to arm it),
-        // cancelled once the token answers, so finished operations leave no timers waiting out the deadline.
-        let timer = Mutex<Scheduled<Void>?>(nil)
-        let result = await withCheckedContinuation { continuation in
-            let answered = Mutex(false)
-            let answer: @Sendable (Result<T, ProblemDetails>) -> Void = { result in
-                let first = answered.withLock { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: result) }
-            }
-            let startedAt = Date()
-            queue.async { answer(work()) }
-            let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(deadline.nanoseconds))) { [modules] in
-                answer(.failure(ProblemDetails(
-                    status: 504, code: "token-timeout", title: "The token did not answer in time",
-                    detail: "no answer from token \(tokenId) within \(deadline); an isolated module's host is restarted, an in-process module stays busy until it returns")))
-                // Then an isolated module's host is killed, which ends the call and frees the token's queue.
-                modules.callOverdue(tokenId: tokenId, function: "an operation on the token's key", startedAt: startedAt)
-            }
-            timer.withLock { $0 = scheduled }
-        }
-        timer.withLock { $0 }?.cancel()
-        return result
-    }
-
     /// Blocking, on the token's queue: a cached session, or a new one logged in after the PIN flags allow it.
     /// A wrong PIN (or `CKR_GENERAL_ERROR`, some ePass2003 tokens' answer to one) is reported, never retried.
     /// A cached login is used only for the uid that opened it and a PIN that matches it (`LoginCache`); another
     /// uid's login is logged out first when this request can log in itself.
     func logIn(tokenId: String, module: PKCS11Module, slot: SlotID, info: TokenInfo, caller: UInt32, pin: [UInt8]?,
-               allowFinalTry: Bool) throws(PKCS11Error) -> Result<LoggedIn, ProblemDetails> {
+               allowFinalTry: Bool) throws(PKCS11Error) -> Result<LoggedIn, OperationFailure> {
         switch loginCache.session(for: tokenId, caller: caller, pin: pin) {
         case .hit(let reused): return .success(LoggedIn(session: reused, warning: nil, cached: true))
         case .pinMismatch: return .failure(SigningProblems.pinMismatch)
         case .notServable:
             if pin == nil && !info.pinStatus.protectedAuthenticationPath { return .failure(SigningProblems.pinRequired) }
-            dropCachedLogin(tokenId)
+            // Another uid's login is logged out before this request logs in itself: one PKCS#11 login covers every
+            // session, so a new C_Login would only be refused.
+            for (_, session) in loginCache.drain(tokenId: tokenId) {
+                try? session.logout()
+                session.close()
+            }
         case .miss: break
         }
         let session = try module.openSession(slot: slot)
@@ -144,19 +115,3 @@ extension Signer {
     }
 }
 
-/// The PIN flags each token reported right after kysod's last successful login on it (`PINFlagsAfterLogin`).
-final class PINLeftovers: Sendable {
-    private let remembered = Mutex<[String: PINFlagsAfterLogin]>([:])
-
-    func effective(tokenId: String, _ fresh: PINStatus) -> PINStatus {
-        remembered.withLock { $0[tokenId] }?.effective(fresh) ?? fresh
-    }
-
-    func remember(tokenId: String, afterSuccess status: PINStatus) {
-        remembered.withLock { $0[tokenId] = PINFlagsAfterLogin(reportedAfterSuccess: status) }
-    }
-
-    func forget(tokenId: String) { remembered.withLock { _ = $0.removeValue(forKey: tokenId) } }
-
-    func forgetAll() { remembered.withLock { $0.removeAll() } }
-}

@@ -1,21 +1,22 @@
 import Crypto
 import _CryptoExtras
 import Foundation
-import PKCS11
+import KysoAPI
 import SwiftASN1
 import X509
 
-/// A private key that stays on its token: swift-certificates' signing paths (CMS here) call back into it,
-/// and each signature is one `C_Sign` on the token. Used only on the token's own serial queue.
-struct TokenPrivateKey: CustomPrivateKey {
-    let session: Session
-    let key: ObjectHandle
+/// A private key that stays in its key backend: swift-certificates' signing paths (CMS here) call back into it,
+/// and each signature is one operation of the backend (one `C_Sign` on a token). Used only inside `withKey`.
+struct BackendPrivateKey: CustomPrivateKey, @unchecked Sendable {
+    // Not Sendable in general (a session on a token's queue), but CMS signing calls it synchronously on that queue.
+    let operations: any KeyOperations
     let publicKey: Certificate.PublicKey
     let isEC: Bool
+    /// Tells one instance from another for Hashable (swift-certificates' key types are Hashable).
+    private let identity = UUID()
 
-    init(session: Session, key: ObjectHandle, publicKey: Certificate.PublicKey, isEC: Bool) {
-        self.session = session
-        self.key = key
+    init(operations: any KeyOperations, publicKey: Certificate.PublicKey, isEC: Bool) {
+        self.operations = operations
         self.publicKey = publicKey
         self.isEC = isEC
     }
@@ -29,22 +30,22 @@ struct TokenPrivateKey: CustomPrivateKey {
         }
         let valid: Bool
         let signature: Certificate.Signature
+        let message = Array(bytes)
+        let digest = SHA256.hash(data: message)
         if isEC {
-            let digest = SHA256.hash(data: Array(bytes))
-            let raw = try session.sign(mechanism: .ecdsa, key: key, data: Array(digest))
-            let parsed = try P256.Signing.ECDSASignature(rawRepresentation: raw)
+            let der = try operations.sign(.ecdsaSHA256, message: message, digest: Array(digest))
+            let parsed = try P256.Signing.ECDSASignature(derRepresentation: der)
             valid = P256.Signing.PublicKey(publicKey)?.isValidSignature(parsed, for: digest) ?? false
-            signature = try Certificate.Signature(
-                signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: ArraySlice(parsed.derRepresentation)))
+            signature = try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: ArraySlice(der)))
         } else {
-            let raw = try session.sign(mechanism: .sha256RSAPKCS, key: key, data: Array(bytes))
+            let raw = try operations.sign(.rsaPKCS1SHA256, message: message, digest: Array(digest))
             valid = _RSA.Signing.PublicKey(publicKey)?.isValidSignature(
                 _RSA.Signing.RSASignature(rawRepresentation: raw), for: Array(bytes), padding: .insecurePKCS1v1_5) ?? false
             signature = try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: ArraySlice(raw)))
         }
         // What the key signed here (the CMS signed attributes) must verify with the certificate: a token key that
         // does not belong to its certificate is caught before the CMS leaves.
-        guard valid else { throw KeyMismatch() }
+        guard valid else { throw KeyOperationError.keyMismatch }
         return signature
     }
 
@@ -52,22 +53,14 @@ struct TokenPrivateKey: CustomPrivateKey {
         try signSynchronously(bytes: bytes, signatureAlgorithm: signatureAlgorithm)
     }
 
-    // The key cannot leave the token, so it has no DER or PEM form.
+    // The key cannot leave its backend, so it has no DER or PEM form.
     static let defaultPEMDiscriminator = "PRIVATE KEY"
-    init(derEncoded: ASN1Node) throws { throw CertificateError.unsupportedPrivateKey(reason: "token keys are not exportable") }
+    init(derEncoded: ASN1Node) throws { throw CertificateError.unsupportedPrivateKey(reason: "backend keys are not exportable") }
     func serialize(into coder: inout DER.Serializer) throws {
-        throw CertificateError.unsupportedPrivateKey(reason: "token keys are not exportable")
+        throw CertificateError.unsupportedPrivateKey(reason: "backend keys are not exportable")
     }
 
-    static func == (lhs: TokenPrivateKey, rhs: TokenPrivateKey) -> Bool {
-        lhs.session === rhs.session && lhs.key == rhs.key
-    }
+    static func == (lhs: BackendPrivateKey, rhs: BackendPrivateKey) -> Bool { lhs.identity == rhs.identity }
 
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(ObjectIdentifier(session))
-        hasher.combine(key)
-    }
+    func hash(into hasher: inout Hasher) { hasher.combine(identity) }
 }
-
-/// The token's key signed, but not as its certificate's key would.
-struct KeyMismatch: Error {}

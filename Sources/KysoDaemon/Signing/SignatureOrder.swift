@@ -1,0 +1,42 @@
+public import KysoAPI
+public import KysoCore
+
+/// A request for a signature, as the signer takes it: the wire's strings already read as what they mean.
+public struct SignatureOrder: Sendable {
+    public enum Content: Sendable {
+        /// What to sign; kysod or the key's backend hashes it.
+        case data([UInt8])
+        /// A SHA-256 digest the caller computed (raw output only).
+        case digest([UInt8])
+    }
+
+    public var tokenId: String
+    /// The certificate whose key signs (SHA-256, lowercase); nil when the token holds one key.
+    public var certificate: String?
+    public var content: Content
+    public var mechanism: SignatureMechanism
+    public var output: SignatureOutput
+    public var authorization: KeyAuthorization
+
+    public init(tokenId: String, certificate: String?, content: Content, mechanism: SignatureMechanism = .rsaPKCS1SHA256,
+                output: SignatureOutput = .raw, authorization: KeyAuthorization) {
+        self.tokenId = tokenId
+        self.certificate = certificate?.lowercased()
+        self.content = content
+        self.mechanism = mechanism
+        self.output = output
+        self.authorization = authorization
+    }
+}
+
+/// A signature made and checked.
+public struct Signature: Sendable {
+    public var tokenId: String
+    public var certificateSHA256: String
+    public var mechanism: SignatureMechanism
+    public var output: SignatureOutput
+    public var bytes: [UInt8]
+    public var pin: PINStatus
+    public var warning: String?
+    public var cachedLogin: Bool
+}
