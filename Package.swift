@@ -124,6 +124,8 @@ let package = Package(
             name: "KysoDaemon",
             dependencies: [
                 "PCSC", "PKCS11", "KysoCore", "TokenScan", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
+                // RemoteKeyBackend: remote signing credentials behind the KeyBackend seam.
+                "KysoRemote",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -293,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "RemoteSigningTests",
             dependencies: [
-                "KysoRemote", "KysoCore", "KysoTestSupport",
+                "KysoRemote", "KysoCore", "KysoTestSupport", "KysoDaemon", "KysoAPI", "KysoStore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
