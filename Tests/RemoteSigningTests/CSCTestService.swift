@@ -3,7 +3,7 @@ import KysoRemote
 import KysoTestSupport
 
 /// `Tools/csc-test-service` on a private copy of the token lab, HTTPS on a free loopback port; stopped by `stop()`.
-final class CSCTestService: @unchecked Sendable {
+final class CSCTestService: Sendable {
     /// The test service's fixed test logins (Tools/csc-test-service/README.md).
     static let user = "MST_0100000000-kyso"
     static let password = "kyso-test-password"
@@ -31,41 +31,25 @@ final class CSCTestService: @unchecked Sendable {
         let keyType: String
     }
 
-    let process = Process()
+    let child: ChildProcess
     let ready: Ready
     let manifest: LabManifest
-    let state: URL
 
     /// Serves the certificates of the lab tokens `tokens`; `arguments` are the service's behaviour flags.
     init(tokens: [String] = ["kyso-vnpt", "kyso-ec-p256"], arguments: [String] = []) async throws {
         let (lab, manifest) = try await Lab.copy()
         self.manifest = manifest
-        state = lab.appendingPathComponent("csc-state")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        process.executableURL = Lab.repositoryRoot.appendingPathComponent("Tools/csc-test-service/csc-test-service")
-        process.arguments = ["--lab", lab.path, "--state", state.path] + tokens.flatMap { ["--token", $0] } + arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        let log = state.appendingPathComponent("service.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        let line = try Self.firstLine(stdout.fileHandleForReading, timeout: 30)
+        let state = lab.appendingPathComponent("csc-state")
+        child = try ChildProcess(
+            Lab.repositoryRoot.appendingPathComponent("Tools/csc-test-service/csc-test-service").path,
+            ["--lab", lab.path, "--state", state.path] + tokens.flatMap { ["--token", $0] } + arguments)
+        let line = try await child.waitForLine(startingWith: #"{"port""#, timeout: .seconds(30))
         ready = try JSONDecoder().decode(Ready.self, from: Data(line.utf8))
     }
 
-    deinit {
-        if process.isRunning { process.terminate() }
-    }
-
-    /// SIGTERM, then SIGKILL if the service is still there after 5 s.
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let end = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < end { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+    /// Stops the service (SIGTERM, waited for); a service not stopped is killed when the fixture goes.
+    func stop() async throws {
+        try await child.stop()
     }
 
     func baseURL(_ version: CSCAPIVersion) -> String {
@@ -110,44 +94,10 @@ final class CSCTestService: @unchecked Sendable {
     func credentialID(token label: String) throws -> String {
         let all = try JSONDecoder().decode([ControlCredential].self, from: try control("credentials"))
         guard let found = all.first(where: { $0.tokenLabel == label }) else {
-            throw FixtureError(description: "no credential for lab token \(label)")
+            throw TestFailure("no credential for lab token \(label)")
         }
         return found.credentialID
     }
-
-    private static func firstLine(_ handle: FileHandle, timeout: TimeInterval) throws -> String {
-        let box = LineBox()
-        let reader = Thread {
-            var data = Data()
-            while !data.contains(UInt8(ascii: "\n")) {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                data += chunk
-            }
-            box.set(String(decoding: data, as: UTF8.self))
-        }
-        reader.start()
-        let end = Date().addingTimeInterval(timeout)
-        while Date() < end {
-            if let line = box.value {
-                guard let first = line.split(separator: "\n").first else { break }
-                return String(first)
-            }
-            usleep(20_000)
-        }
-        throw FixtureError(description: "csc-test-service printed no ready line within \(timeout) s")
-    }
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-}
-
-private final class LineBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var line: String?
-    func set(_ value: String) { lock.withLock { line = value } }
-    var value: String? { lock.withLock { line } }
 }
 
 /// Independent check of a raw signature over a digest with the `openssl` command.

@@ -21,17 +21,14 @@ struct RemoteApprovalTests {
 
     /// Waits until the service has seen `count` calls of `method` (the request is waiting for the holder).
     static func waitForCalls(_ service: CSCTestService, _ method: String, _ count: Int) async throws {
-        let end = ContinuousClock.now + .seconds(20)
-        while (try service.stats().calls[method] ?? 0) < count {
-            guard ContinuousClock.now < end else { throw FixtureError(description: "no \(method) call seen") }
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually("\(count) \(method) call(s)", timeout: .seconds(20)) {
+            (try service.stats().calls[method] ?? 0) >= count
         }
     }
 
     @Test("granted: v2 polls until the holder approves, v1 waits on the held call; signed once", arguments: CSCAPIVersion.allCases)
     func granted(version: CSCAPIVersion) async throws {
         let service = try await CSCTestService(arguments: ["--approval", "manual"])
-        defer { service.stop() }
         let client = try service.client(version)
         let activation = try await Self.authorise(client, service)
         let announced = Announcements()
@@ -63,7 +60,6 @@ struct RemoteApprovalTests {
     @Test("refused on the phone: access denied, nothing signed", arguments: CSCAPIVersion.allCases)
     func refused(version: CSCAPIVersion) async throws {
         let service = try await CSCTestService(arguments: ["--approval", "refuse", "--approval-delay-ms", "300"])
-        defer { service.stop() }
         let client = try service.client(version)
         let activation = try await Self.authorise(client, service)
         await #expect(throws: CSCError.accessDenied("The holder refused the signature")) {
@@ -78,7 +74,6 @@ struct RemoteApprovalTests {
     @Test("never answered: Kyso gives up at its deadline; signHash sent once, nothing signed")
     func timedOut() async throws {
         let service = try await CSCTestService(arguments: ["--approval", "manual"])
-        defer { service.stop() }
         let client = try service.client(.v2)
         let activation = try await Self.authorise(client, service)
         let started = ContinuousClock.now
@@ -98,7 +93,6 @@ struct RemoteApprovalTests {
     @Test("cancelling the task stops the polling")
     func cancelled() async throws {
         let service = try await CSCTestService(arguments: ["--approval", "never"])
-        defer { service.stop() }
         let client = try service.client(.v2)
         let activation = try await Self.authorise(client, service)
         let task = Task {

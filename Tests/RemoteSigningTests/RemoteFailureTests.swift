@@ -10,7 +10,7 @@ struct RemoteFailureTests {
     func serviceDown() async throws {
         let service = try await CSCTestService()
         let client = try service.client(.v1)
-        service.stop()
+        try await service.stop()
         let started = ContinuousClock.now
         await #expect {
             _ = try await client.credentialIDs()
@@ -27,7 +27,6 @@ struct RemoteFailureTests {
     @Test("a slow service hits the request timeout")
     func slow() async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let client = try service.client(.v2) { $0.requestTimeout = .seconds(1) }
         try await client.login()  // only credentials/list is slow, and only it is timed
         try service.control("behaviour", #"{"delayMs": {"credentials/list": 8000}}"#)
@@ -43,7 +42,6 @@ struct RemoteFailureTests {
     @Test("a slow signHash times out and is never sent again")
     func slowSignHashNotRepeated() async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let client = try service.client(.v1) { $0.requestTimeout = .seconds(1) }
         let id = try service.credentialID(token: "kyso-vnpt")
         let activation = try await client.authorize(
@@ -63,7 +61,6 @@ struct RemoteFailureTests {
     @Test("a passing 503 is retried for credentials/list, never for signHash")
     func retries() async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let client = try service.client(.v2)
         try service.control("behaviour", #"{"fail": {"credentials/list": {"status": 503, "count": 2}}}"#)
         #expect(try await client.credentialIDs().count == 2)
@@ -84,7 +81,6 @@ struct RemoteFailureTests {
     @Test("the TEST CA is trusted only when configured: the system store alone refuses the service")
     func trust() async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let client = try service.client(.v1) { $0.extraTrustRootsFile = nil }
         await #expect {
             _ = try await client.info()
@@ -98,7 +94,6 @@ struct RemoteFailureTests {
     @Test("a wrong service login is reported as such", arguments: CSCAPIVersion.allCases)
     func loginRejected(version: CSCAPIVersion) async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let basic = try service.client(version) { $0.login = .basic(username: CSCTestService.user, password: "wrong") }
         await #expect(throws: CSCError.loginRejected("An error occurred during authentication process")) {
             _ = try await basic.credentialIDs()

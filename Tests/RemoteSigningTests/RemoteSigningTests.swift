@@ -24,7 +24,6 @@ struct RemoteSigningTests {
     @Test("list, info and the certificate profiled exactly as the token's own", arguments: CSCAPIVersion.allCases)
     func listAndProfile(version: CSCAPIVersion) async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let client = try service.client(version)
         let info = try await client.info()
         #expect(info.specs == version.rawValue)
@@ -53,7 +52,6 @@ struct RemoteSigningTests {
           arguments: [CSCAPIVersion.v1, .v2], [("kyso-vnpt", CSCSignatureAlgorithm.rsa), ("kyso-ec-p256", .ecdsa)])
     func signVerified(version: CSCAPIVersion, key: (label: String, algorithm: CSCSignatureAlgorithm)) async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let client = try service.client(version)
         let credential = try await client.credential(try service.credentialID(token: key.label))
         #expect(credential.signatureAlgorithm == key.algorithm)
@@ -68,7 +66,6 @@ struct RemoteSigningTests {
     @Test("a wrong PIN is refused with the tries left, then locked; nothing is signed", arguments: CSCAPIVersion.allCases)
     func wrongPIN(version: CSCAPIVersion) async throws {
         let service = try await CSCTestService()
-        defer { service.stop() }
         let client = try service.client(version)
         let id = try service.credentialID(token: "kyso-vnpt")
         for left in [2, 1, 0] {
@@ -88,7 +85,6 @@ struct RemoteSigningTests {
           arguments: CSCAPIVersion.allCases)
     func otp(version: CSCAPIVersion) async throws {
         let service = try await CSCTestService(arguments: ["--otp", "true"])
-        defer { service.stop() }
         let client = try service.client(version)
         let credential = try await client.credential(try service.credentialID(token: "kyso-vnpt"))
         #expect(credential.authorisation.otp == .required)
@@ -112,7 +108,6 @@ struct RemoteSigningTests {
     @Test("a SAD the service expired is refused as expired, and one past its lifetime is not even sent")
     func sadExpired() async throws {
         let service = try await CSCTestService(arguments: ["--sad-lifetime", "1"])
-        defer { service.stop() }
         let client = try service.client(.v1)
         let id = try service.credentialID(token: "kyso-vnpt")
         let first = try await client.authorize(credentialID: id, hashes: [Self.digest], hashAlgorithm: .sha256, pin: CSCSecret(utf8: CSCTestService.pin))
