@@ -92,5 +92,13 @@ struct RouterTests {
         #expect(try output.status == 400 && problem(output).detail == "output must be raw or cms")
         let both = await ask(.POST, "/v1/tokens/\(tokenId)/sign", body: #"{"data": "AA==", "digest": "AA=="}"#)
         #expect(try both.status == 400 && problem(both).detail == "send exactly one of data and digest (base64)")
+        // Each is a refused signature in the audit, as before the edge read orders (wire-diff found them missing);
+        // a body that is not a sign request at all is not.
+        _ = await ask(.POST, "/v1/tokens/\(tokenId)/sign", body: "not json")
+        let audit = await ask(.GET, "/v1/audit")
+        let entries = try APIJSON.decoder().decode(AuditResponse.self, from: Data(audit.body)).entries
+        #expect(entries.map(\.outcome) == ["refused", "refused", "refused"], "\(entries)")
+        #expect(entries.map(\.detail) == ["bad-request", "bad-request", "unknown-mechanism"])
+        #expect(entries.last?.mechanism == "rsa-md5" && entries.last?.tokenId == tokenId && entries.last?.dataSha256 != nil)
     }
 }

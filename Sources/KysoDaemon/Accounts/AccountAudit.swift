@@ -43,6 +43,16 @@ extension AccountService {
         return entry
     }
 
+    /// The audit record of a sign request refused before it became an order, from what its body said.
+    func refusedSignatureEntry(tokenId: String, _ view: SignRequestAuditView, failure: OperationFailure, caller: PeerCredentials) -> AuditEntry {
+        var entry = auditEntry(.sign, caller: caller, certificate: view.certificate, data: nil, outcome: failure.auditOutcome,
+                               detail: Self.signatureDetail(failure.code.rawValue, origin: view.origin))
+        entry.tokenId = tokenId
+        entry.mechanism = view.mechanism ?? SignatureMechanism.rsaPKCS1SHA256.rawValue
+        if let digest = view.data.map({ Array(SHA256.hash(data: $0)) }) ?? view.digest.map(Array.init) { entry.dataSha256 = Hex.lowercase(digest) }
+        return entry
+    }
+
     /// The problem code, and the web origin a browser signature came from (only one that passed validation:
     /// SigningPlan refuses any other, and a refused text is not worth keeping).
     static func signatureDetail(_ problemCode: String?, origin: String?) -> String? {

@@ -12,7 +12,13 @@ extension Router {
         case .sign:
             let order: SignatureOrder
             switch Self.signatureOrder(tokenId: parameters[0], body: request.body, caller: peer.uid) {
-            case .failure(let failure): return .problem(failure)
+            case .failure(let failure):
+                // A sign request refused here (unknown mechanism or output, no data or both) is audited like one the
+                // signer refuses; a body that is not a sign request at all is not.
+                if let view = try? Self.decodeInPlace(SignRequestAuditView.self, from: request.body) {
+                    _ = await signatureAudit.record(accounts.refusedSignatureEntry(tokenId: parameters[0], view, failure: failure, caller: peer))
+                }
+                return .problem(failure)
             case .success(let made): order = made
             }
             let result = await signer.sign(order)

@@ -1,3 +1,4 @@
+import Foundation
 public import KysoAPI
 public import KysoCore
 
@@ -43,4 +44,14 @@ public struct Signature: Sendable {
     public var pin: PINStatus
     public var warning: String?
     public var cachedLogin: Bool
+}
+
+/// What the audit keeps of a sign request's body when the edge refuses it before it is an order: the fields as
+/// sent, enums as plain text.
+struct SignRequestAuditView: Decodable {
+    var certificate: String?
+    var data: Data?
+    var digest: Data?
+    var mechanism: String?
+    var origin: String?
 }
