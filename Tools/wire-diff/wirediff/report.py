@@ -1,0 +1,85 @@
+"""Two transcripts side by side: what differs, request by request, and how the rest compared."""
+import collections
+import difflib
+import json
+
+COMPARED = ("statusLine", "headers", "body", "closed", "attachments")
+
+
+def _pretty_json(text):
+    try:
+        return json.dumps(json.loads(text, object_pairs_hook=collections.OrderedDict), indent=1, ensure_ascii=False)
+    except ValueError:
+        return None
+
+
+def _pretty_body(body):
+    whole = _pretty_json(body)
+    if whole is not None:
+        return whole
+    lines = []
+    for line in body.split("\n"):
+        if line.startswith("data: ") and _pretty_json(line[6:]) is not None:
+            lines.append("data: " + _pretty_json(line[6:]))
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def render_answer(response):
+    parts = [response["statusLine"]] + response["headers"] + ["", _pretty_body(response["body"])]
+    if response["closed"]:
+        parts.append("(kysod closed the connection)")
+    for name, text in sorted(response["attachments"].items()):
+        parts += ["", "--- attachment %s" % name, text]
+    return "\n".join(parts)
+
+
+def render_request(request):
+    who = " (as uid %d)" % request["asUid"] if request["asUid"] else ""
+    lines = ["%s %s%s" % (request["method"], request["path"], who)] + ["  " + h for h in request["headers"]]
+    if request["body"] is not None:
+        lines.append("  body: " + request["body"])
+    return "\n".join(lines)
+
+
+def compare(base, new, out):
+    """Writes the report to `out` (a file); returns the number of exchanges that differ."""
+    differing = 0
+    raw_identical = 0
+    normalised_equal = collections.Counter()
+    count = max(len(base["exchanges"]), len(new["exchanges"]))
+    for index in range(count):
+        a = base["exchanges"][index] if index < len(base["exchanges"]) else None
+        b = new["exchanges"][index] if index < len(new["exchanges"]) else None
+        if a is None or b is None:
+            differing += 1
+            present = a or b
+            out.write("\n=== [%d] %s: only the %s run got this far\n%s\n" % (index + 1, present["name"], "baseline" if a else "new",
+                                                                             render_request(present["request"])))
+            continue
+        same_request = a["request"] == b["request"]
+        same_answer = all(a["response"][key] == b["response"][key] for key in COMPARED)
+        if same_request and same_answer:
+            if a["rawSha256"] == b["rawSha256"]:
+                raw_identical += 1
+            else:
+                normalised_equal[", ".join(sorted(set(a["normalised"]) | set(b["normalised"])))] += 1
+            continue
+        differing += 1
+        out.write("\n=== [%d] %s\n" % (index + 1, a["name"]))
+        if same_request:
+            out.write(render_request(a["request"]) + "\n")
+        else:
+            out.write("the requests differ (an earlier answer changed what was sent):\n--- baseline\n%s\n+++ new\n%s\n"
+                      % (render_request(a["request"]), render_request(b["request"])))
+        left, right = render_answer(a["response"]).splitlines(), render_answer(b["response"]).splitlines()
+        out.write("\n".join(difflib.unified_diff(left, right, "baseline", "new", n=3, lineterm="")) + "\n")
+    for label, run in (("baseline", base), ("new", new)):
+        if run.get("error"):
+            out.write("\n!!! the %s run stopped early: %s\n" % (label, run["error"]))
+    out.write("\n%d exchanges: %d byte for byte identical, %d equal after normalisation, %d different\n"
+              % (count, raw_identical, sum(normalised_equal.values()), differing))
+    for rules, n in sorted(normalised_equal.items()):
+        out.write("  %3d equal after normalising: %s\n" % (n, rules))
+    return differing + (1 if base.get("error") or new.get("error") else 0)
