@@ -2,8 +2,8 @@
 
 A library client (http.client) would parse the status line and headers into its own shape and lose
 their spelling and order, which are part of the wire format this tool compares; so requests are written
-and answers read here with plain sockets. Framing is what kysod uses: `content-length`, or the connection
-closing (a bare 400, the event stream).
+and answers read here with plain sockets. Framing is what kysod uses: none for a 204, `content-length`,
+or the connection closing (a bare 400, the event stream).
 """
 import os
 import socket
@@ -53,6 +53,9 @@ def _head_complete(buffer):
 
 def _content_length(buffer):
     head = buffer.partition(b"\r\n\r\n")[0].decode("latin-1")
+    status = head.split(" ", 2)[1] if head.count(" ") >= 1 else ""
+    if status in ("204", "304") or status.startswith("1"):
+        return 0  # no body by definition (RFC 9112 section 6.3), whatever the headers say
     for line in head.split("\r\n")[1:]:
         key, _, value = line.partition(":")
         if key.strip().lower() == "content-length" and value.strip().isdigit():
