@@ -46,6 +46,7 @@ def render_request(request):
 def compare(base, new, out):
     """Writes the report to `out` (a file); returns the number of exchanges that differ."""
     differing = 0
+    summary = []
     raw_identical = 0
     normalised_equal = collections.Counter()
     count = max(len(base["exchanges"]), len(new["exchanges"]))
@@ -67,6 +68,11 @@ def compare(base, new, out):
                 normalised_equal[", ".join(sorted(set(a["normalised"]) | set(b["normalised"])))] += 1
             continue
         differing += 1
+        parts = [key for key in COMPARED if a["response"][key] != b["response"][key]]
+        summary.append("  [%d] %s: %s%s" % (index + 1, a["name"], ", ".join(parts) or "request",
+                                            "" if parts or same_request else " differs"))
+        if "statusLine" in parts:
+            summary[-1] += " (%s -> %s)" % (a["response"]["statusLine"], b["response"]["statusLine"])
         out.write("\n=== [%d] %s\n" % (index + 1, a["name"]))
         if same_request:
             out.write(render_request(a["request"]) + "\n")
@@ -82,4 +88,6 @@ def compare(base, new, out):
               % (count, raw_identical, sum(normalised_equal.values()), differing))
     for rules, n in sorted(normalised_equal.items()):
         out.write("  %3d equal after normalising: %s\n" % (n, rules))
+    if summary:
+        out.write("what differs:\n" + "\n".join(summary) + "\n")
     return differing + (1 if base.get("error") or new.get("error") else 0)
