@@ -43,6 +43,28 @@ def render_request(request):
     return "\n".join(lines)
 
 
+def _records(body):
+    """An audit answer's records without their ids (ids shift when one record is missing), as JSON texts."""
+    try:
+        entries = json.loads(body)["entries"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return [json.dumps({k: v for k, v in entry.items() if k != "id"}, sort_keys=True, ensure_ascii=False) for entry in entries]
+
+
+def audit_hint(a, b):
+    """For two audit answers: the records (ids aside) that only one of them holds."""
+    left, right = _records(a["response"]["body"]), _records(b["response"]["body"])
+    if left is None or right is None:
+        return ""
+    only_left = list((collections.Counter(left) - collections.Counter(right)).elements())
+    only_right = list((collections.Counter(right) - collections.Counter(left)).elements())
+    if not only_left and not only_right:
+        return "the same records (ids aside)"
+    return "records (ids aside) only in the baseline: %d%s; only in the new: %d%s" % (
+        len(only_left), "".join("\n      - " + r for r in only_left), len(only_right), "".join("\n      + " + r for r in only_right))
+
+
 def compare(base, new, out):
     """Writes the report to `out` (a file); returns the number of exchanges that differ."""
     differing = 0
@@ -73,6 +95,9 @@ def compare(base, new, out):
                                             "" if parts or same_request else " differs"))
         if "statusLine" in parts:
             summary[-1] += " (%s -> %s)" % (a["response"]["statusLine"], b["response"]["statusLine"])
+        hint = audit_hint(a, b) if a["request"]["path"].startswith("/v1/audit") else ""
+        if hint:
+            summary[-1] += "; " + hint
         out.write("\n=== [%d] %s\n" % (index + 1, a["name"]))
         if same_request:
             out.write(render_request(a["request"]) + "\n")
