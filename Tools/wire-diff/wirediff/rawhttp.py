@@ -37,24 +37,35 @@ class Answer:
         return None
 
 
-def build_request(method, path, headers=(), body=None, version="HTTP/1.1"):
+def build_request(method, path, headers=(), body=None, version="HTTP/1.1", chunked=False):
+    """The request's bytes; `chunked` sends the body with Transfer-Encoding: chunked (4 KiB chunks)."""
     lines = ["%s %s %s" % (method, path, version), "Host: localhost", "User-Agent: kyso-wire-diff", "Accept: */*"]
     lines += ["%s: %s" % pair for pair in headers]
     if body is not None:
         if not any(name.lower() == "content-type" for name, _ in headers):
             lines.append("Content-Type: application/json")
-        lines.append("Content-Length: %d" % len(body))
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+            pieces = [body[i:i + 4096] for i in range(0, len(body), 4096)]
+            body = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+        else:
+            lines.append("Content-Length: %d" % len(body))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + (body or b"")
+
+
+def pipelined(*requests):
+    """Several requests sent at once on one connection (HTTP/1.1 keep-alive)."""
+    return b"".join(requests)
 
 
 def _head_complete(buffer):
     return b"\r\n\r\n" in buffer
 
 
-def _content_length(buffer):
+def _content_length(buffer, head_request=False):
     head = buffer.partition(b"\r\n\r\n")[0].decode("latin-1")
     status = head.split(" ", 2)[1] if head.count(" ") >= 1 else ""
-    if status in ("204", "304") or status.startswith("1"):
+    if head_request or status in ("204", "304") or status.startswith("1"):
         return 0  # no body by definition (RFC 9112 section 6.3), whatever the headers say
     for line in head.split("\r\n")[1:]:
         key, _, value = line.partition(":")
@@ -63,9 +74,10 @@ def _content_length(buffer):
     return None
 
 
-def exchange(socket_path, request, timeout=30.0, stream_events=0, idle=1.0):
+def exchange(socket_path, request, timeout=30.0, stream_events=0, idle=1.0, answers=1):
     """Sends `request` on a new connection and returns the Answer.
 
+    `answers` > 1 reads that many answers one after the other (pipelined requests), all in one Answer.
     `stream_events` > 0 reads an event stream: that many events (each ends with a blank line), or until
     `idle` seconds pass with nothing new, then hangs up (a short read; the stream itself never ends)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -81,16 +93,23 @@ def exchange(socket_path, request, timeout=30.0, stream_events=0, idle=1.0):
             # kysod answers an oversized body early and closes; its answer may still be readable.
             error = "send: %s" % type(failure).__name__
         deadline = time.monotonic() + timeout
+        head_request = request.startswith(b"HEAD ")
+        done = b""  # earlier answers of a pipelined exchange
         while True:
             if _head_complete(buffer):
                 body = buffer.partition(b"\r\n\r\n")[2]
-                length = _content_length(buffer)
+                length = _content_length(buffer, head_request)
                 if stream_events and length is None:
                     if body.count(b"\n\n") >= stream_events:
                         break
                     sock.settimeout(idle)
                 elif length is not None and len(body) >= length:
-                    break
+                    answers -= 1
+                    if answers <= 0:
+                        break
+                    end = len(buffer) - len(body) + length
+                    done, buffer = done + buffer[:end], buffer[end:]
+                    continue
             if time.monotonic() > deadline:
                 error = (error or "") + " timeout"
                 break
@@ -111,7 +130,7 @@ def exchange(socket_path, request, timeout=30.0, stream_events=0, idle=1.0):
             buffer += chunk
     finally:
         sock.close()
-    return Answer(buffer, closed, error.strip() if error else None)
+    return Answer(done + buffer, closed, error.strip() if error else None)
 
 
 def exchange_as(uid, gid, socket_path, request, **options):

@@ -67,6 +67,29 @@ def problems(session, ids):
     ask("413 on a GET", "GET", "/v1/status", body=big, body_label="<70 KiB of A>")
     ask("413 on a sign", "POST", "/v1/tokens/%s/sign" % ids["kyso-fpt"], body=big, body_label="<70 KiB of A>")
     ask("HTTP/1.0 request", "GET", "/v1/status", version="HTTP/1.0")
+    ask("not HTTP at all", "GET", "/v1/status", raw=b"HELLO KYSOD\r\n\r\n")
+    ask("HTTP/2.0 request line", "GET", "/v1/status", version="HTTP/2.0")
+    ask("HEAD", "HEAD", "/v1/tokens")
+    ask("OPTIONS", "OPTIONS", "/v1/tokens")
+    ask("413, chunked body without a length", "POST", "/v1/tokens/%s/sign" % ids["kyso-fpt"], body=big, chunked=True,
+        body_label="<70 KiB of A, chunked>")
+    ask("sign, chunked small body", "POST", "/v1/tokens/%s/sign" % ids["kyso-fpt"], body={"data": HELLO}, chunked=True)
+    ask("sign, empty body", "POST", "/v1/tokens/%s/sign" % ids["kyso-fpt"], body=b"")
+    ask("sign, no body at all", "POST", "/v1/tokens/%s/sign" % ids["kyso-fpt"])
+    ask("sign, text/plain body", "POST", "/v1/tokens/%s/sign" % ids["kyso-fpt"], body={"data": HELLO},
+        headers=[("Content-Type", "text/plain")])
+    ask("GET with a body", "GET", "/v1/tokens/%s" % ZERO_ID, body={"ignored": True})
+    ask("two requests on one connection", "GET", "/v1/tokens/%s" % ZERO_ID, then=[("GET", "/v1/certificates/xyz")])
+    ask("Connection: close", "GET", "/v1/tokens/%s" % ZERO_ID, headers=[("Connection", "close")])
+    # The shapes a path can take: routes as data must match them as the hand-written switch did.
+    fpt = ids["kyso-fpt"]
+    for path in ["/v1/status/", "//v1/status", "/v1//status", "/v1/tokens/", "/v1/tokens/%s/" % fpt, "/V1/status",
+                 "/v1/%74okens", "/v1/tokens/%s/sign/" % fpt, "/v1/tokens/%s/logout/x" % fpt, "/v1", "/v1/",
+                 "/metrics/", "/v1/bindings/", "/v1/bindings/KYSOA001/secrets", "/v1/bindings/KYSOA001/secrets/password/x",
+                 "/v1/audit/", "/v1/events/", "/v1/status#x", "/v1/status?", "*"]:
+        ask("path shape %s" % path, "GET", path, stream_events=1 if path.startswith("/v1/events") else 0)
+    ask("path shape, POST /v1/logout/", "POST", "/v1/logout/")
+    ask("path shape, DELETE /v1/tokens/", "DELETE", "/v1/tokens/")
 
 
 def signing(session, ids, tokens, pin):

@@ -17,14 +17,23 @@ class Session:
         run.client_pids.add(os.getpid())
 
     def ask(self, name, method, path, body=None, headers=(), hints=None, as_nobody=False, stream_events=0,
-            version="HTTP/1.1", body_label=None, timeout=60.0):
-        """Sends one request on a new connection, records it, and returns (Answer, its JSON or None)."""
+            version="HTTP/1.1", body_label=None, timeout=60.0, chunked=False, then=(), raw=None):
+        """Sends one request on a new connection, records it, and returns (Answer, its JSON or None).
+        `then` lists (method, path) pairs sent on the same connection right behind it (pipelined); the record
+        holds all their answers."""
         if isinstance(body, (dict, list)):
             body = json.dumps(body, separators=(",", ":")).encode()
         elif isinstance(body, str):
             body = body.encode()
-        request = rawhttp.build_request(method, path, headers, body, version)
-        options = {"timeout": timeout, "stream_events": stream_events}
+        request = rawhttp.build_request(method, path, headers, body, version, chunked)
+        request += b"".join(rawhttp.build_request(m, p) for m, p in then)
+        if raw is not None:
+            request, method, path = raw, "(raw)", repr(raw)
+        if chunked:
+            headers = list(headers) + [("Transfer-Encoding", "chunked")]
+        if then:
+            path += "".join("  +  %s %s" % pair for pair in then)
+        options = {"timeout": timeout, "stream_events": stream_events, "answers": 1 + len(then)}
         began = time.monotonic()
         if as_nobody:
             answer, child = rawhttp.exchange_as(NOBODY, NOBODY, self.daemon.socket_path, request, **options)
