@@ -17,13 +17,14 @@ from wirediff import der, normalise, rawhttp  # noqa: E402
 class FakeServer:
     """A Unix socket that answers the first request with `answer` and then keeps the connection open."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, later=None):
         self.folder = tempfile.mkdtemp(prefix="wire-diff-test-")
         self.path = os.path.join(self.folder, "s.sock")
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.path)
         self.listener.listen(1)
         self.answer = answer
+        self.later = later  # sent 0.2 s after the answer, then the connection is closed
         self.release = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -31,6 +32,11 @@ class FakeServer:
         connection, _ = self.listener.accept()
         connection.recv(65536)
         connection.sendall(self.answer)
+        if self.later is not None:
+            time.sleep(0.2)
+            connection.sendall(self.later)
+            connection.close()
+            return
         self.release.wait(10)
         connection.close()
 
@@ -40,8 +46,8 @@ class FakeServer:
 
 
 class FramingTests(unittest.TestCase):
-    def exchange(self, answer, request=b"GET / HTTP/1.1\r\n\r\n"):
-        server = FakeServer(answer)
+    def exchange(self, answer, request=b"GET / HTTP/1.1\r\n\r\n", later=None):
+        server = FakeServer(answer, later)
         try:
             began = time.monotonic()
             result = rawhttp.exchange(server.path, request, timeout=5)
@@ -55,6 +61,13 @@ class FramingTests(unittest.TestCase):
         self.assertEqual(answer.status, 204)
         self.assertIsNone(answer.error)
         self.assertLess(seconds, 2)
+
+    def test_connection_close_is_read_to_the_close(self):
+        # Whatever kysod sends before it closes belongs to the record, however the bytes are split in time.
+        first = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        answer, _ = self.exchange(first, later=first)
+        self.assertEqual(answer.raw, first + first)
+        self.assertTrue(answer.closed)
 
     def test_content_length_body(self):
         answer, _ = self.exchange(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nX-A: b\r\n\r\nhello")
