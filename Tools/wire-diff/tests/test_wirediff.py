@@ -113,6 +113,14 @@ class NormaliseTests(unittest.TestCase):
         body = '{"statement":"%s"}' % base64.b64encode(statement).decode().replace("/", "\\/")
         self.assertEqual(normalise.normalise_text(run, body, set()), '{"statement":"<statement#1>"}')
 
+    def test_unreturned_statement_hash_in_register_records_only(self):
+        run = self.run_at("2026-12-05T07:00:00Z")
+        h = "ab" * 32
+        text = '{"entries":[{"action":"register","dataSha256":"%s","id":3},{"action":"sign","dataSha256":"%s","id":2}]}' % (h, h)
+        self.assertEqual(normalise.normalise_text(run, text, set()),
+                         '{"entries":[{"action":"register","dataSha256":"<sha256 of a statement never returned>","id":3},'
+                         '{"action":"sign","dataSha256":"%s","id":2}]}' % h)
+
     def test_metrics_order_and_the_final_newline(self):
         # The final newline once sorted into a family and made two equal expositions differ.
         one = "# HELP b B\n# TYPE b gauge\nb 1.0\n# HELP a A\n# TYPE a counter\na{x=\"2\"} 2\na{x=\"1\"} 1\n"

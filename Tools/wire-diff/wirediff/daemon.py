@@ -10,9 +10,15 @@ import time
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 
 # What kysod is given, for both builds alike: the flags Tests/DaemonTests/Support.swift passes, and a
-# configuration that lets uid 65534 (nobody) read, so that a second uid can be refused what it may not do.
+# configuration that lets uid 65534 (nobody) read, so that a second uid can be refused what it may not do,
+# with limits small enough for the script to reach (503 too-many-connections, too-many-subscribers), and
+# every refusal recorded one by one: past the per-minute threshold (60) refusals are counted per minute, and a
+# run that straddles a minute would count them differently from one that does not.
 ARGUMENTS = ["--no-registered-modules", "--module", SOFTHSM, "--no-pcsc", "--poll-interval", "0.2"]
-CONFIGURATION = {"group": "nogroup", "access": {"read": {"users": ["nobody"]}}}
+MAX_CONNECTIONS = 8
+CONFIGURATION = {"group": "nogroup", "access": {"read": {"users": ["nobody"]}},
+                 "limits": {"maxConnections": MAX_CONNECTIONS, "maxEventSubscribers": 1},
+                 "audit": {"refusalsRecordedPerMinute": 100000}}
 
 
 class HarnessError(Exception):

@@ -14,6 +14,9 @@ byte for byte (status line, header lines in order and spelling, body).
 - alias: values the run itself made and the harness can name (a statement's base64 and SHA-256, a
   registration signature's base64) become their names, so a later request, audit record or CMS
   messageDigest that carries them compares equal when it carries the same thing.
+- unreturned-statement: the dataSha256 of a "register" audit record that no alias names: a registration
+  refused after its statement was built (a wrong PIN) audits the statement's hash, and the statement, with
+  its time, never reaches the client, so no run can name it.
 - statement: a registration's "statement" (base64) is decoded and compared as text under the rules above.
 - cms: a CMS signature is compared as its DER outline, without signing time and signature value (der.py).
 - random-signature: a raw rsa-pss-sha256 or ecdsa-sha256 signature (random by design) becomes its length
@@ -39,6 +42,8 @@ TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?Z")
 UPTIME = re.compile(r'("uptimeSeconds":)([0-9.eE+-]+)')
 PID = re.compile(r'("pid":)(\d+)')
 NONCE = re.compile(r'(\\*"nonce\\*":\\*")([A-Za-z0-9+/=\\]+?)(\\*")')
+REGISTER_RECORD = re.compile(r'\{[^{}]*"action":"register"[^{}]*\}')
+UNNAMED_HASH = re.compile(r'("dataSha256":")[0-9a-f]{64}(")')
 DURATION = re.compile(r"^(kysod_request_duration_seconds_(?:bucket|sum)(?:\{[^}]*\})?) (\S+)$", re.M)
 
 
@@ -106,7 +111,9 @@ def normalise_text(run, text, rules):
             if spelling in text:
                 text = text.replace(spelling, run.aliases[value])
                 rules.add("alias")
-    return text
+    return _apply(rules, "unreturned-statement", REGISTER_RECORD,
+                  lambda m: UNNAMED_HASH.sub(lambda h: h.group(1) + "<sha256 of a statement never returned>" + h.group(2), m.group(0)),
+                  text)
 
 
 def _json_string_field(name):

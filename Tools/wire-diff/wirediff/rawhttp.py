@@ -154,6 +154,22 @@ def exchange(socket_path, request, timeout=30.0, stream_events=0, idle=1.0, answ
     return Answer(done + buffer, closed, error.strip() if error else None)
 
 
+def hold(socket_path, request=None, timeout=10.0):
+    """A connection kept open to fill a limit: idle, or (with `request`) an event stream whose head has come."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.connect(socket_path)
+    if request:
+        sock.sendall(request)
+        buffer = b""
+        while not _head_complete(buffer):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            buffer += chunk
+    return sock
+
+
 def exchange_as(uid, gid, socket_path, request, **options):
     """`exchange` from a child process that dropped to uid/gid with no supplementary groups, so kysod's
     SO_PEERCRED check sees another user. Returns (Answer, the child's pid)."""

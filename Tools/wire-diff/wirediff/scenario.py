@@ -3,6 +3,8 @@ in an order that never spends a PIN try on a token needed later (wrong PINs go t
 import base64
 import time
 
+from . import daemon, rawhttp
+
 ZERO_ID = "0000000000000000"
 ZERO_SHA = "0" * 64
 HELLO = base64.b64encode(b"hello").decode()
@@ -23,6 +25,7 @@ def run(session, lab):
     _, listed = session.ask("tokens", "GET", "/v1/tokens")
     ids = {t["label"]: t["id"] for t in listed["tokens"]}
     reads(session, listed)
+    limits(session)
     problems(session, ids)
     signing(session, ids, tokens, pin)
     accounts(session, ids, tokens)
@@ -50,6 +53,27 @@ def reads(session, listed):
     ask("events, Last-Event-ID not a number", "GET", "/v1/events", headers=[("Last-Event-ID", "yesterday")])
     ask("events, Last-Event-ID in the future", "GET", "/v1/events", headers=[("Last-Event-ID", "99999999")], stream_events=1)
     ask("bindings, none yet", "GET", "/v1/bindings")
+
+
+def limits(session):
+    """503s: a second event subscriber over maxEventSubscribers 1, a request over maxConnections."""
+    path = session.daemon.socket_path
+    settle()
+    held = [rawhttp.hold(path, rawhttp.build_request("GET", "/v1/events"))]
+    try:
+        session.ask("events, a second subscriber (limit 1)", "GET", "/v1/events", stream_events=1)
+    finally:
+        for sock in held:
+            sock.close()
+    settle()
+    held = [rawhttp.hold(path) for _ in range(daemon.MAX_CONNECTIONS)]
+    time.sleep(0.5)  # kysod counts a connection when it has accepted it
+    try:
+        session.ask("a connection over the limit (%d held)" % daemon.MAX_CONNECTIONS, "GET", "/v1/status")
+    finally:
+        for sock in held:
+            sock.close()
+    settle()
 
 
 def problems(session, ids):
@@ -175,6 +199,20 @@ def accounts(session, ids, tokens):
     bind("sealing not a string", {"statement": "", "signature": "", "sealing": 7})
     bind("declarant", dict(secrets, statement=registered["statement"], signature=registered["signature"]))
     bind("same statement again", dict(secrets, statement=registered["statement"], signature=registered["signature"]))
+    ask("certificate with its account", "GET", "/v1/certificates/%s" % first)
+    vnpt = tokens["kyso-vnpt"]["certificates"][0]
+    vnpt_pin = tokens["kyso-vnpt"]["pin"]
+    register("tax code of another business", _registration(vnpt["sha256"], tax, vnpt_pin, user="KYSOT001"))
+    spare = tokens["kyso-extra-01"]
+    register("wrong PIN (kyso-extra-01)", _registration(spare["certificates"][0]["sha256"], spare["certificates"][0]["taxCode"],
+                                                         "000000", user="KYSOW001"))
+    fpt = tokens["kyso-fpt"]["certificates"][0]
+    taken = register("user id bound elsewhere", _registration(fpt["sha256"], fpt["taxCode"], tokens["kyso-fpt"]["pin"]))
+    bind("user id bound elsewhere", {"statement": taken["statement"], "signature": taken["signature"]})
+    odd = register("for bad secrets", _registration(fpt["sha256"], fpt["taxCode"], tokens["kyso-fpt"]["pin"], user="KYSOI001"))
+    bind("access key not letters and digits", {"statement": odd["statement"], "signature": odd["signature"],
+                                                "terminalAccessKey": "bad key!"})
+    bind("password too long", {"statement": odd["statement"], "signature": odd["signature"], "password": "123456789"})
     ask("bindings, one", "GET", "/v1/bindings")
     ask("binding", "GET", "/v1/bindings/KYSOA001")
     ask("binding, lower case", "GET", "/v1/bindings/kysoa001")
@@ -191,11 +229,14 @@ def accounts(session, ids, tokens):
     bind("move again", {"statement": renewed["statement"], "signature": renewed["signature"]}, "PUT", "/v1/bindings/KYSOA001")
     bind("move, not an object", "[]", "PUT", "/v1/bindings/KYSOA001")
     bind("move, unbound account", {"statement": renewed["statement"], "signature": renewed["signature"]}, "PUT", "/v1/bindings/KYSOZ001")
+    other = register("another user on the bound certificate", _registration(second, tax, pin, user="KYSOB002"))
+    bind("certificate bound to another account", {"statement": other["statement"], "signature": other["signature"]})
 
-    vnpt = tokens["kyso-vnpt"]["certificates"][0]
-    vnpt_pin = tokens["kyso-vnpt"]["pin"]
     admin = register("admin", _registration(vnpt["sha256"], vnpt["taxCode"], vnpt_pin, role="admin"))
+    bind("admin with a password", {"statement": admin["statement"], "signature": admin["signature"], "password": "pw"})
     bind("admin", {"statement": admin["statement"], "signature": admin["signature"]})
+    again = register("admin again", _registration(vnpt["sha256"], vnpt["taxCode"], vnpt_pin, role="admin"))
+    bind("admin again", {"statement": again["statement"], "signature": again["signature"]})
     ask("binding, admin", "GET", "/v1/bindings/%s" % vnpt["taxCode"])
 
     viettel = tokens["kyso-viettel"]["certificates"][0]
@@ -209,6 +250,7 @@ def accounts(session, ids, tokens):
     ask("reveal sealed, GET", "GET", path)
     ask("reveal sealed, no PIN", "POST", path, body={})
     ask("reveal sealed, bad JSON", "POST", path, body="not json")
+    ask("reveal sealed, wrong PIN", "POST", path, body={"pin": "000000"})
     ask("reveal sealed, with PIN", "POST", path, body={"pin": pin})
     vnpt_declarant = register("declarant on VNPT", _registration(vnpt["sha256"], vnpt["taxCode"], vnpt_pin, user="KYSOV001"))
     bind("sealed to a key that cannot encipher", {"statement": vnpt_declarant["statement"], "signature": vnpt_declarant["signature"],
@@ -219,6 +261,7 @@ def accounts(session, ids, tokens):
     ask("audit, limit 3", "GET", "/v1/audit?limit=3")
     ask("unbind", "DELETE", "/v1/bindings/KYSOA001")
     ask("unbind again", "DELETE", "/v1/bindings/KYSOA001")
+    bind("a statement bound once, again", dict(secrets, statement=registered["statement"], signature=registered["signature"]))
     ask("unbind, not an account", "DELETE", "/v1/bindings/nobody")
     ask("reveal after unbind", "GET", "/v1/bindings/KYSOA001/secrets/password")
     ask("unbind admin", "DELETE", "/v1/bindings/%s" % vnpt["taxCode"])
