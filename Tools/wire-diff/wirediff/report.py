@@ -4,6 +4,7 @@ import difflib
 import json
 
 COMPARED = ("statusLine", "headers", "body", "closed", "attachments")
+MAX_DIFF_LINES = 120
 
 
 def _pretty_json(text):
@@ -105,7 +106,11 @@ def compare(base, new, out):
             out.write("the requests differ (an earlier answer changed what was sent):\n--- baseline\n%s\n+++ new\n%s\n"
                       % (render_request(a["request"]), render_request(b["request"])))
         left, right = render_answer(a["response"]).splitlines(), render_answer(b["response"]).splitlines()
-        out.write("\n".join(difflib.unified_diff(left, right, "baseline", "new", n=3, lineterm="")) + "\n")
+        lines = list(difflib.unified_diff(left, right, "baseline", "new", n=3, lineterm=""))
+        if len(lines) > MAX_DIFF_LINES:
+            lines = lines[:MAX_DIFF_LINES] + ["... %d more lines (the transcripts baseline.json and new.json hold both answers)"
+                                              % (len(lines) - MAX_DIFF_LINES)]
+        out.write("\n".join(lines) + "\n")
     for label, run in (("baseline", base), ("new", new)):
         if run.get("error"):
             out.write("\n!!! the %s run stopped early: %s\n" % (label, run["error"]))
