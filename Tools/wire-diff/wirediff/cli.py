@@ -10,7 +10,10 @@ import traceback
 from . import daemon, normalise, report, scenario, transcript
 
 
-def one_run(label, binary, template, lab, work):
+def one_run(label, binary, labs, work):
+    """The conversation with one kysod: on a copy of the lab, then restarted on its state with a copy of the
+    renewed lab. `labs` is ((template, manifest), (renewed template, its manifest))."""
+    (template, lab), (renewed, renewed_lab) = labs
     folder = os.path.join(work, label)
     os.makedirs(folder)
     os.chmod(folder, 0o755)
@@ -18,16 +21,22 @@ def one_run(label, binary, template, lab, work):
     run = normalise.Run()
     kysod = daemon.Daemon(binary, os.path.join(folder, "kysod"), conf)
     session = transcript.Session(run, kysod)
-    result = {"binary": binary, "exchanges": session.exchanges, "error": None}
+    result = {"binary": binary, "exchanges": session.exchanges, "error": None, "exitStatus": []}
+
+    def restart():
+        result["exitStatus"].append(session.daemon.stop())
+        again = daemon.copy_lab(renewed, os.path.join(folder, "lab-renewed"))
+        session.daemon = daemon.Daemon(binary, os.path.join(folder, "kysod"), again, name="kysod-restarted")
     try:
         scenario.run(session, lab)
+        scenario.after_restart(session, restart, renewed_lab)
     except Exception:  # an answer the script could not use: keep what was recorded and say where it stopped
         result["error"] = traceback.format_exc(limit=3)
     finally:
         run.end = time.time()
-        status = kysod.stop()
-        result["exitStatus"] = status
-        result["log"] = kysod.log_path
+        result["exitStatus"].append(session.daemon.stop())
+        status = result["exitStatus"]
+        result["log"] = session.daemon.log_path
     print("%s: %d exchanges with %s, exit %s%s" % (label, len(session.exchanges), binary, status,
                                                    " (stopped early)" if result["error"] else ""), file=sys.stderr)
     return result
@@ -60,9 +69,11 @@ def main(argv=None):
     lab = daemon.manifest(args.repository, template) if args.lab else daemon.make_lab(args.repository, template)
     if not any(t["label"] == "kyso-extra-01" for t in lab["tokens"]):
         parser.error("the lab has no kyso-extra-01 (make it with `kyso-lab init DIR --extra 1`)")
+    renewed = daemon.renewed_lab(args.repository, template, os.path.join(work, "lab-renewed"))
+    labs = ((template, lab), (renewed, daemon.manifest(args.repository, renewed)))
     runs = {}
     for label, binary in (("baseline", args.baseline), ("new", args.new)):
-        runs[label] = one_run(label, os.path.abspath(binary), template, lab, work)
+        runs[label] = one_run(label, os.path.abspath(binary), labs, work)
         with open(os.path.join(work, label + ".json"), "w") as out:
             json.dump(runs[label], out, indent=1, ensure_ascii=False)
     print("transcripts, logs and labs in %s" % work, file=sys.stderr)

@@ -37,10 +37,33 @@ def manifest(repository, directory):
     return json.loads(subprocess.run([tool, "list", directory], check=True, capture_output=True).stdout)
 
 
+def renewed_lab(repository, template, destination):
+    """The lab after a renewal: kyso-viettel's certificate renewed onto a new token, kyso-viettel-2027, and the
+    old token gone, for the second half of each run (kysod restarted on its state: binding.renewal-needed)."""
+    copy_lab(template, destination)
+    destination = os.path.abspath(destination)
+    tool = os.path.join(repository, "Tools", "kyso-lab")
+    for arguments in (["add-token", destination, "--label", "kyso-viettel-2027", "--renewal-of", "kyso-viettel"],
+                      ["remove-token", destination, "kyso-viettel"]):
+        subprocess.run([tool] + arguments, check=True, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, SOFTHSM2_CONF=os.path.join(destination, "softhsm2.conf")))
+    return destination
+
+
 def copy_lab(template, destination):
     """An identical copy of the token store (so both daemons see the same tokens, serials and keys) with its
     own softhsm2.conf, as Lab.copy() in Tests/KysoTestSupport does."""
+    destination = os.path.abspath(destination)
     shutil.copytree(template, destination, symlinks=True)
+    # lab.json names files by absolute path: point them into the copy, so that kyso-lab commands on the copy
+    # never touch the template (as Lab.copy() does).
+    manifest_path = os.path.join(destination, "lab.json")
+    template = os.path.abspath(template)
+    with open(manifest_path) as source:
+        text = source.read()
+    text = text.replace(template + "/", destination + "/").replace('"%s"' % template, '"%s"' % destination)
+    with open(manifest_path, "w") as out:
+        out.write(text)
     conf = os.path.join(destination, "softhsm2.conf")
     with open(conf, "w") as out:
         out.write("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n\n"
@@ -51,7 +74,7 @@ def copy_lab(template, destination):
 class Daemon:
     """kysod in `directory`: socket run/kysod.sock, state in state/, log in kysod.log; ready on READY=1."""
 
-    def __init__(self, binary, directory, softhsm_conf, ready_timeout=120.0):
+    def __init__(self, binary, directory, softhsm_conf, ready_timeout=120.0, name="kysod"):
         self.binary = binary
         self.directory = directory
         os.makedirs(os.path.join(directory, "run"), exist_ok=True)
@@ -59,11 +82,11 @@ class Daemon:
         for folder in (directory, os.path.join(directory, "run")):
             os.chmod(folder, 0o755)
         self.socket_path = os.path.join(directory, "run", "kysod.sock")
-        self.log_path = os.path.join(directory, "kysod.log")
+        self.log_path = os.path.join(directory, name + ".log")
         config = os.path.join(directory, "kysod.json")
         with open(config, "w") as out:
             json.dump(CONFIGURATION, out)
-        notify_path = os.path.join(directory, "notify.sock")
+        notify_path = os.path.join(directory, name + "-notify.sock")
         notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         notify.bind(notify_path)
         notify.settimeout(0.1)

@@ -260,7 +260,6 @@ def accounts(session, ids, tokens):
     bind("sealed to a key that cannot encipher", {"statement": vnpt_declarant["statement"], "signature": vnpt_declarant["signature"],
                                                   "terminalAccessKey": "SEALED02", "sealing": "token", "pin": pin})
     ask("bindings, three", "GET", "/v1/bindings")
-    ask("unbind sealed", "DELETE", "/v1/bindings/KYSOS001")
     time.sleep(0.5)  # signature audit records are written just after their answers
     ask("audit, limit 3", "GET", "/v1/audit?limit=3")
     ask("unbind", "DELETE", "/v1/bindings/KYSOA001")
@@ -292,3 +291,33 @@ def closing(session):
     ask("tokens, last", "GET", "/v1/tokens")
     settle()
     ask("metrics, last", "GET", "/metrics")
+
+
+def after_restart(session, restart, renewed_lab):
+    """kysod stopped and started again on its state, with kyso-viettel renewed onto kyso-viettel-2027 and the
+    old token gone: what the store kept, binding.renewal-needed, a secret sealed to the absent token, the move."""
+    ask = session.ask
+    restart()
+    ask("restarted: status", "GET", "/v1/status")
+    ask("restarted: tokens", "GET", "/v1/tokens")
+    ask("restarted: bindings", "GET", "/v1/bindings")
+    ask("restarted: binding sealed to the absent token", "GET", "/v1/bindings/KYSOS001")
+    path = "/v1/bindings/KYSOS001/secrets/terminalAccessKey"
+    ask("restarted: reveal sealed, token absent (GET)", "GET", path)
+    ask("restarted: reveal sealed, token absent (POST)", "POST", path, body={"pin": "123456"})
+    ask("restarted: events, replay from 0", "GET", "/v1/events", headers=[("Last-Event-ID", "0")], stream_events=100000)
+    renewed = [t for t in renewed_lab["tokens"] if t["label"] == "kyso-viettel-2027"][0]
+    certificate = renewed["certificates"][0]
+    body = _registration(certificate["sha256"], certificate["taxCode"], renewed["pin"], user="KYSOS001",
+                         challenge=base64.b64encode(b"wire-diff: renewal").decode())
+    moved = ask("restarted: register on the renewed certificate", "POST", "/v1/registrations", body=body,
+                hints={"registration": True})[1]
+    ask("restarted: move to the renewed certificate", "PUT", "/v1/bindings/KYSOS001",
+        body={"statement": moved["statement"], "signature": moved["signature"]})
+    ask("restarted: binding after the move", "GET", "/v1/bindings/KYSOS001")
+    ask("restarted: sealed secret after the move", "GET", path)
+    ask("restarted: unbind", "DELETE", "/v1/bindings/KYSOS001")
+    time.sleep(0.5)
+    ask("restarted: audit", "GET", "/v1/audit?limit=1000")
+    settle()
+    ask("restarted: metrics", "GET", "/metrics")
