@@ -70,6 +70,7 @@ def compare(base, new, out):
     """Writes the report to `out` (a file); returns the number of exchanges that differ."""
     differing = 0
     summary = []
+    changed = collections.Counter()  # each changed line, counted once per exchange it appears in
     raw_identical = 0
     normalised_equal = collections.Counter()
     count = max(len(base["exchanges"]), len(new["exchanges"]))
@@ -107,6 +108,7 @@ def compare(base, new, out):
                       % (render_request(a["request"]), render_request(b["request"])))
         left, right = render_answer(a["response"]).splitlines(), render_answer(b["response"]).splitlines()
         lines = list(difflib.unified_diff(left, right, "baseline", "new", n=3, lineterm=""))
+        changed.update({line[0] + " " + line[1:].strip() for line in lines[2:] if line[:1] in "-+"})
         if len(lines) > MAX_DIFF_LINES:
             lines = lines[:MAX_DIFF_LINES] + ["... %d more lines (the transcripts baseline.json and new.json hold both answers)"
                                               % (len(lines) - MAX_DIFF_LINES)]
@@ -120,4 +122,8 @@ def compare(base, new, out):
         out.write("  %3d equal after normalising: %s\n" % (n, rules))
     if summary:
         out.write("what differs:\n" + "\n".join(summary) + "\n")
+    common = [(n, line) for line, n in changed.most_common(12) if n > 1]
+    if common:
+        out.write("changed lines found in more than one answer (exchanges: line):\n")
+        out.write("".join("  %4d: %s\n" % (n, line[:160]) for n, line in common))
     return differing + (1 if base.get("error") or new.get("error") else 0)
