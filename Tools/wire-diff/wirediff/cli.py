@@ -19,7 +19,11 @@ def one_run(label, binary, labs, work):
     os.chmod(folder, 0o755)
     conf = daemon.copy_lab(template, os.path.join(folder, "lab"))
     run = normalise.Run()
-    kysod = daemon.Daemon(binary, os.path.join(folder, "kysod"), conf)
+    try:
+        kysod = daemon.Daemon(binary, os.path.join(folder, "kysod"), conf)
+    except (daemon.HarnessError, OSError) as failure:
+        print("%s: %s did not start: %s" % (label, binary, failure), file=sys.stderr)
+        return {"binary": binary, "exchanges": [], "error": "kysod did not start: %s" % failure, "exitStatus": []}
     session = transcript.Session(run, kysod)
     result = {"binary": binary, "exchanges": session.exchanges, "error": None, "exitStatus": []}
 
