@@ -7,7 +7,7 @@ import tempfile
 import time
 import traceback
 
-from . import daemon, normalise, report, scenario, transcript
+from . import daemon, normalise, report, scenario, scenario_accounts, transcript
 
 
 def one_run(label, binary, labs, work):
@@ -33,7 +33,7 @@ def one_run(label, binary, labs, work):
         session.daemon = daemon.Daemon(binary, os.path.join(folder, "kysod"), again, name="kysod-restarted")
     try:
         scenario.run(session, lab)
-        scenario.after_restart(session, restart, renewed_lab)
+        scenario_accounts.after_restart(session, restart, renewed_lab)
     except Exception:  # an answer the script could not use: keep what was recorded and say where it stopped
         result["error"] = traceback.format_exc(limit=3)
     finally:
