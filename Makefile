@@ -18,12 +18,18 @@ demo: build
 	LAB=$(LAB) ./scripts/demo
 
 # Everything CI runs: unit tests, SoftHSM2 tests, virtual cards in a private pcscd, a minute of fuzzing.
+HEAVY_SUITES = BrowserTests\.|RemoteSigningTests\.|TokenServerTests
 test: deps
 	./scripts/check-boundaries
 	Tools/test-kyso-lab.sh
 	$(SWIFT) build --build-tests
-	# One private pcscd socket for the whole test process: libpcsclite fixes its socket at the first PC/SC call.
-	PCSCLITE_CSOCK_NAME=/tmp/kyso-test-pcscd-$$$$/pcscd.comm $(SWIFT) test --skip-build
+	# One private pcscd socket per test process: libpcsclite fixes its socket at the first PC/SC call.
+	# Three runs, so the heaviest suites do not share two cores with everything else (each test has a time limit):
+	# the unit, daemon, security, store and PC/SC suites; the fault injection; then the end-to-end integrations
+	# (Chromium and Firefox, the CSC test service, sshd).
+	PCSCLITE_CSOCK_NAME=/tmp/kyso-test-pcscd-$$$$/pcscd.comm $(SWIFT) test --skip-build --skip '$(HEAVY_SUITES)|FaultTests\.'
+	PCSCLITE_CSOCK_NAME=/tmp/kyso-test-pcscd-$$$$/pcscd.comm $(SWIFT) test --skip-build --filter 'FaultTests\.'
+	PCSCLITE_CSOCK_NAME=/tmp/kyso-test-pcscd-$$$$/pcscd.comm $(SWIFT) test --skip-build --filter '$(HEAVY_SUITES)'
 	# The HTTP and JSON edge under libFuzzer and ASan for 60 s (its own build in .build-fuzz); fails on a finding.
 	SWIFT=$(SWIFT) Tools/fuzz/run.sh 60
 
