@@ -145,6 +145,7 @@ let package = Package(
                 "PCSC", "PKCS11", "KysoCore", "KysoInventory", "ReaderMonitoring", "KysoAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
