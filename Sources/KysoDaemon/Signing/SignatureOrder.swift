@@ -6,7 +6,7 @@ public struct SignatureOrder: Sendable {
     public enum Content: Sendable {
         /// What to sign; kysod or the key's backend hashes it.
         case data([UInt8])
-        /// A SHA-256 digest the caller computed (raw output only).
+        /// A SHA-256 digest the caller computed (raw or CMS).
         case digest([UInt8])
     }
 
@@ -14,11 +14,12 @@ public struct SignatureOrder: Sendable {
     /// The certificate whose key signs (SHA-256, lowercase); nil when the token holds one key.
     public var certificate: String?
     public var content: Content
-    public var mechanism: SignatureMechanism
+    /// nil: the key's own (`ecdsa-sha256` for an EC key, `rsa-pkcs1-sha256` for RSA).
+    public var mechanism: SignatureMechanism?
     public var output: SignatureOutput
     public var authorization: KeyAuthorization
 
-    public init(tokenId: String, certificate: String?, content: Content, mechanism: SignatureMechanism = .rsaPKCS1SHA256,
+    public init(tokenId: String, certificate: String?, content: Content, mechanism: SignatureMechanism? = nil,
                 output: SignatureOutput = .raw, authorization: KeyAuthorization) {
         self.tokenId = tokenId
         self.certificate = certificate?.lowercased()
