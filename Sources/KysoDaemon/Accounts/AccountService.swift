@@ -77,16 +77,22 @@ public final class AccountService: Service, Sendable {
     /// Binds after checking the statement, its signature by the certificate it names, the certificate's presence and
     /// validity, the tax code and the uniqueness rules. Nothing is stored unless every check passes.
     public func bind(_ order: BindingOrder, replacing account: String? = nil, caller: PeerCredentials) async -> Result<BindingInfo, OperationFailure> {
+        // Refusals before the rules decide are recorded as the rules' refusals are (issue 13, bug 5).
+        func refuse(_ failure: OperationFailure, certificate: String?) async -> Result<BindingInfo, OperationFailure> {
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: certificate, data: order.statement,
+                        outcome: failure.auditOutcome, detail: failure.code.rawValue)
+            return .failure(failure)
+        }
         let bindingRequest: BindingRequest
         do throws(RegistrationStatementError) {
             bindingRequest = try BindingRequest(statementBytes: order.statement, signature: order.signature)
         } catch {
-            return .failure(AccountProblems.statement(error))
+            return await refuse(AccountProblems.statement(error), certificate: nil)
         }
         let statement = bindingRequest.statement
         let sha256 = statement.certificate.sha256
         guard let certificate = inventory.certificate(sha256: sha256) else {
-            return .failure(AccountProblems.certificateNotPresent(sha256))
+            return await refuse(AccountProblems.certificateNotPresent(sha256), certificate: sha256)
         }
         guard await RegistrationProof.verifies(statement: order.statement, signature: order.signature,
                                                certificateDER: Array(certificate.der)) else {
@@ -98,7 +104,7 @@ public final class AccountService: Service, Sendable {
         let mode = order.sealing
         var plain: AccountSecrets.Plain
         switch AccountSecrets.plain(order, userId: statement.account.userId) {
-        case .failure(let failure): return .failure(failure)
+        case .failure(let failure): return await refuse(failure, certificate: sha256)
         case .success(let checked): plain = checked
         }
         defer { plain.wipe() }
@@ -107,7 +113,7 @@ public final class AccountService: Service, Sendable {
         let decided: Result<AccountBinding, BindingRefusal>
         if let account {
             guard let key = try? AccountKey(account) else {
-                return .failure(.badRequest("\(account) is not a User ID or tax code"))
+                return await refuse(.badRequest("\(account.prefix(64)) is not a User ID or tax code"), certificate: sha256)
             }
             decided = rules.rebind(key, to: bindingRequest, certificate: certificate.profile, existing: existing, now: now)
         } else {
