@@ -17,6 +17,7 @@ public final class AccountService: Service, Sendable {
     let rules: BindingRules
     let logger: Logger
     private let cache = BindingCache()
+    private let reminders = Reminders()
     /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
     private let secretIndex = Mutex<[String: [String: String]]>([:])
     /// Refusals beyond the per-uid threshold are counted, not recorded one by one (shared with the signature writer).
@@ -237,10 +238,13 @@ public final class AccountService: Service, Sendable {
     private func announce() {
         let now = Date()
         let profiles = inventory.tokens.flatMap { $0.certificates.map(\.profile) }
-        for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now) {
+        for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now)
+        where reminders.firstTime("renewal \(candidate.binding.key.text) \(candidate.certificate.fingerprints.sha256)") {
             inventory.publish(.bindingRenewalNeeded, EventData(account: candidate.binding.key.text, certificate: candidate.certificate.fingerprints.sha256))
         }
         for binding in rules.expiringSoon(bindings: bindings, now: now) {
+            let threshold = Reminders.expiryThreshold(notAfter: binding.certificate.notAfter, now: now)
+            guard reminders.firstTime("expiring \(binding.key.text) \(binding.certificate.sha256) \(threshold)") else { continue }
             inventory.publish(.bindingExpiring, EventData(account: binding.key.text, certificate: binding.certificate.sha256))
         }
     }
