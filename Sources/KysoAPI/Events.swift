@@ -37,6 +37,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case pcscUnavailable = "pcsc.unavailable"
     case pcscAvailable = "pcsc.available"
     case bindingCreated = "binding.created"
+    /// A binding moved to another certificate (`PUT /v1/bindings/{account}`, after a renewal).
+    case bindingMoved = "binding.moved"
     case bindingRemoved = "binding.removed"
     case bindingRenewalNeeded = "binding.renewal-needed"
     case bindingExpiring = "binding.expiring"

@@ -169,7 +169,7 @@ public final class AccountService: Service, Sendable {
             secretIndex.withLock { _ = $0.removeValue(forKey: binding.key.text) }
         }
         let info = self.info(account: binding.key.text) ?? binding.info(secrets: [:], certificatePresent: true)
-        inventory.publish(.bindingCreated, EventData(binding: info, account: binding.key.text))
+        inventory.publish(account == nil ? .bindingCreated : .bindingMoved, EventData(binding: info, account: binding.key.text))
         logger.info(account == nil ? "binding created" : "binding moved", metadata: ["account": "\(binding.key.text)", "certificate": "\(sha256)"])
         return .success(info)
     }

@@ -81,7 +81,7 @@ enum DaemonWatch {
             }
             what = "\(token?.label ?? "?") [\(token?.id ?? "?")] \(token?.pinWords ?? "")" + (certificates.isEmpty ? "" : " — " + certificates.joined(separator: "; "))
         case .tokenRemoved:
-            what = "[\(data.tokenId ?? "?")] from \(data.module ?? "?")"
+            what = (data.token.map { "\($0.label) " } ?? "") + "[\(data.tokenId ?? "?")] from \(data.module ?? "?")"
         case .readerAdded, .readerRemoved, .cardRemoved:
             what = data.reader ?? ""
         case .cardInserted:
@@ -92,7 +92,7 @@ enum DaemonWatch {
             what = data.module ?? ""
         case .pcscUnavailable, .pcscAvailable:
             what = data.error ?? ""
-        case .bindingCreated:
+        case .bindingCreated, .bindingMoved:
             let binding = data.binding
             what = "\(data.account ?? "?") (\(binding?.role.rawValue ?? "?"), MST \(binding?.taxCode ?? "?")) → certificate \(binding?.certificate.serialNumber ?? "?")"
         case .bindingRemoved:
