@@ -1,10 +1,12 @@
 import ArgumentParser
+import KysoAPI
 
 @main
 struct Kyso: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kyso",
         abstract: "Digital-signature tokens for Vietnamese customs declarants.",
+        version: KysoVersion.current,
         subcommands: [
             DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self, WatchCommand.self,
             SignCommand.self, LogoutCommand.self,

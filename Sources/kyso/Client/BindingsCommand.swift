@@ -29,7 +29,7 @@ struct BindingsCommand: AsyncParsableCommand {
         for binding in list.bindings {
             rows.append([
                 binding.account, binding.role.rawValue, binding.taxCode, binding.terminalId ?? "-", binding.certificate.serialNumber,
-                binding.certificate.provider, BindingText.day(binding.certificate.notAfter),
+                CAName.display(binding.certificate.provider), BindingText.day(binding.certificate.notAfter),
                 binding.certificatePresent ? "present" : "absent",
                 BindingText.secrets(binding) ?? "-",
             ])

@@ -57,7 +57,7 @@ struct RegisterCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read \(challengeFile): \(error.localizedDescription)")
             }
         }
-        let pin = try pinInput.read(prompt: "PIN for the token holding \(certificate.prefix(16))…: ")
+        let pin = try pinInput.read(prompt: await TokenNaming.prompt(certificate: certificate, client: connection.client))
         let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
                                           certificate: certificate, pin: pin, allowFinalTry: pinInput.allowFinalTry)
         let registered: RegistrationResponse
@@ -77,9 +77,13 @@ struct RegisterCommand: AsyncParsableCommand {
                               ("certificate.der", registered.certificate)] {
             try bytes.write(to: folder.appendingPathComponent(name), options: .atomic)
         }
+        // An account bound already (to the certificate this one renews) moves with rebind, not bind.
+        let account = role == .declarant ? (userId ?? "") : taxCode
+        let existing = try? await connection.client.request(.GET, "/v1/bindings/\(AccountPath.segment(account))").decode(BindingInfo.self)
+        let next = existing.map { "rebind with: kyso rebind \($0.account) " } ?? "bind with: kyso bind "
         Output.errorText("""
             signed on token \(TerminalText.field(registered.tokenId)) with certificate \(TerminalText.field(registered.certificateSha256))
-            → \(folder.path)/statement.json, signature.der, certificate.der; bind with: kyso bind \(folder.path)/statement.json \(folder.path)/signature.der
+            → \(folder.path)/statement.json, signature.der, certificate.der; \(next)\(folder.path)/statement.json \(folder.path)/signature.der
 
             """)
         if registered.warnings?.contains("unknown-ca") == true {

@@ -67,7 +67,9 @@ struct SignCommand: AsyncParsableCommand {
         // Only the digest travels: the file may be of any size (kysod builds the CMS around the digest).
         let signed: SignResponse
         do {
-            let pin = try pinInput.read(prompt: "PIN for token \(token): ")
+            let info = try? await connection.client.request(.GET, "/v1/tokens/\(token)").decode(TokenInfoResponse.self)
+            if let warning = Self.expiredWarning(info, certificate: certificate) { Output.error(warning) }
+            let pin = try pinInput.read(prompt: TokenNaming.prompt(label: info?.label, id: token))
             let request = SignRequest(certificate: certificate, digest: Data(digest), mechanism: mechanism, output: cms ? .cms : .raw,
                                       pin: pin, allowFinalTry: pinInput.allowFinalTry)
             let body = Array(try APIJSON.encoder().encode(request))
@@ -89,6 +91,19 @@ struct SignCommand: AsyncParsableCommand {
         } else {
             FileHandle.standardOutput.write(signed.signature)
         }
+    }
+}
+
+extension SignCommand {
+    /// A warning when the certificate that will sign has expired (issue 13 friction: it signed without a word). Not
+    /// a refusal: a signature over old data may be wanted, but customs will not accept it as a new one.
+    static func expiredWarning(_ token: TokenInfoResponse?, certificate named: String?) -> String? {
+        guard let token else { return nil }
+        let withKeys = token.certificates.filter(\.privateKeyOnToken)
+        let chosen = named.map { name in token.certificates.first { $0.sha256 == name.lowercased() } } ?? (withKeys.count == 1 ? withKeys.first : nil)
+        guard let profile = chosen?.profile, profile.status == .expired else { return nil }
+        return "kyso: warning: certificate \(profile.serialNumber.hex) expired on \(BindingText.day(profile.validity.notAfter)); "
+            + "the signature is made, but customs does not accept signatures by an expired certificate"
     }
 }
 

@@ -1,0 +1,89 @@
+import Foundation
+import KysoAPI
+import KysoTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 13, the small friction items: what kyso says, in which words, with the real binary against kysod on a
+/// SoftHSM lab copy.
+@Suite("kyso's words for a declarant (issue 13 friction)")
+struct DeclarantFrictionTests {
+    @Test("kyso --version says the version kysod reports")
+    func version() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let run = try KysoRun.run(["--version"])
+        let status = try await fixture.client.get("/v1/status", as: StatusResponse.self)
+        #expect(run.status == 0 && run.stdout == status.version + "\n", "\(run)")
+        #expect(try await fixture.daemon.stop() == 0)
+    }
+
+    @Test("registering the account again on another certificate hints rebind; the move is binding.moved; one CA name")
+    func rebindHintAndEvent() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let token = try fixture.labToken("kyso-two-certs")
+        let register = { (certificate: Int, out: String) throws -> KysoRun in
+            try fixture.kyso(["register", "declarant", "--tax-code", token.certificates[certificate].taxCode ?? "", "--user-id", "KYSOF001",
+                              "--terminal-id", "T00003", "--certificate", token.certificates[certificate].sha256, "--pin-stdin",
+                              "--out", fixture.folder.appendingPathComponent(out).path], input: token.pin + "\n")
+        }
+        let first = try register(0, "first")
+        #expect(first.status == 0 && first.stderr.contains("bind with: kyso bind "), "\(first)")
+        let out = fixture.folder.appendingPathComponent("first").path
+        let bound = try fixture.kyso(["bind", out + "/statement.json", out + "/signature.der"])
+        #expect(bound.status == 0, "\(bound)")
+        // One name for the CA, as `kyso tokens` shows it (VNPT-CA), not the provider key (vnpt).
+        #expect(bound.stdout.contains("(VNPT-CA, until"), "\(bound.stdout)")
+        let table = try fixture.kyso(["bindings"])
+        #expect(table.stdout.contains("VNPT-CA") && !table.stdout.contains(" vnpt "), "\(table.stdout)")
+
+        let second = try register(1, "second")
+        #expect(second.status == 0 && second.stderr.contains("rebind with: kyso rebind KYSOF001 "), "\(second)")
+        let moved = try fixture.kyso(["rebind", "KYSOF001"] + ["statement.json", "signature.der"].map {
+            fixture.folder.appendingPathComponent("second").appendingPathComponent($0).path
+        })
+        #expect(moved.status == 0, "\(moved)")
+        let events = try await DeclarantAccountTests.eventsSoFar(fixture.client)
+        #expect(events.map(\.event).filter { $0.hasPrefix("binding.") } == ["binding.created", "binding.moved"],
+                "\(events.map(\.event))")
+        #expect(try await fixture.daemon.stop() == 0)
+    }
+
+    @Test("a refusal speaks kyso's flags, not the API's fields")
+    func cliWords() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let token = try #require(try await fixture.client.get("/v1/tokens", as: TokenListResponse.self).tokens.first { $0.label == "kyso-viettel" })
+        let file = fixture.folder.appendingPathComponent("declaration.xml")
+        try Data("<tờ-khai/>".utf8).write(to: file)
+        let run = try fixture.kyso(["sign", token.id, file.path, "--no-pin", "--out", file.path + ".sig"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("pin-required") && run.stderr.contains("--pin-stdin") && !run.stderr.contains("field pin"), "\(run.stderr)")
+        #expect(try await fixture.daemon.stop() == 0)
+    }
+
+    @Test("the PIN prompt names the token by its label and id")
+    func promptNamesToken() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let token = try #require(try await fixture.client.get("/v1/tokens", as: TokenListResponse.self).tokens.first { $0.label == "kyso-viettel" })
+        let file = fixture.folder.appendingPathComponent("declaration.xml")
+        try Data("<tờ-khai/>".utf8).write(to: file)
+        let terminal = try PseudoTerminal()
+        let process = Process()
+        process.executableURL = Lab.productsDirectory.appendingPathComponent("kyso")
+        process.arguments = ["sign", token.id, file.path, "--out", file.path + ".sig", "--socket", fixture.daemon.socketPath]
+        process.standardInput = terminal.follower
+        process.standardOutput = terminal.follower
+        process.standardError = terminal.follower
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let prompt = try await terminal.read(until: "]: ", timeout: .seconds(20))
+        #expect(prompt.contains("PIN for token “kyso-viettel” [\(token.id)]: "), "\(prompt)")
+        kill(process.processIdentifier, SIGTERM)
+        #expect(try await fixture.daemon.stop() == 0)
+    }
+}
