@@ -86,4 +86,40 @@ struct DeclarantFrictionTests {
         kill(process.processIdentifier, SIGTERM)
         #expect(try await fixture.daemon.stop() == 0)
     }
+
+    @Test("kyso account show: the card in the guide's order, secrets only with --secrets, and --json")
+    func accountCard() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let token = try fixture.labToken("kyso-vnpt")
+        let out = fixture.folder.appendingPathComponent("card").path
+        let registered = try fixture.kyso(["register", "declarant", "--tax-code", token.certificates[0].taxCode ?? "", "--user-id", "KYSOS001",
+                                           "--terminal-id", "T00003", "--certificate", token.certificates[0].sha256, "--pin-stdin", "--out", out],
+                                          input: token.pin + "\n")
+        #expect(registered.status == 0, "\(registered)")
+        let bound = try fixture.kyso(["bind", out + "/statement.json", out + "/signature.der", "--secrets-fd", "0", "--seal-to", "host"],
+                                     input: "tak0abc123\npw#2026x\n")
+        #expect(bound.status == 0, "\(bound)")
+
+        let card = try fixture.kyso(["account", "show", "KYSOS001"])
+        #expect(card.status == 0, "\(card)")
+        let labels = card.stdout.split(separator: "\n").dropFirst().map { String($0.prefix(19)).trimmingCharacters(in: .whitespaces) }
+        #expect(labels == ["User ID", "Password", "Terminal ID", "Terminal access key", "Certificate serial", "Tax code", "CA provider",
+                           "Holder", "Valid"], "\(card.stdout)")
+        #expect(!card.stdout.contains("TAK0ABC123") && !card.stdout.contains("pw#2026x") && card.stdout.contains("VNPT-CA"), "\(card.stdout)")
+        #expect(card.stdout.contains("CÔNG TY"), "the holder's name: \(card.stdout)")
+
+        let revealed = try fixture.kyso(["account", "show", "KYSOS001", "--secrets"])
+        #expect(revealed.status == 0 && revealed.stdout.contains("TAK0ABC123") && revealed.stdout.contains("pw#2026x"), "\(revealed)")
+        let json = try fixture.kyso(["account", "show", "KYSOS001", "--json", "--secrets"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        #expect(object["userId"] as? String == "KYSOS001" && object["terminalId"] as? String == "T00003")
+        #expect(object["terminalAccessKey"] as? String == "TAK0ABC123" && object["password"] as? String == "pw#2026x")
+        #expect(object["certificateSerial"] as? String != nil && object["caProvider"] as? String == "VNPT-CA")
+        let audit = try await fixture.client.get("/v1/audit", as: AuditResponse.self).entries
+        #expect(audit.filter { $0.action == "secret.reveal" && $0.outcome == "success" }.count == 4, "each reveal is audited")
+        let missing = try fixture.kyso(["account", "show", "KYSOS999"])
+        #expect(missing.status == 1, "\(missing)")
+        #expect(try await fixture.daemon.stop() == 0)
+    }
 }
