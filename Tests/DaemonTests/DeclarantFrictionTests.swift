@@ -122,4 +122,21 @@ struct DeclarantFrictionTests {
         #expect(missing.status == 1, "\(missing)")
         #expect(try await fixture.daemon.stop() == 0)
     }
+
+    @Test("/metrics has kysod_certificate_expiry_seconds for each certificate present")
+    func expiryMetric() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let metrics = try await fixture.client.request(.GET, "/metrics")
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        let certificate = try fixture.labToken("kyso-viettel").certificates[0]
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("kysod_certificate_expiry_seconds{certificate=\"\(certificate.sha256)\"}") },
+                                "\(text)")
+        let seconds = try #require(Double(line.split(separator: " ").last ?? ""))
+        // The lab issues certificates for two years from the day before.
+        #expect(seconds > 700 * 86_400 && seconds < 731 * 86_400, "\(line)")
+        let series = text.split(separator: "\n").filter { $0.hasPrefix("kysod_certificate_expiry_seconds{") }
+        #expect(series.count == Set(fixture.manifest.tokens.flatMap(\.certificates).map(\.sha256)).count, "\(series)")
+        #expect(try await fixture.daemon.stop() == 0)
+    }
 }

@@ -229,6 +229,14 @@ public final class AccountService: Service, Sendable {
     public func run() async throws {
         guard let subscription = try? inventory.subscribe(lastEventID: inventory.lastEventID, isInternal: true) else { return }
         defer { inventory.unsubscribe(subscription.id) }
+        // Certificates end with no token arriving: look once a day too.
+        let daily = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(86_400))
+                self?.announce()
+            }
+        }
+        defer { daily.cancel() }
         announce()
         for await event in subscription.events.cancelOnGracefulShutdown() where event.type == .tokenInserted || event.type == .snapshot {
             announce()
@@ -237,6 +245,12 @@ public final class AccountService: Service, Sendable {
 
     private func announce() {
         let now = Date()
+        for reminder in CertificateExpiry.due(tokens: inventory.tokens, now: now) where reminders.firstTime(reminder.key) {
+            inventory.publish(reminder.type, reminder.data)
+            logger.warning(reminder.type == .certificateExpired ? "certificate expired" : "certificate expires soon",
+                           metadata: ["certificate": "\(reminder.data.certificate ?? "")", "token": "\(reminder.data.tokenId ?? "")",
+                                      "daysLeft": "\(reminder.data.daysLeft ?? 0)"])
+        }
         let profiles = inventory.tokens.flatMap { $0.certificates.map(\.profile) }
         for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now)
         where reminders.firstTime("renewal \(candidate.binding.key.text) \(candidate.certificate.fingerprints.sha256)") {

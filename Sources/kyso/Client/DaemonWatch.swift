@@ -99,6 +99,10 @@ enum DaemonWatch {
             what = data.account ?? ""
         case .bindingRenewalNeeded:
             what = "\(data.account ?? "?"): a renewed certificate \(data.certificate ?? "?") is on a token; run kyso rebind"
+        case .certificateExpiring:
+            what = "certificate \(data.certificate ?? "?") on [\(data.tokenId ?? "?")] ends in \(data.daysLeft ?? 0) day(s)"
+        case .certificateExpired:
+            what = "certificate \(data.certificate ?? "?") on [\(data.tokenId ?? "?")] has expired"
         case .bindingExpiring:
             what = "\(data.account ?? "?"): its certificate \(data.certificate ?? "?") expires within 30 days"
         }
