@@ -47,7 +47,8 @@ clean:
 # /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d, so its directory is set on its own (a package
 # sets POLKITRULESDIR=/usr/share/polkit-1/rules.d).
 #
-# KYSO_BINARIES=DIR installs the kyso, kysod and kyso-module-host already built in DIR instead of building them;
+# KYSO_BINARIES=DIR installs the kyso, kysod, kyso-module-host and kyso-browser-host already built in DIR instead of
+# building them; the browser host's native-messaging manifests go to /etc/chromium, /etc/opt/chrome and /usr/lib/mozilla;
 # INSTALL_BUILD_FLAGS adds `swift build` flags (e.g. --scratch-path .build-release).
 DESTDIR ?=
 KYSO_BINARIES ?=

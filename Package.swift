@@ -5,12 +5,14 @@
 //   CPCSCLite, CP11Kit   system-library shims that include the real C headers
 //   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
 //   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
-//   KysoInventory        reads tokens once into plain values (certificates, key presence, URIs); blocking
+//   TokenScan            reads tokens once into plain values (certificates, key presence, URIs); blocking
 //   KysoStore            SQLite through GRDB: account bindings, sealed secrets, audit (migrations in one place)
-//   KysoAPI              JSON wire types and the HTTP-over-Unix-socket client shared by kysod and kyso;
-//                        openapi.yaml beside them is the contract the tests check
-//   KysoDaemon           long-lived services (reader monitor, …) under swift-service-lifecycle
-//   kysod, kyso          the daemon and the command-line tool
+//   ReaderMonitoring     readers and cards as pcscd reports them, as events (kysod and `kyso watch --direct`)
+//   KysoAPI              JSON wire types and enums, ProblemCode, the HTTP-over-Unix-socket client shared by kysod
+//                        and kyso; openapi.yaml beside them is the contract the tests check
+//   KysoDaemon           services under swift-service-lifecycle, the KeyBackend seam, the HTTP edge
+//                        (docs/architecture.md)
+//   kysod, kyso          the daemon and the command-line tool (kyso links no daemon code)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -26,6 +28,7 @@ let package = Package(
         .executable(name: "kyso", targets: ["kyso"]),
         .executable(name: "kysod", targets: ["kysod"]),
         .executable(name: "kyso-module-host", targets: ["kyso-module-host"]),
+        .executable(name: "kyso-browser-host", targets: ["kyso-browser-host"]),
         .library(name: "KysoCore", targets: ["KysoCore"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "PCSC", targets: ["PCSC"]),
@@ -87,7 +90,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "KysoInventory",
+            name: "TokenScan",
             dependencies: ["PKCS11", "KysoCore"],
             swiftSettings: strict
         ),
@@ -105,7 +108,7 @@ let package = Package(
         .target(
             name: "KysoDaemon",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
+                "PCSC", "PKCS11", "KysoCore", "TokenScan", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -139,10 +142,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Signing from web pages (docs/browser.md): pinentry dialogs and the origins a person allowed, shared by the
+        // native-messaging host and `kyso browser`.
+        .target(name: "KysoBrowser", dependencies: ["KysoAPI"], swiftSettings: strict),
+        .executableTarget(
+            name: "kyso-browser-host",
+            dependencies: ["KysoAPI", "KysoBrowser", "KysoCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "KysoInventory", "ReaderMonitoring", "KysoAPI",
+                "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI", "KysoBrowser",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -158,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "PKCS11Tests",
             dependencies: [
-                "PKCS11", "KysoCore", "KysoInventory", "KysoTestSupport",
+                "PKCS11", "KysoCore", "TokenScan", "KysoTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -186,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "DaemonCoreTests",
             dependencies: [
-                "KysoDaemon", "KysoAPI", "KysoCore", "KysoInventory", "KysoStore", "PKCS11",
+                "KysoDaemon", "KysoAPI", "KysoCore", "TokenScan", "KysoStore", "PKCS11",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -206,6 +217,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PackagingTests", swiftSettings: strict),
+        // The browser bridge: the host's pieces, and Chromium headless with the extension against kysod on the lab.
+        .testTarget(
+            name: "BrowserTests",
+            dependencies: ["KysoAPI", "KysoBrowser", "KysoTestSupport", "kysod", "kyso", "kyso-browser-host",
+                           .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["fake-pinentry.py", "fake-kysod.py", "browser-run.py", "pages"],
+            swiftSettings: strict
+        ),
         .target(
             name: "KysoStore",
             dependencies: [

@@ -22,6 +22,10 @@ set -eu
 : "${POLKITRULESDIR:=/etc/polkit-1/rules.d}"
 : "${DOCDIR:=$PREFIX/share/doc/kyso}"
 : "${LIBEXECDIR:=$PREFIX/libexec/kyso}"    # kysod finds kyso-module-host at ../libexec/kyso from its own folder
+: "${CHROMIUM_HOSTSDIR:=$SYSCONFDIR/chromium/native-messaging-hosts}"   # Debian's chromium
+: "${CHROME_HOSTSDIR:=$SYSCONFDIR/opt/chrome/native-messaging-hosts}"    # Google Chrome
+: "${MOZILLA_HOSTSDIR:=/usr/lib/mozilla/native-messaging-hosts}"         # Firefox (Debian's firefox-esr)
+: "${BROWSERDIR:=$PREFIX/share/kyso/browser}"                            # the extension and kyso-web.js
 
 bins=$KYSO_BINARIES
 if [ -z "$bins" ]; then
@@ -30,7 +34,7 @@ if [ -z "$bins" ]; then
     # shellcheck disable=SC2086
     bins=$("$SWIFT" build -c release $INSTALL_BUILD_FLAGS --show-bin-path)
 fi
-for program in kyso kysod kyso-module-host; do
+for program in kyso kysod kyso-module-host kyso-browser-host; do
     [ -x "$bins/$program" ] || { echo "install.sh: $bins/$program is missing or not executable" >&2; exit 1; }
 done
 for program in kyso kysod; do
@@ -38,6 +42,18 @@ for program in kyso kysod; do
 done
 # Run by kysod, never by people: one process per PKCS#11 module (docs/module-hosts.md).
 install -D -m 0755 "$bins/kyso-module-host" "$DESTDIR$LIBEXECDIR/kyso-module-host"
+# Started by the browser for the Kyso extension (native messaging, docs/browser.md); its manifests name it by
+# absolute path and the one extension id (Chromium) or add-on id (Firefox) allowed to start it.
+install -D -m 0755 "$bins/kyso-browser-host" "$DESTDIR$LIBEXECDIR/kyso-browser-host"
+for pair in "chromium:$CHROMIUM_HOSTSDIR" "chromium:$CHROME_HOSTSDIR" "firefox:$MOZILLA_HOSTSDIR"; do
+    install -d -m 0755 "$DESTDIR${pair#*:}"
+    sed -e "s|/usr/local/libexec/kyso/|$LIBEXECDIR/|" "browser/native-messaging/${pair%%:*}.json" \
+        > "$DESTDIR${pair#*:}/vn.kyso.browser_host.json"
+    chmod 0644 "$DESTDIR${pair#*:}/vn.kyso.browser_host.json"
+done
+for file in browser/kyso-web.js browser/extension/manifest.json browser/extension/background.js browser/extension/content.js; do
+    install -D -m 0644 "$file" "$DESTDIR$BROWSERDIR/${file#browser/}"
+done
 
 # The units name /usr/local/bin/kysod and /usr/local/share/doc/kyso; point them at this prefix.
 install -d -m 0755 "$DESTDIR$UNITDIR"

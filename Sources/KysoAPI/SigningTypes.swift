@@ -21,9 +21,12 @@ public struct SignRequest: Codable, Sendable {
     public var pin: SecretBytes?
     /// Allow a login when one PIN try is left (a wrong PIN then locks the token).
     public var allowFinalTry: Bool?
+    /// The web page that asked, when the request comes from the browser host (`https://…` or `http://localhost…`,
+    /// see `BrowserOrigin`): recorded in the audit log and kysod's log, so a signature is traced to its site.
+    public var origin: String?
 
     public init(certificate: String? = nil, data: Data? = nil, digest: Data? = nil, mechanism: SignatureMechanism? = nil,
-                output: SignatureOutput? = nil, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil) {
+                output: SignatureOutput? = nil, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil, origin: String? = nil) {
         self.certificate = certificate
         self.data = data
         self.digest = digest
@@ -31,9 +34,10 @@ public struct SignRequest: Codable, Sendable {
         self.output = output
         self.pin = pin
         self.allowFinalTry = allowFinalTry
+        self.origin = origin
     }
 
-    enum CodingKeys: String, CodingKey { case certificate, data, digest, mechanism, output, pin, allowFinalTry }
+    enum CodingKeys: String, CodingKey { case certificate, data, digest, mechanism, output, pin, allowFinalTry, origin }
 
     /// Decodes as usual, except that a mechanism or output the API does not know is `UnknownWireValue` (the
     /// answer then names the field and the values it takes) rather than a bare decoding error.
@@ -46,6 +50,7 @@ public struct SignRequest: Codable, Sendable {
         output = try container.decodeWireEnum(SignatureOutput.self, forKey: .output)
         pin = try container.decodeIfPresent(SecretBytes.self, forKey: .pin)
         allowFinalTry = try container.decodeIfPresent(Bool.self, forKey: .allowFinalTry)
+        origin = try container.decodeIfPresent(String.self, forKey: .origin)
     }
 }
 

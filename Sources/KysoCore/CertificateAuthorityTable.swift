@@ -105,8 +105,9 @@ public struct CertificateAuthorityTable: Sendable {
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
-    private static let domain = "shared/domain/DOMAIN.md: issuer seen in public code and signed samples"
-    private static let lab = "notes/TEAM.md: Kyso lab PKI contract (TEST only)"
+    // Where each entry comes from, as the API reports it: a section of docs/certificate-authorities.md.
+    private static let domain = "docs/certificate-authorities.md#licensed-cas: issuer seen in public code and signed samples"
+    private static let lab = "docs/certificate-authorities.md#the-kyso-labs-test-pki: Kyso lab TEST PKI (Tools/kyso-lab)"
 
     /// Issuers Kyso recognises today. Add an entry only with a source that showed the exact CN and O.
     public static let known = CertificateAuthorityTable(entries: [

@@ -10,6 +10,7 @@ extension DaemonConfiguration {
         public var allowUnknownCAs: Bool?
         /// How old a registration statement may be when it is bound (default 900, 1 to 86400).
         public var statementMaxAgeSeconds: Double?
+        enum CodingKeys: String, CodingKey, CaseIterable { case allowUnknownCAs, statementMaxAgeSeconds }
 
         public init(allowUnknownCAs: Bool? = nil, statementMaxAgeSeconds: Double? = nil) {
             self.allowUnknownCAs = allowUnknownCAs

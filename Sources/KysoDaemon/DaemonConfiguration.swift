@@ -22,6 +22,11 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public var bindings: Bindings?
     public var audit: Audit?
 
+    // Each section lists its keys once, in its CodingKeys: UnknownKeys refuses any other.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case socket, group, pollIntervalSeconds, loginCacheSeconds, signDeadlineSeconds, modules, access, limits, bindings, audit
+    }
+
     public struct Modules: Codable, Sendable, Equatable {
         /// Load every module registered with p11-kit (trust-only modules are always left out). Default true.
         public var useRegistered: Bool?
@@ -34,6 +39,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         public var isolation: String?
         /// Modules to load into kysod even with `isolation: host`, by p11-kit name or path (for measurements).
         public var inProcess: [String]?
+        enum CodingKeys: String, CodingKey, CaseIterable { case useRegistered, add, exclude, isolation, inProcess }
         public init(useRegistered: Bool? = nil, add: [String]? = nil, exclude: [String]? = nil, isolation: String? = nil, inProcess: [String]? = nil) {
             self.useRegistered = useRegistered
             self.add = add
@@ -48,6 +54,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         public var read: Grant?
         public var sign: Grant?
         public var admin: Grant?
+        enum CodingKeys: String, CodingKey, CaseIterable { case read, sign, admin }
         public init(read: Grant? = nil, sign: Grant? = nil, admin: Grant? = nil) {
             self.read = read
             self.sign = sign
@@ -58,6 +65,7 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     public struct Grant: Codable, Sendable, Equatable {
         public var users: [String]?
         public var groups: [String]?
+        enum CodingKeys: String, CodingKey, CaseIterable { case users, groups }
         public init(users: [String]? = nil, groups: [String]? = nil) {
             self.users = users
             self.groups = groups
@@ -72,6 +80,9 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         public var maxRefusalRecords: Int?
         public var maxAdminRecords: Int?
         public var refusalsRecordedPerMinute: Int?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxAgeDays, maxOperationRecords, maxRefusalRecords, maxAdminRecords, refusalsRecordedPerMinute
+        }
         public init(maxAgeDays: Int? = nil, maxOperationRecords: Int? = nil, maxRefusalRecords: Int? = nil, maxAdminRecords: Int? = nil,
                     refusalsRecordedPerMinute: Int? = nil) {
             self.maxAgeDays = maxAgeDays
@@ -91,6 +102,9 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
         public var headerTimeoutSeconds: Double?
         public var idleTimeoutSeconds: Double?
         public var eventBufferSize: Int?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxBodyBytes, maxConnections, maxConnectionsPerUid, maxEventSubscribers, headerTimeoutSeconds, idleTimeoutSeconds, eventBufferSize
+        }
         public init(maxBodyBytes: Int? = nil, maxConnections: Int? = nil, maxConnectionsPerUid: Int? = nil, maxEventSubscribers: Int? = nil,
                     headerTimeoutSeconds: Double? = nil, idleTimeoutSeconds: Double? = nil, eventBufferSize: Int? = nil) {
             self.maxBodyBytes = maxBodyBytes
@@ -142,17 +156,18 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 
 /// Rejects keys the configuration does not know, at any depth.
 enum UnknownKeys {
-    static let known: [String: Set<String>] = [
-        "": ["socket", "group", "pollIntervalSeconds", "loginCacheSeconds", "signDeadlineSeconds", "modules", "access", "limits",
-             "bindings", "audit", "_comment"],
-        "bindings": ["allowUnknownCAs", "statementMaxAgeSeconds", "_comment"],
-        "audit": ["maxAgeDays", "maxOperationRecords", "maxRefusalRecords", "maxAdminRecords", "refusalsRecordedPerMinute", "_comment"],
-        "modules": ["useRegistered", "add", "exclude", "isolation", "inProcess", "_comment"],
-        "access": ["read", "sign", "admin", "_comment"],
-        "access.*": ["users", "groups"],
-        "limits": ["maxBodyBytes", "maxConnections", "maxConnectionsPerUid", "maxEventSubscribers", "headerTimeoutSeconds",
-                   "idleTimeoutSeconds", "eventBufferSize", "_comment"],
-    ]
+    /// The keys of each section, from the types' own CodingKeys; a section may also carry a `_comment`.
+    static let known: [String: Set<String>] = {
+        func keys<K: CodingKey & CaseIterable>(_: K.Type, comment: Bool = true) -> Set<String> {
+            Set(K.allCases.map(\.stringValue)).union(comment ? ["_comment"] : [])
+        }
+        typealias C = DaemonConfiguration
+        return [
+            "": keys(C.CodingKeys.self), "bindings": keys(C.Bindings.CodingKeys.self), "audit": keys(C.Audit.CodingKeys.self),
+            "modules": keys(C.Modules.CodingKeys.self), "access": keys(C.Access.CodingKeys.self),
+            "access.*": keys(C.Grant.CodingKeys.self, comment: false), "limits": keys(C.Limits.CodingKeys.self),
+        ]
+    }()
 
     static func check(_ data: Data) throws {
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {

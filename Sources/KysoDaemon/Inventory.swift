@@ -1,7 +1,7 @@
 public import Foundation
 public import KysoAPI
 public import KysoCore
-public import KysoInventory
+public import TokenScan
 import Synchronization
 
 /// Everything kysod knows about tokens, modules and readers, and the event log that tells clients how it

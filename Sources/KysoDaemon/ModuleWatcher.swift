@@ -1,6 +1,6 @@
 import Foundation
 import KysoAPI
-import KysoInventory
+import TokenScan
 import Logging
 import PKCS11
 import Synchronization

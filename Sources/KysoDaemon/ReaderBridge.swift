@@ -10,13 +10,13 @@ public import ServiceLifecycle
 public struct ReaderBridge: Service {
     let monitor: ReaderMonitor
     let inventory: Inventory
-    let inventoryService: InventoryService
+    let moduleService: ModuleService
     let logger: Logger
 
-    public init(monitor: ReaderMonitor, inventory: Inventory, inventoryService: InventoryService, logger: Logger) {
+    public init(monitor: ReaderMonitor, inventory: Inventory, moduleService: ModuleService, logger: Logger) {
         self.monitor = monitor
         self.inventory = inventory
-        self.inventoryService = inventoryService
+        self.moduleService = moduleService
         self.logger = logger
     }
 
@@ -34,7 +34,7 @@ public struct ReaderBridge: Service {
                 handle(event)
                 switch event {
                 case .cardRemoved, .readerRemoved:
-                    let service = inventoryService
+                    let service = moduleService
                     group.addTask {
                         for delay in Self.followUps {
                             try await Task.sleep(for: delay)
@@ -52,16 +52,16 @@ public struct ReaderBridge: Service {
         switch event {
         case .readerAdded(let reader):
             inventory.publish(.readerAdded, EventData(reader: reader))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .readerRemoved(let reader):
             inventory.publish(.readerRemoved, EventData(reader: reader))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .cardInserted(let reader, let atr):
             inventory.publish(.cardInserted, EventData(reader: reader, atr: Hex.lowercase(atr)))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .cardRemoved(let reader):
             inventory.publish(.cardRemoved, EventData(reader: reader))
-            inventoryService.rescanAll()
+            moduleService.rescanAll()
         case .cardStateChanged:
             break
         case .serviceLost(let error):

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import KysoAPI
 import KysoCore
-import KysoInventory
+import TokenScan
 
 /// Builds the API's view of a scanned token.
 enum TokenResponses {

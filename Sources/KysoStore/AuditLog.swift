@@ -11,10 +11,7 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let bind = AuditAction(rawValue: "bind")
     public static let unbind = AuditAction(rawValue: "unbind")
     public static let rebind = AuditAction(rawValue: "rebind")
-    public static let secretStore = AuditAction(rawValue: "secret.store")
     public static let secretReveal = AuditAction(rawValue: "secret.reveal")
-    public static let secretDelete = AuditAction(rawValue: "secret.delete")
-    public static let logout = AuditAction(rawValue: "logout")
     /// One uid's refusals beyond the per-minute threshold, counted into one record (`detail` says how many).
     public static let refusalsCounted = AuditAction(rawValue: "refusals.counted")
 

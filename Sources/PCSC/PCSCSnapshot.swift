@@ -81,8 +81,8 @@ extension ReaderStateFlags {
 }
 
 extension Array where Element == UInt8 {
-    /// Lower-case hex, two digits per byte.
-    var hexString: String {
+    /// Lower-case hex, two digits per byte (ATRs, for the layers above PC/SC; the domain has KysoCore's `Hex`).
+    public var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(count * 2)

@@ -84,11 +84,3 @@ public struct CardState: OptionSet, Sendable, Hashable, CustomStringConvertible 
 
     public var description: String { words.isEmpty ? "idle" : words.joined(separator: ",") }
 }
-
-extension Array where Element == UInt8 {
-    /// Lower-case hex without separators.
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
-    }
-}

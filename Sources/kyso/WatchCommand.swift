@@ -67,7 +67,7 @@ enum DirectWatch {
     static func jsonLine(_ event: ReaderEvent, at time: Date = Date()) -> String {
         var record = WatchRecord(time: time, type: event.kind, reader: event.reader)
         switch event {
-        case .cardInserted(_, let atr): record.atr = atr.map { String(format: "%02x", $0) }.joined()
+        case .cardInserted(_, let atr): record.atr = atr.hexString
         case .cardStateChanged(_, let state): record.state = state.words
         case .serviceLost(let error):
             record.error = error.description

@@ -79,8 +79,8 @@ struct Kysod: AsyncParsableCommand {
         let readiness = Readiness()
         let inventory = Inventory(eventBufferSize: settings.eventBufferSize, maxSubscribers: settings.maxEventSubscribers)
         let metrics = DaemonMetrics()
-        let inventoryService = InventoryService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
-        let tokenKeys = TokenKeys(inventory: inventory, modules: inventoryService, loginCacheTTL: settings.loginCacheTTL,
+        let moduleService = ModuleService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
+        let tokenKeys = TokenKeys(inventory: inventory, modules: moduleService, loginCacheTTL: settings.loginCacheTTL,
                                   deadline: settings.signDeadline, logger: logger)
         let signer = Signer(inventory: inventory, backends: [tokenKeys], logger: logger)
         let state = URL(fileURLWithPath: settings.stateDirectory)
@@ -93,7 +93,7 @@ struct Kysod: AsyncParsableCommand {
         let api = APIServer(listener: listener, settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
                             readiness: readiness, version: Self.version, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: inventoryService),
+            .init(service: moduleService),
             .init(service: api),
             .init(service: SystemdService(readiness: readiness, logger: logger)),
             .init(service: HangupService(signer: signer, logger: logger)),
@@ -103,7 +103,7 @@ struct Kysod: AsyncParsableCommand {
         if settings.watchReaders {
             let monitor = ReaderMonitor(logger: logger)
             services.append(.init(service: monitor))
-            services.append(.init(service: ReaderBridge(monitor: monitor, inventory: inventory, inventoryService: inventoryService, logger: logger)))
+            services.append(.init(service: ReaderBridge(monitor: monitor, inventory: inventory, moduleService: moduleService, logger: logger)))
         }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit], logger: logger))

@@ -3,7 +3,7 @@ import Foundation
 @testable import KysoDaemon
 import KysoAPI
 import KysoCore
-@testable import KysoInventory
+@testable import TokenScan
 import KysoStore
 import PKCS11
 import SwiftASN1

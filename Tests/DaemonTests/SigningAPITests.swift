@@ -25,11 +25,8 @@ struct SigningAPITests {
     }
 
     static func start(configuration: String? = nil) async throws -> Fixture {
-        let (directory, manifest) = try await Lab.copy()
-        let daemon = try await DaemonProcess(
-            arguments: ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc"], configuration: configuration,
-            environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
-        return Fixture(daemon: daemon, manifest: manifest, client: KysoClient(socketPath: daemon.socketPath), labDirectory: directory)
+        let lab = try await LabDaemon.start(configuration: configuration, pollInterval: "2")
+        return Fixture(daemon: lab.daemon, manifest: lab.manifest, client: lab.client, labDirectory: lab.directory)
     }
 
     @Test("raw signatures for every mechanism, from data and from a digest, verify with openssl pkeyutl",

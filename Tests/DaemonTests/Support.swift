@@ -5,12 +5,8 @@ import NIOHTTP1
 
 /// A kysod on a private copy of the SoftHSM lab, PC/SC off (the reader path has its own tests).
 func startDaemonOnLab(extraArguments: [String] = [], configuration: String? = nil) async throws -> (DaemonProcess, LabManifest, KysoClient) {
-    let (directory, manifest) = try await Lab.copy()
-    let daemon = try await DaemonProcess(
-        arguments: ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc", "--poll-interval", "0.2"] + extraArguments,
-        configuration: configuration,
-        environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
-    return (daemon, manifest, KysoClient(socketPath: daemon.socketPath))
+    let lab = try await LabDaemon.start(extraArguments: extraArguments, configuration: configuration)
+    return (lab.daemon, lab.manifest, lab.client)
 }
 
 extension KysoClient {

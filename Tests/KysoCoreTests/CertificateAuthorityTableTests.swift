@@ -1,3 +1,4 @@
+import Foundation
 import KysoCore
 import Testing
 
@@ -47,12 +48,17 @@ import Testing
         let found = match(commonName, organization)
         #expect(found.provider == provider)
         #expect(found.isTest)
-        #expect(found.source?.contains("TEAM.md") == true)
+        #expect(found.source?.contains("kyso-lab") == true)
     }
 
-    @Test func everyEntryNotesItsSourceAndIsUnique() {
+    @Test func everyEntryNotesItsSourceAndIsUnique() throws {
         let entries = CertificateAuthorityTable.known.entries
         #expect(entries.allSatisfy { !$0.source.isEmpty })
+        // Each source names a section of a page in this repository, which exists.
+        let page = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/certificate-authorities.md"),
+                              encoding: .utf8)
+        #expect(entries.allSatisfy { $0.source.hasPrefix("docs/certificate-authorities.md#") })
+        #expect(page.contains("## Licensed CAs") && page.contains("## The Kyso lab's TEST PKI"))
         let keys = entries.map { "\($0.commonName.lowercased())|\($0.organization.lowercased())" }
         #expect(Set(keys).count == keys.count)
         for entry in entries {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import KysoCore
-import KysoInventory
+import TokenScan
 import PKCS11
 import KysoTestSupport
 import Testing

@@ -9,7 +9,7 @@ struct InstallLayoutTests {
     static func makeInstall(into destination: URL, scratch: URL, _ extra: [String] = []) throws -> ProcessResult {
         let binaries = scratch.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: binaries, withIntermediateDirectories: true)
-        for program in ["kyso", "kysod", "kyso-module-host"] {
+        for program in ["kyso", "kysod", "kyso-module-host", "kyso-browser-host"] {
             try writeStubExecutable(at: binaries.appendingPathComponent(program))
         }
         return try runProgram(
@@ -21,6 +21,12 @@ struct InstallLayoutTests {
         ("usr/local/bin/kysod", 0o755),
         ("usr/local/bin/kyso", 0o755),
         ("usr/local/libexec/kyso/kyso-module-host", 0o755),
+        ("usr/local/libexec/kyso/kyso-browser-host", 0o755),
+        ("etc/chromium/native-messaging-hosts/vn.kyso.browser_host.json", 0o644),
+        ("etc/opt/chrome/native-messaging-hosts/vn.kyso.browser_host.json", 0o644),
+        ("usr/lib/mozilla/native-messaging-hosts/vn.kyso.browser_host.json", 0o644),
+        ("usr/local/share/kyso/browser/kyso-web.js", 0o644),
+        ("usr/local/share/kyso/browser/extension/manifest.json", 0o644),
         ("usr/local/lib/systemd/system/kysod.service", 0o644),
         ("usr/local/lib/systemd/system/kysod.socket", 0o644),
         ("usr/local/lib/sysusers.d/kyso.conf", 0o644),
@@ -81,6 +87,10 @@ struct InstallLayoutTests {
                 atPath: destination.appendingPathComponent("usr/lib/udev/rules.d/70-kyso-tokens.rules").path))
             #expect(FileManager.default.fileExists(
                 atPath: destination.appendingPathComponent("usr/share/polkit-1/rules.d/50-kyso-pcscd.rules").path))
+            // The browsers start the host by the absolute path their manifests name.
+            let host = try String(contentsOf: destination.appendingPathComponent(
+                "etc/chromium/native-messaging-hosts/vn.kyso.browser_host.json"), encoding: .utf8)
+            #expect(host.contains(#""path": "/usr/libexec/kyso/kyso-browser-host""#), "\(host)")
             #expect(!FileManager.default.fileExists(atPath: destination.appendingPathComponent("usr/local").path))
         }
     }

@@ -46,14 +46,12 @@ struct SecretMemoryTests {
     @Test("12: after three signatures the PIN is nowhere in kysod or its module host but in NIO's freed receive buffers",
           .timeLimit(.minutes(2)))
     func pinAfterSignatures() async throws {
-        let (directory, _) = try await Lab.copy()
-        let conf = directory.appendingPathComponent("softhsm2.conf").path
-        try Shell.run("pkcs11-tool", ["--module", Lab.softHSMModule, "--token-label", "kyso-vnpt", "--login", "--pin", "123456",
-                                      "--change-pin", "--new-pin", Self.pin], environment: ["SOFTHSM2_CONF": conf])
-        let daemon = try await DaemonProcess(
-            arguments: ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc", "--poll-interval", "0.2"],
-            environment: ["SOFTHSM2_CONF": conf])
-        let client = KysoClient(socketPath: daemon.socketPath)
+        let lab = try await LabDaemon.start { directory in
+            try Shell.run("pkcs11-tool", ["--module", Lab.softHSMModule, "--token-label", "kyso-vnpt", "--login", "--pin", "123456",
+                                          "--change-pin", "--new-pin", Self.pin],
+                          environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
+        }
+        let (daemon, client) = (lab.daemon, lab.client)
         let token = try #require(try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens.first { $0.label == "kyso-vnpt" })
         for index in 1...3 {
             let body = try APIJSON.encoder().encode(SignRequest(data: Data("tờ khai \(index)".utf8), pin: SecretBytes(Self.pin)))

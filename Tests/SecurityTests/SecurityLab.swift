@@ -10,12 +10,8 @@ import Glibc
 enum SecurityLab {
     /// A kysod on a private copy of the SoftHSM lab, PC/SC off. `stateDirectory` replaces the daemon's own.
     static func daemon(configuration: String? = nil, stateDirectory: String? = nil) async throws -> (DaemonProcess, LabManifest, KysoClient) {
-        let (directory, manifest) = try await Lab.copy()
-        var arguments = ["--no-registered-modules", "--module", Lab.softHSMModule, "--no-pcsc", "--poll-interval", "0.2"]
-        if let stateDirectory { arguments += ["--state-dir", stateDirectory] }
-        let daemon = try await DaemonProcess(
-            arguments: arguments, configuration: configuration,
-            environment: ["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path])
+        let lab = try await LabDaemon.start(extraArguments: stateDirectory.map { ["--state-dir", $0] } ?? [], configuration: configuration)
+        let (daemon, manifest) = (lab.daemon, lab.manifest)
         // Other users reach the socket through the daemon's folder; the socket's mode and kysod's policy decide.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.directory.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.directory.appendingPathComponent("run").path)

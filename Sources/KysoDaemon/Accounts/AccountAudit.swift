@@ -36,11 +36,19 @@ extension AccountService {
         case .failure(let failure): outcome = failure.auditOutcome
         }
         var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificateSHA256 ?? order.certificate, data: nil,
-                               outcome: outcome, detail: result.failureCode?.rawValue)
+                               outcome: outcome, detail: Self.signatureDetail(result.failureCode?.rawValue, origin: order.origin))
         entry.tokenId = order.tokenId
         entry.mechanism = ((try? result.get())?.mechanism ?? order.mechanism)?.rawValue
         entry.dataSha256 = Hex.lowercase(digest)
         return entry
+    }
+
+    /// The problem code, and the web origin a browser signature came from (only one that passed validation:
+    /// SigningPlan refuses any other, and a refused text is not worth keeping).
+    static func signatureDetail(_ problemCode: String?, origin: String?) -> String? {
+        let origin = origin.flatMap { try? BrowserOrigin($0) }.map { "origin \($0.value)" }
+        let parts = [problemCode, origin].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
     /// Writes the record before the answer; false when it could not be written (it is then in the journal).

@@ -123,6 +123,9 @@ extension Router {
         } catch {
             return .failure(.badRequest("the body must be a JSON sign request (base64 for bytes)"))
         }
+        if let origin = request.origin {
+            do throws(BrowserOrigin.Refusal) { _ = try BrowserOrigin(origin) } catch { return .failure(.badRequest("origin: \(error)")) }
+        }
         let content: SignatureOrder.Content
         switch (request.data, request.digest) {
         case (let data?, nil): content = .data(Array(data))
@@ -132,7 +135,8 @@ extension Router {
         return .success(SignatureOrder(
             tokenId: tokenId, certificate: request.certificate, content: content, mechanism: request.mechanism,
             output: request.output ?? .raw,
-            authorization: KeyAuthorization(caller: caller, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false)))
+            authorization: KeyAuthorization(caller: caller, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false),
+            origin: request.origin))
     }
 
     private func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> T? {

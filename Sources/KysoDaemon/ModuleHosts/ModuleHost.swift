@@ -25,6 +25,8 @@ final class ModuleHost: Sendable {
         var serving = false
         /// Why kysod killed each process it killed (by pid), so their ends are not counted as crashes.
         var killReasons: [Int32: String] = [:]
+        /// Reasons of hosts killed and reaped, by pid (the last few).
+        var reapedKillReasons: [Int32: String] = [:]
         var starts = 0
         var crashes = 0
         var lastExit: String?
@@ -77,8 +79,6 @@ final class ModuleHost: Sendable {
         state.withLock { state in
             state.process = process
             state.pid = process.processIdentifier
-            // Earlier hosts' kill reasons were read by now; the new host starts with none.
-            state.killReasons = state.killReasons.filter { $0.key == process.processIdentifier }
             state.starts += 1
         }
         let line = Self.firstLine(of: output.fileHandleForReading.fileDescriptor, timeout: timeout)
@@ -93,7 +93,7 @@ final class ModuleHost: Sendable {
 
     /// Why kysod killed the current process, when it did (known before the process is reaped).
     var killReason: String? {
-        state.withLock { state in state.pid.flatMap { state.killReasons[$0] } }
+        state.withLock { state in state.pid.flatMap { state.killReasons[$0] ?? state.reapedKillReasons[$0] } }
     }
 
     /// Connected and initialised: the module answers through this host now.
@@ -115,9 +115,13 @@ final class ModuleHost: Sendable {
         let description = signal ? "killed by signal \(process.terminationStatus) (\(Self.signalName(process.terminationStatus)))"
             : "exited with status \(process.terminationStatus)"
         return state.withLock { state in
-            // Read, not removed: the watcher's failed C_Initialize may look for the reason after the host is reaped
-            // (removed here, a start killed at its deadline was reported as the module's own error).
-            let reason = state.killReasons[process.processIdentifier]
+            let reason = state.killReasons.removeValue(forKey: process.processIdentifier)
+            // Kept a while for `killReason`: the watcher's failed C_Initialize may ask after the host was reaped (a
+            // start killed at its deadline was otherwise reported as the module's own error).
+            if let reason {
+                if state.reapedKillReasons.count >= 8 { state.reapedKillReasons.removeAll() }
+                state.reapedKillReasons[process.processIdentifier] = reason
+            }
             let current = state.process === process
             if current {
                 state.serving = false

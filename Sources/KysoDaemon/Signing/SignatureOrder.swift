@@ -18,9 +18,13 @@ public struct SignatureOrder: Sendable {
     public var mechanism: SignatureMechanism?
     public var output: SignatureOutput
     public var authorization: KeyAuthorization
+    /// The web page that asked, already checked (`BrowserOrigin`), when the browser host sent the request: kept in the
+    /// audit record and kysod's log.
+    public var origin: String?
 
     public init(tokenId: String, certificate: String?, content: Content, mechanism: SignatureMechanism? = nil,
-                output: SignatureOutput = .raw, authorization: KeyAuthorization) {
+                output: SignatureOutput = .raw, authorization: KeyAuthorization, origin: String? = nil) {
+        self.origin = origin
         self.tokenId = tokenId
         self.certificate = certificate?.lowercased()
         self.content = content

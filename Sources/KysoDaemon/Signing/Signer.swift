@@ -46,8 +46,10 @@ public final class Signer: Sendable {
                 return .failure(SigningProblems.keyMismatch(
                     "the signature made on token \(order.tokenId) does not verify with certificate \(plan.certificateSHA256): \(reason)"))
             }
-            logger.info("signed", metadata: ["token": "\(order.tokenId)", "certificate": "\(plan.certificateSHA256)",
-                                             "mechanism": "\(plan.mechanism.rawValue)", "output": "\(plan.output.rawValue)"])
+            var metadata: Logger.Metadata = ["token": "\(order.tokenId)", "certificate": "\(plan.certificateSHA256)",
+                                             "mechanism": "\(plan.mechanism.rawValue)", "output": "\(plan.output.rawValue)"]
+            if let origin = order.origin { metadata["origin"] = "\(origin)" }  // checked at the HTTP edge
+            logger.info("signed", metadata: metadata)
             return .success(Signature(tokenId: order.tokenId, certificateSHA256: plan.certificateSHA256, mechanism: plan.mechanism,
                                       output: plan.output, bytes: signed.value, pin: signed.pin, warning: signed.warning,
                                       cachedLogin: signed.cachedLogin))

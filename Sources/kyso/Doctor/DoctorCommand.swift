@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KysoInventory
+import TokenScan
 
 /// `kyso doctor`: what to run first when "the token doesn't work". Needs no daemon.
 struct DoctorCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import Foundation
 import KysoCore
-import KysoInventory
+import TokenScan
 import PKCS11
 import Synchronization
 

@@ -1,6 +1,6 @@
 import Foundation
 import KysoCore
-import KysoInventory
+import TokenScan
 
 /// Turns a scanned token into the doctor's section and the problems a declarant should know about.
 enum TokenReport {

@@ -10,7 +10,7 @@ import Synchronization
 /// login and a wrong PIN never retried, and logins cached per caller when the configuration allows.
 public final class TokenKeys: KeyBackend {
     let inventory: Inventory
-    let modules: InventoryService
+    let modules: ModuleService
     let logger: Logger
     let loginCache: LoginCache
     let pinLeftovers = PINLeftovers()
@@ -18,7 +18,7 @@ public final class TokenKeys: KeyBackend {
 
     /// - Parameter deadline: how long one operation may take on its token before the caller gets `token-timeout`;
     ///   a call stuck in the module stays on that token's queue, other tokens go on.
-    public init(inventory: Inventory, modules: InventoryService, loginCacheTTL: Duration?, deadline: Duration = .seconds(20), logger: Logger) {
+    public init(inventory: Inventory, modules: ModuleService, loginCacheTTL: Duration?, deadline: Duration = .seconds(20), logger: Logger) {
         self.inventory = inventory
         self.modules = modules
         self.logger = logger

@@ -6,11 +6,11 @@ import Synchronization
 /// One serial queue per physical token, and a deadline on everything queued there.
 final class TokenQueues: Sendable {
     private let inventory: Inventory
-    private let modules: InventoryService
+    private let modules: ModuleService
     private let deadline: Duration
     private let queues = Mutex<[String: DispatchQueue]>([:])
 
-    init(inventory: Inventory, modules: InventoryService, deadline: Duration) {
+    init(inventory: Inventory, modules: ModuleService, deadline: Duration) {
         self.inventory = inventory
         self.modules = modules
         self.deadline = deadline

@@ -1,6 +1,6 @@
 import Foundation
 import KysoAPI
-import KysoInventory
+import TokenScan
 public import Logging
 public import PKCS11
 public import ServiceLifecycle
@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Module loading and every PKCS#11 call happen on threads of this service's own (see `ModuleWatcher`);
 /// `run()` only consumes their reports. A module that fails to load is reported in status, never fatal.
-public final class InventoryService: Service, Sendable {
+public final class ModuleService: Service, Sendable {
     public let inventory: Inventory
     private let settings: DaemonSettings
     private let logger: Logger
