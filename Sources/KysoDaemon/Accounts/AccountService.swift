@@ -171,6 +171,8 @@ public final class AccountService: Service, Sendable {
         let info = self.info(account: binding.key.text) ?? binding.info(secrets: [:], certificatePresent: true)
         inventory.publish(account == nil ? .bindingCreated : .bindingMoved, EventData(binding: info, account: binding.key.text))
         logger.info(account == nil ? "binding created" : "binding moved", metadata: ["account": "\(binding.key.text)", "certificate": "\(sha256)"])
+        // A certificate bound with days left is reminded of now, not at the next token arrival.
+        announce()
         return .success(info)
     }
 
