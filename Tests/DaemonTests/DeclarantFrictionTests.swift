@@ -139,4 +139,39 @@ struct DeclarantFrictionTests {
         #expect(series.count == Set(fixture.manifest.tokens.flatMap(\.certificates).map(\.sha256)).count, "\(series)")
         #expect(try await fixture.daemon.stop() == 0)
     }
+
+    @Test("register and sign take a certificate by serial, fingerprint prefix or token label; an ambiguous name lists the candidates")
+    func namingByWhatPeopleKnow() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let tokens = try await fixture.client.get("/v1/tokens", as: TokenListResponse.self).tokens
+        let viettel = try #require(tokens.first { $0.label == "kyso-viettel" })
+        let twoCerts = try #require(tokens.first { $0.label == "kyso-two-certs" })
+        let taxCode = viettel.certificates[0].profile.taxCode?.value ?? ""
+        func register(_ name: String, _ out: String, taxCode: String) throws -> KysoRun {
+            try fixture.kyso(["register", "declarant", "--tax-code", taxCode, "--user-id", "KYSON001", "--terminal-id", "T00003",
+                              "--certificate", name, "--pin-stdin", "--out", fixture.folder.appendingPathComponent(out).path], input: "123456\n")
+        }
+        let serial = viettel.certificates[0].profile.serialNumber.hex
+        for (name, out) in [(serial, "by-serial"), (serial.lowercased(), "by-lower-serial"), ("kyso-viettel", "by-label"),
+                            (String(viettel.certificates[0].sha256.prefix(12)), "by-prefix")] {
+            let run = try register(name, out, taxCode: taxCode)
+            #expect(run.status == 0 && run.stderr.contains(viettel.certificates[0].sha256), "\(name): \(run)")
+        }
+        let ambiguous = try register("kyso-two-certs", "two", taxCode: twoCerts.certificates[0].profile.taxCode?.value ?? "")
+        #expect(ambiguous.status != 0 && ambiguous.stderr.contains("fits 2 certificates"), "\(ambiguous)")
+        for certificate in twoCerts.certificates {
+            #expect(ambiguous.stderr.contains(certificate.profile.serialNumber.hex), "\(ambiguous.stderr)")
+        }
+
+        let file = fixture.folder.appendingPathComponent("declaration.xml")
+        try Data("<tờ-khai/>".utf8).write(to: file)
+        let byLabel = try fixture.kyso(["sign", "kyso-viettel", file.path, "--out", file.path + ".1", "--pin-stdin"], input: "123456\n")
+        #expect(byLabel.status == 0 && byLabel.stderr.contains(viettel.certificates[0].sha256), "\(byLabel)")
+        let second = twoCerts.certificates[1]
+        let bySerial = try fixture.kyso(["sign", second.profile.serialNumber.hex, file.path, "--out", file.path + ".2", "--pin-stdin"],
+                                        input: "123456\n")
+        #expect(bySerial.status == 0 && bySerial.stderr.contains(second.sha256), "the certificate named signs: \(bySerial)")
+        #expect(try await fixture.daemon.stop() == 0)
+    }
 }

@@ -36,7 +36,9 @@ struct RegisterCommand: AsyncParsableCommand {
     @Option(name: .customLong("terminal-id"), help: "Declarant only: the Terminal ID, exactly 6 letters or digits.")
     var terminalId: String?
 
-    @Option(help: ArgumentHelp("The certificate to register, by SHA-256 (see `kyso tokens --json`).", valueName: "SHA256"))
+    @Option(help: ArgumentHelp(
+        "The certificate to register: its serial number (as the CA and customs show it), SHA-256 or 8+ hex digits of it, or its token's id, serial or label (see `kyso tokens`).",
+        valueName: "NAME"))
     var certificate: String
 
     @Option(name: .customLong("challenge-file"), help: ArgumentHelp(
@@ -57,9 +59,11 @@ struct RegisterCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read \(challengeFile): \(error.localizedDescription)")
             }
         }
-        let pin = try pinInput.read(prompt: await TokenNaming.prompt(certificate: certificate, client: connection.client))
+        let chosen = try await CertificateName.resolve(certificate, client: connection.client)
+        let pin = try pinInput.read(prompt: chosen.tokenId.isEmpty ? await TokenNaming.prompt(certificate: chosen.sha256, client: connection.client)
+                                                                   : TokenNaming.prompt(label: chosen.tokenLabel, id: chosen.tokenId))
         let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
-                                          certificate: certificate, pin: pin, allowFinalTry: pinInput.allowFinalTry)
+                                          certificate: chosen.sha256, pin: pin, allowFinalTry: pinInput.allowFinalTry)
         let registered: RegistrationResponse
         do {
             let body = Array(try APIJSON.encoder().encode(request))

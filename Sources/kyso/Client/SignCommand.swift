@@ -20,7 +20,9 @@ struct SignCommand: AsyncParsableCommand {
     @OptionGroup var connection: DaemonConnection
     @OptionGroup var pinInput: PINInput
 
-    @Argument(help: ArgumentHelp("The token's id (see `kyso tokens`).", valueName: "TOKEN"))
+    @Argument(help: ArgumentHelp(
+        "The token: its id, label or serial, or a certificate's serial number or SHA-256 (then that certificate signs); see `kyso tokens`.",
+        valueName: "TOKEN"))
     var token: String
 
     @Argument(help: ArgumentHelp("The file to sign (- for standard input).", valueName: "FILE"))
@@ -67,6 +69,8 @@ struct SignCommand: AsyncParsableCommand {
         // Only the digest travels: the file may be of any size (kysod builds the CMS around the digest).
         let signed: SignResponse
         do {
+            let (token, named) = try await CertificateName.token(self.token, client: connection.client)
+            let certificate = self.certificate ?? named
             let info = try? await connection.client.request(.GET, "/v1/tokens/\(token)").decode(TokenInfoResponse.self)
             if let warning = Self.expiredWarning(info, certificate: certificate) { Output.error(warning) }
             let pin = try pinInput.read(prompt: TokenNaming.prompt(label: info?.label, id: token))
