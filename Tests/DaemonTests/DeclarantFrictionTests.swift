@@ -174,4 +174,44 @@ struct DeclarantFrictionTests {
         #expect(bySerial.status == 0 && bySerial.stderr.contains(second.sha256), "the certificate named signs: \(bySerial)")
         #expect(try await fixture.daemon.stop() == 0)
     }
+
+    @Test("unbind on a terminal says what goes and asks for the account; a wrong answer changes nothing; --yes does not ask")
+    func unbindConfirmation() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let token = try fixture.labToken("kyso-vnpt")
+        let out = fixture.folder.appendingPathComponent("reg").path
+        let registered = try fixture.kyso(["register", "declarant", "--tax-code", token.certificates[0].taxCode ?? "", "--user-id", "KYSOU001",
+                                           "--terminal-id", "T00003", "--certificate", "kyso-vnpt", "--pin-stdin", "--out", out],
+                                          input: token.pin + "\n")
+        #expect(registered.status == 0, "\(registered)")
+        let bound = try fixture.kyso(["bind", out + "/statement.json", out + "/signature.der", "--secrets-fd", "0", "--seal-to", "host"],
+                                     input: "tak0abc123\npw#2026x\n")
+        #expect(bound.status == 0, "\(bound)")
+
+        func unbindOnTerminal(answer: String) async throws -> (status: Int32, screen: String) {
+            let terminal = try PseudoTerminal()
+            let process = Process()
+            process.executableURL = Lab.productsDirectory.appendingPathComponent("kyso")
+            process.arguments = ["unbind", "KYSOU001", "--socket", fixture.daemon.socketPath]
+            process.standardInput = terminal.follower
+            process.standardOutput = terminal.follower
+            process.standardError = terminal.follower
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let screen = try await terminal.read(until: "to go ahead", timeout: .seconds(20))
+            terminal.type(answer + "\n")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            return (process.terminationStatus, screen)
+        }
+        let refused = try await unbindOnTerminal(answer: "no")
+        #expect(refused.status == 1, "\(refused.screen)")
+        #expect(refused.screen.contains("removes its binding") && refused.screen.contains("password and terminalAccessKey"), "\(refused.screen)")
+        #expect(try await fixture.client.request(.GET, "/v1/bindings/KYSOU001").status == 200, "a refused confirmation unbound")
+        let confirmed = try await unbindOnTerminal(answer: "kysou001")
+        #expect(confirmed.status == 0, "\(confirmed.screen)")
+        #expect(try await fixture.client.request(.GET, "/v1/bindings/KYSOU001").status == 404)
+        #expect(try await fixture.daemon.stop() == 0)
+    }
 }

@@ -55,5 +55,11 @@ public final class PseudoTerminal: @unchecked Sendable {
         throw TestFailure("no “\(text)” within \(timeout); got: \(String(decoding: bytes, as: UTF8.self))")
     }
 
-    deinit { close(leader) }
+    /// Types `text` as a person would at the terminal.
+    public func type(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(leader, $0.baseAddress, $0.count) }
+    }
+
+        deinit { close(leader) }
 }

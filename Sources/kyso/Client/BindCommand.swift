@@ -86,7 +86,8 @@ struct RebindCommand: AsyncParsableCommand {
             Register the same account on the new certificate first (`kyso register … --out DIR`), then pass that \
             statement and signature. The account fields must be the binding's, and the new certificate present, valid \
             and of the account's tax code. Secrets sealed with the host key are kept, those sealed to the old token are \
-            dropped (the new token cannot open them); --secrets-fd / --ask-secrets store new ones. \
+            dropped (the new token cannot open them): kyso says so and, on a terminal, asks for the account's name first \
+            (--yes skips the question); --secrets-fd / --ask-secrets store new ones. \
             Exit status: 0 moved, 1 refused (not bound, same certificate, other account fields, rule refused), \
             64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).
             """)
@@ -98,8 +99,14 @@ struct RebindCommand: AsyncParsableCommand {
 
     @OptionGroup var files: SignedStatementFiles
 
+    @Flag(help: "Do not ask for confirmation on a terminal when secrets sealed to the old token would be dropped.") var yes = false
+
     func run() async throws {
         let segment = try AccountPath.segment(account)
+        if let binding = try? await connection.client.request(.GET, "/v1/bindings/\(segment)").decode(BindingInfo.self),
+           let loss = Confirmation.rebindLoss(binding) {
+            try Confirmation.confirm(loss, account: binding.account, yes: yes)
+        }
         let body = Array(try APIJSON.encoder().encode(try await files.request(client: connection.client)))
         let moved: BindingInfo
         do {
