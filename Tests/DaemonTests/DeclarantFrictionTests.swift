@@ -214,4 +214,21 @@ struct DeclarantFrictionTests {
         #expect(try await fixture.client.request(.GET, "/v1/bindings/KYSOU001").status == 404)
         #expect(try await fixture.daemon.stop() == 0)
     }
+
+    @Test("register reports every problem that needs no token at once, before any PIN is asked")
+    func registrationPrecheck() async throws {
+        let fixture = try await DeclarantAccountTests.start()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let otherTaxCode = try #require(fixture.manifest.tokens.first { $0.label == "kyso-fpt" }?.certificates.first?.taxCode)
+        // No PIN source and no terminal: had kyso asked for the PIN first, it would stop with exit 64 (--pin-stdin).
+        let run = try fixture.kyso(["register", "declarant", "--tax-code", otherTaxCode, "--user-id", "KYSO", "--terminal-id", "T1",
+                                    "--certificate", "kyso-viettel"])
+        #expect(run.status == 1, "\(run)")
+        for expected in ["--user-id KYSO", "--terminal-id T1", "[tax-code-mismatch]", "no PIN was asked"] {
+            #expect(run.stderr.contains(expected), "\(expected): \(run.stderr)")
+        }
+        let audit = try await fixture.client.get("/v1/audit", as: AuditResponse.self).entries
+        #expect(!audit.contains { $0.action == "register" }, "kysod was asked although kyso knew the answer")
+        #expect(try await fixture.daemon.stop() == 0)
+    }
 }

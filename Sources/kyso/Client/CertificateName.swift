@@ -14,6 +14,8 @@ struct CertificateName {
         let tokenLabel: String
         let sha256: String
         let serial: String
+        /// The certificate as kysod reads it (nil when the name went to kysod unresolved).
+        var profile: CertificateProfile? = nil
     }
 
     /// The certificate `name` stands for, or a ValidationError that says what fits and what does not. A full
@@ -57,7 +59,7 @@ struct CertificateName {
     static func resolve(_ name: String, among tokens: [TokenInfoResponse]) throws -> Candidate {
         let all = tokens.flatMap { token in
             token.certificates.filter(\.privateKeyOnToken).map {
-                Candidate(tokenId: token.id, tokenLabel: token.label, sha256: $0.sha256, serial: $0.profile.serialNumber.hex)
+                Candidate(tokenId: token.id, tokenLabel: token.label, sha256: $0.sha256, serial: $0.profile.serialNumber.hex, profile: $0.profile)
             }
         }
         let trimmed = name.trimmingCharacters(in: .whitespaces)

@@ -60,6 +60,12 @@ struct RegisterCommand: AsyncParsableCommand {
             }
         }
         let chosen = try await CertificateName.resolve(certificate, client: connection.client)
+        let problems = RegistrationPrecheck.problems(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId,
+                                                     certificate: chosen.profile)
+        if !problems.isEmpty {
+            Output.error("kyso: not registered (no PIN was asked, nothing was signed):\n" + problems.map { "  - \(TerminalText.field($0))" }.joined(separator: "\n"))
+            throw ExitCode.failure
+        }
         let pin = try pinInput.read(prompt: chosen.tokenId.isEmpty ? await TokenNaming.prompt(certificate: chosen.sha256, client: connection.client)
                                                                    : TokenNaming.prompt(label: chosen.tokenLabel, id: chosen.tokenId))
         let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
