@@ -52,6 +52,10 @@ struct DeclarantExpiryTests {
         let afterBind = try await DeclarantAccountTests.eventsSoFar(client).filter { $0.event == "binding.expiring" }
         #expect(afterBind.count == 1 && afterBind.first?.data.contains("KYSOE001") == true, "\(afterBind.map(\.data))")
 
+        // kyso doctor lists the account whose certificate ends soon.
+        let doctor = try fixture.kyso(["doctor", "--no-registered-modules"])
+        #expect(doctor.stdout.contains("account KYSOE001's certificate") && doctor.stdout.contains("day(s) left"), "\(doctor)")
+
         // Signing with the expired certificate: made, with a warning before the PIN.
         let endedToken = try #require(try await client.get("/v1/tokens", as: TokenListResponse.self).tokens.first { $0.label == "kyso-ended" })
         let file = fixture.folder.appendingPathComponent("old-declaration.xml")
