@@ -81,3 +81,21 @@ bench: deps
 	$(SWIFT) build -c release --product kyso-module-host
 	$(SWIFT) build -c release --product kyso-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/kyso-bench" --json "$(BENCH_JSON)" $(BENCH_FLAGS)
+
+# --- make deb, make package-test (Debian package) --------------------------------------------------
+# `make deb` builds kyso_VERSION_ARCH.deb with dpkg-buildpackage (debian/) on a copy of the tree in build/deb/src,
+# so the .deb, .changes and .buildinfo land in build/deb and nothing in or above the repository changes. The copy
+# is updated in place (mtimes kept) and the release build lives in .build-release, so a second run recompiles only
+# what changed. Then lintian, which fails the target on an error.
+# `make package-test` installs that .deb with apt into a fresh Debian 12 root (debootstrap, cached in
+# build/debootstrap), checks the files, then removes and purges it (scripts/package-test; several minutes).
+DEB_DIR ?= build/deb
+
+.PHONY: deb package-test
+deb:
+	./scripts/install-deps --packaging
+	DEB_DIR="$(DEB_DIR)" SWIFT="$(SWIFT)" scripts/build-deb
+
+package-test:
+	./scripts/install-deps --packaging
+	DEB_DIR="$(DEB_DIR)" scripts/package-test

@@ -10,6 +10,7 @@
 //   ReaderMonitoring     readers and cards as pcscd reports them, as events (kysod and `kyso watch --direct`)
 //   KysoAPI              JSON wire types and enums, ProblemCode, the HTTP-over-Unix-socket client shared by kysod
 //                        and kyso; openapi.yaml beside them is the contract the tests check
+//   KysoRemote           a Cloud Signature Consortium API client: remote signing credentials (HTTPS, no daemon)
 //   KysoDaemon           services under swift-service-lifecycle, the KeyBackend seam, the HTTP edge
 //                        (docs/architecture.md)
 //   kysod, kyso          the daemon and the command-line tool (kyso links no daemon code)
@@ -43,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -105,10 +108,25 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: strict
         ),
+        // Remote signing services (Viettel MySign, VNPT SmartCA style) through the CSC API v1.0.4 and v2.0.
+        .target(
+            name: "KysoRemote",
+            dependencies: [
+                "KysoCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "KysoDaemon",
             dependencies: [
                 "PCSC", "PKCS11", "KysoCore", "TokenScan", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
+                // RemoteKeyBackend: remote signing credentials behind the KeyBackend seam.
+                "KysoRemote",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -289,6 +307,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["fake-pkcs11.c"],
+            swiftSettings: strict
+        ),
+        // The CSC client against Tools/csc-test-service on loopback with TLS (docs/remote-signing.md).
+        .testTarget(
+            name: "RemoteSigningTests",
+            dependencies: [
+                "KysoRemote", "KysoCore", "KysoTestSupport", "KysoDaemon", "KysoAPI", "KysoStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         // Issue 18's hardening: each case a local attacker found, shown refused (some as unprivileged users the
