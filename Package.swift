@@ -174,6 +174,7 @@ let package = Package(
                 "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI", "KysoBrowser",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -37,9 +37,15 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case pcscUnavailable = "pcsc.unavailable"
     case pcscAvailable = "pcsc.available"
     case bindingCreated = "binding.created"
+    /// A binding moved to another certificate (`PUT /v1/bindings/{account}`, after a renewal).
+    case bindingMoved = "binding.moved"
     case bindingRemoved = "binding.removed"
     case bindingRenewalNeeded = "binding.renewal-needed"
     case bindingExpiring = "binding.expiring"
+    /// A certificate on a present token ends within 30, 7 or 1 days (once per threshold; checked at insertion and daily).
+    case certificateExpiring = "certificate.expiring"
+    /// A certificate on a present token has ended (once).
+    case certificateExpired = "certificate.expired"
 }
 
 /// The payload of an event; which fields are set depends on the type.
@@ -54,13 +60,16 @@ public struct EventData: Codable, Sendable, Equatable {
     public var binding: BindingInfo?
     /// The account a binding event is about (User ID or admin tax code).
     public var account: String?
-    /// For `binding.renewal-needed`: the certificate now on the token that could take the binding over.
+    /// For `binding.renewal-needed`: the certificate now on the token that could take the binding over; for
+    /// `binding.expiring` and `certificate.*`: the certificate the event is about.
     public var certificate: String?
+    /// For `certificate.expiring` and `certificate.expired`: whole days until the certificate ends (negative after).
+    public var daysLeft: Int?
 
     public init(
         tokens: [TokenInfoResponse]? = nil, token: TokenInfoResponse? = nil, tokenId: String? = nil,
         reader: String? = nil, atr: String? = nil, module: String? = nil, error: String? = nil,
-        binding: BindingInfo? = nil, account: String? = nil, certificate: String? = nil
+        binding: BindingInfo? = nil, account: String? = nil, certificate: String? = nil, daysLeft: Int? = nil
     ) {
         self.tokens = tokens
         self.token = token
@@ -72,5 +81,6 @@ public struct EventData: Codable, Sendable, Equatable {
         self.binding = binding
         self.account = account
         self.certificate = certificate
+        self.daysLeft = daysLeft
     }
 }

@@ -10,9 +10,11 @@ public struct SignRequest: Codable, Sendable {
     public var certificate: String?
     /// What to sign (base64); Kyso or the token hashes it with SHA-256.
     public var data: Data?
-    /// A SHA-256 digest computed by the caller (base64, 32 bytes); only for `raw` output.
+    /// A SHA-256 digest computed by the caller (base64, 32 bytes), for `raw` or `cms` output (a file of any
+    /// size is signed without sending it).
     public var digest: Data?
-    /// `rsa-pkcs1-sha256` (default), `rsa-pss-sha256` or `ecdsa-sha256`.
+    /// `rsa-pkcs1-sha256`, `rsa-pss-sha256` or `ecdsa-sha256`; by default the key's own (`ecdsa-sha256` for an EC
+    /// key, `rsa-pkcs1-sha256` for RSA).
     public var mechanism: SignatureMechanism?
     /// `raw` (default) or `cms` (detached CMS SignedData with the signer's certificate).
     public var output: SignatureOutput?

@@ -1,5 +1,7 @@
+import Foundation
 import KysoAPI
 public import Prometheus
+import Synchronization
 
 /// kysod's Prometheus metrics, served on `GET /metrics`.
 public final class DaemonMetrics: Sendable {
@@ -8,6 +10,8 @@ public final class DaemonMetrics: Sendable {
     private let subscribers: Gauge
     private let connections: Gauge
     private let requestDuration: DurationHistogram
+    /// The certificates with a `kysod_certificate_expiry_seconds` series, so a certificate gone takes its series along.
+    private let certificateSeries = Mutex<Set<String>>([])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -26,6 +30,26 @@ public final class DaemonMetrics: Sendable {
             descriptor: MetricNameDescriptor(namespace: "kysod", metricName: "requests", unitName: "total", helpText: "API requests by route and status."),
             labels: [("route", route), ("status", String(status))]).increment()
         requestDuration.record(duration)
+    }
+
+    /// Seconds until each present certificate ends (negative once it has), by SHA-256: one series per certificate
+    /// on a present token, so an alert can fire before a declarant's certificate runs out. Bounded by the tokens
+    /// plugged in; a certificate no longer present loses its series.
+    private func certificateExpiry(_ certificates: [TokenCertificate], now: Date) {
+        let descriptor = MetricNameDescriptor(namespace: "kysod", metricName: "certificate_expiry", unitName: "seconds",
+                                              helpText: "Seconds until the certificate ends (negative after), per certificate on a present token.")
+        var present: Set<String> = []
+        for certificate in certificates where present.insert(certificate.sha256).inserted {
+            registry.makeGauge(descriptor: descriptor, labels: [("certificate", certificate.sha256)])
+                .set(certificate.profile.validity.notAfter.timeIntervalSince(now).rounded())
+        }
+        let gone = certificateSeries.withLock { series in
+            defer { series = present }
+            return series.subtracting(present)
+        }
+        for sha256 in gone {
+            registry.unregisterGauge(registry.makeGauge(descriptor: descriptor, labels: [("certificate", sha256)]))
+        }
     }
 
     func connectionCount(_ count: Int) { connections.set(Double(count)) }
@@ -62,6 +86,7 @@ public final class DaemonMetrics: Sendable {
                                                  helpText: "Module hosts started after the first one (after crashes, kills at the deadline, failed starts), by module."),
                 labels: [("module", module.name)]).set(Double(host.restarts))
         }
+        certificateExpiry(inventory.tokens.flatMap(\.certificates), now: Date())
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

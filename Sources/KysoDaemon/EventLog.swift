@@ -3,10 +3,16 @@ import Foundation
 
 /// Numbered events with a bounded replay buffer and bounded per-subscriber queues.
 ///
+/// Ids are unique across restarts: each run numbers from its start time in milliseconds times 1000, so a client
+/// resuming with an id from an earlier run (a `kyso watch` across a restart) is never mistaken for one that saw
+/// this run's first events (issue 13, bug 2). The ids stay below 2^53 (a JavaScript number) until the year 2255.
+///
 /// Not thread-safe on its own: `Inventory` keeps it under the same lock as the tokens, so a snapshot and the
 /// event ids that follow it are always consistent.
 struct EventLog {
-    private(set) var lastID: UInt64 = 0
+    /// The id before this run's first event.
+    let runStart: UInt64
+    private(set) var lastID: UInt64
     private var ring: [DaemonEvent] = []
     private var ringStart = 0
     private let capacity: Int
@@ -17,10 +23,17 @@ struct EventLog {
     /// Events a subscriber may fall behind before it is dropped (it can resume with Last-Event-ID).
     let subscriberQueue: Int
 
-    init(capacity: Int, maxSubscribers: Int, subscriberQueue: Int = 256) {
+    init(capacity: Int, maxSubscribers: Int, subscriberQueue: Int = 256, runStart: UInt64 = EventLog.runStart(at: Date())) {
+        self.runStart = runStart
+        lastID = runStart
         self.capacity = max(1, capacity)
         self.maxSubscribers = maxSubscribers
         self.subscriberQueue = subscriberQueue
+    }
+
+    /// The numbering base of a run started at `time`.
+    static func runStart(at time: Date) -> UInt64 {
+        UInt64(max(0, time.timeIntervalSince1970 * 1000)) * 1000
     }
 
     /// Clients following the stream (the daemon's own subscriptions not counted).
@@ -46,13 +59,15 @@ struct EventLog {
         return event
     }
 
-    /// The events after `id`, oldest first, or `nil` when some of them have already left the buffer.
+    /// The events after `id`, oldest first, or `nil` when some of them have already left the buffer. An id from an
+    /// earlier run (below this run's numbers) gets every event of this run while the buffer still holds them all.
     func events(after id: UInt64) -> [DaemonEvent]? {
         guard id <= lastID else { return nil }
         let ordered = Array(ring[ringStart...] + ring[..<ringStart])
         if id == lastID { return [] }
-        guard let first = ordered.first, first.id <= id + 1 else { return nil }
-        return ordered.filter { $0.id > id }
+        let from = max(id, runStart)
+        guard let first = ordered.first, first.id <= from + 1 else { return nil }
+        return ordered.filter { $0.id > from }
     }
 
     enum SubscribeError: Error { case tooManySubscribers }

@@ -105,7 +105,7 @@ extension Inventory {
         for (id, token) in state.tokens.sorted(by: { $0.value.slot < $1.value.slot }) where state.tokenModule[id] == key {
             state.tokens[id] = nil
             state.tokenModule[id] = nil
-            events.append(state.events.publish(.tokenRemoved, EventData(tokenId: id, module: token.module)))
+            events.append(state.events.publish(.tokenRemoved, EventData(token: token, tokenId: id, module: token.module)))
         }
         state.modules[key]?.tokenCount = 0
         return events

@@ -172,7 +172,7 @@ public final class Inventory: Sendable {
             for (id, old) in state.tokens where state.tokenModule[id] == moduleKey && responses[id] == nil {
                 state.tokens[id] = nil
                 state.tokenModule[id] = nil
-                events.append(state.events.publish(.tokenRemoved, EventData(tokenId: id, module: old.module)))
+                events.append(state.events.publish(.tokenRemoved, EventData(token: old, tokenId: id, module: old.module)))
             }
             for (id, response) in responses.sorted(by: { $0.value.slot < $1.value.slot }) {
                 let old = state.tokens[id]

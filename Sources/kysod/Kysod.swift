@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoAPI
 import KysoDaemon
 import KysoStore
 import ReaderMonitoring
@@ -9,7 +10,7 @@ import ServiceLifecycle
 /// kysod: keeps the inventory of tokens and serves it on a Unix socket.
 @main
 struct Kysod: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = KysoVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "kysod",

@@ -30,12 +30,21 @@ struct InventoryTests {
         let before = inventory.lastEventID
         let events = inventory.moduleFailing(key: "fake", error: "C_GetSlotList: CKR_DEVICE_ERROR", since: Date())
         #expect(events.map(\.type) == [.tokenRemoved, .moduleFailed])
+        #expect(events.first?.data.token?.label == "kyso-fake", "token.removed names the token by its label (issue 13)")
         #expect(inventory.tokens.isEmpty && inventory.status(version: "").modules.first?.state == .failed)
         #expect(inventory.moduleFailing(key: "fake", error: "C_GetSlotList: CKR_DEVICE_ERROR", since: Date()).isEmpty,
                 "the same failure is announced once")
         let (again, sameId) = fakeInventory(with: certificate)
         #expect(sameId == tokenId && again.token(id: tokenId) != nil, "token ids are stable across scans")
         #expect(inventory.lastEventID == before + 2)
+    }
+
+    @Test("a token gone from a module's scan is removed with its label (issue 13: token.removed named no token)")
+    func removedWithLabel() throws {
+        let (inventory, tokenId) = fakeInventory(with: try FakeCertificate())
+        let removed = inventory.apply(moduleKey: "fake", moduleName: "fake", tokens: [])
+        #expect(removed.map(\.type) == [.tokenRemoved])
+        #expect(removed.first?.data.tokenId == tokenId && removed.first?.data.token?.label == "kyso-fake")
     }
 
     @Test("a stuck module is announced once, with its pending call, and recovers on its next scan")

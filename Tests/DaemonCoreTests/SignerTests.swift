@@ -47,13 +47,21 @@ struct SignerTests {
         #expect(backend.uses.withLock { $0 } == 1)
     }
 
-    @Test("refused before the backend is asked: unknown token, short digest, digest for CMS, the registration context")
+    @Test("CMS over a caller's digest verifies over the data with swift-certificates, like CMS over the data")
+    func cmsOverDigest() async throws {
+        let message = Array("tờ khai hải quan, đính kèm".utf8)
+        let signature = try await signer.sign(order(.digest(Array(SHA256.hash(data: message))), output: .cms)).get()
+        #expect(signature.output == .cms)
+        #expect(await DetachedCMS.signerCertificate(signature.bytes, data: message) == certificate.der)
+        #expect(await DetachedCMS.signerCertificate(signature.bytes, data: message + [0]) == nil)
+    }
+
+    @Test("refused before the backend is asked: unknown token, short digest, the registration context")
     func refusedFirst() async {
         var unknown = order(.data([1]))
         unknown.tokenId = "0000000000000000"
         #expect(await signer.sign(unknown).failureCode == .tokenNotFound)
         #expect(await signer.sign(order(.digest([1, 2, 3]))).failureCode == .badRequest)
-        #expect(await signer.sign(order(.digest(Array(repeating: 0, count: 32)), output: .cms)).failureCode == .badRequest)
         let reserved = RegistrationSigning.signedContent(statement: Array("{}".utf8))
         #expect(await signer.sign(order(.data(reserved))).failureCode == .registrationContext)
         #expect(backend.uses.withLock { $0 } == 0)

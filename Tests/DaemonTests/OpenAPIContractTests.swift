@@ -223,7 +223,9 @@ struct OpenAPIContractTests {
             #expect(verdict.ok, "\(verdict.output)")
             #expect(!event.data.contains("TAK0ABC123") && !event.data.contains("pw#2026x") && !event.data.contains("SEALED01"), "a secret in an event")
         }
-        #expect(seen.filter { $0 == "binding.created" }.count == 4 && seen.contains("binding.removed"), "\(seen)")
+        // A move (PUT) is binding.moved, every other binding binding.created (issue 13).
+        #expect(seen.filter { $0 == "binding.created" || $0 == "binding.moved" }.count == 4 && seen.contains("binding.moved")
+                && seen.contains("binding.removed"), "\(seen)")
     }
 
     /// register → bind → list → get → reveal → move → audit → delete, each asked properly; the status of each,

@@ -122,10 +122,13 @@ public struct BindingRules: Sendable {
         for binding in bindings where binding.account.role == .declarant {
             let old = binding.certificate
             let oldPresent = presentBySHA[old.sha256]
-            if let oldPresent, CertificateStatus(validity: oldPresent.validity, now: now) != .expired { continue }
+            // The usual case is both tokens plugged in while the old certificate is still valid: the renewal is then
+            // a newer certificate from the same CA (a company's second token from another CA is not a renewal).
+            let oldInUse = oldPresent.map { CertificateStatus(validity: $0.validity, now: now) != .expired } ?? false
             let renewals = presentBySHA.values.filter { profile in
                 guard profile.fingerprints.sha256 != old.sha256, profile.taxCode == old.taxCode,
                     profile.validity.notAfter > old.notAfter,
+                    !oldInUse || (BoundCertificate(profile: profile)?.issuer == old.issuer && profile.validity.notBefore > old.notBefore),
                     Self.isUsable(CertificateStatus(validity: profile.validity, now: now)),
                     CertificateHolder(profile: profile).isSameHolder(as: old.holder)
                 else { return false }

@@ -38,7 +38,7 @@ extension AccountService {
         var entry = auditEntry(.sign, caller: caller, certificate: (try? result.get())?.certificateSHA256 ?? order.certificate, data: nil,
                                outcome: outcome, detail: Self.signatureDetail(result.failureCode?.rawValue, origin: order.origin))
         entry.tokenId = order.tokenId
-        entry.mechanism = order.mechanism.rawValue
+        entry.mechanism = ((try? result.get())?.mechanism ?? order.mechanism)?.rawValue
         entry.dataSha256 = Hex.lowercase(digest)
         return entry
     }

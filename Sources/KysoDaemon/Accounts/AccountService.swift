@@ -17,6 +17,7 @@ public final class AccountService: Service, Sendable {
     let rules: BindingRules
     let logger: Logger
     private let cache = BindingCache()
+    private let reminders = Reminders()
     /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
     private let secretIndex = Mutex<[String: [String: String]]>([:])
     /// Refusals beyond the per-uid threshold are counted, not recorded one by one (shared with the signature writer).
@@ -77,16 +78,22 @@ public final class AccountService: Service, Sendable {
     /// Binds after checking the statement, its signature by the certificate it names, the certificate's presence and
     /// validity, the tax code and the uniqueness rules. Nothing is stored unless every check passes.
     public func bind(_ order: BindingOrder, replacing account: String? = nil, caller: PeerCredentials) async -> Result<BindingInfo, OperationFailure> {
+        // Refusals before the rules decide are recorded as the rules' refusals are (issue 13, bug 5).
+        func refuse(_ failure: OperationFailure, certificate: String?) async -> Result<BindingInfo, OperationFailure> {
+            await audit(account == nil ? .bind : .rebind, caller: caller, certificate: certificate, data: order.statement,
+                        outcome: failure.auditOutcome, detail: failure.code.rawValue)
+            return .failure(failure)
+        }
         let bindingRequest: BindingRequest
         do throws(RegistrationStatementError) {
             bindingRequest = try BindingRequest(statementBytes: order.statement, signature: order.signature)
         } catch {
-            return .failure(AccountProblems.statement(error))
+            return await refuse(AccountProblems.statement(error), certificate: nil)
         }
         let statement = bindingRequest.statement
         let sha256 = statement.certificate.sha256
         guard let certificate = inventory.certificate(sha256: sha256) else {
-            return .failure(AccountProblems.certificateNotPresent(sha256))
+            return await refuse(AccountProblems.certificateNotPresent(sha256), certificate: sha256)
         }
         guard await RegistrationProof.verifies(statement: order.statement, signature: order.signature,
                                                certificateDER: Array(certificate.der)) else {
@@ -98,7 +105,7 @@ public final class AccountService: Service, Sendable {
         let mode = order.sealing
         var plain: AccountSecrets.Plain
         switch AccountSecrets.plain(order, userId: statement.account.userId) {
-        case .failure(let failure): return .failure(failure)
+        case .failure(let failure): return await refuse(failure, certificate: sha256)
         case .success(let checked): plain = checked
         }
         defer { plain.wipe() }
@@ -107,7 +114,7 @@ public final class AccountService: Service, Sendable {
         let decided: Result<AccountBinding, BindingRefusal>
         if let account {
             guard let key = try? AccountKey(account) else {
-                return .failure(.badRequest("\(account) is not a User ID or tax code"))
+                return await refuse(.badRequest("\(account.prefix(64)) is not a User ID or tax code"), certificate: sha256)
             }
             decided = rules.rebind(key, to: bindingRequest, certificate: certificate.profile, existing: existing, now: now)
         } else {
@@ -162,8 +169,10 @@ public final class AccountService: Service, Sendable {
             secretIndex.withLock { _ = $0.removeValue(forKey: binding.key.text) }
         }
         let info = self.info(account: binding.key.text) ?? binding.info(secrets: [:], certificatePresent: true)
-        inventory.publish(.bindingCreated, EventData(binding: info, account: binding.key.text))
+        inventory.publish(account == nil ? .bindingCreated : .bindingMoved, EventData(binding: info, account: binding.key.text))
         logger.info(account == nil ? "binding created" : "binding moved", metadata: ["account": "\(binding.key.text)", "certificate": "\(sha256)"])
+        // A certificate bound with days left is reminded of now, not at the next token arrival.
+        announce()
         return .success(info)
     }
 
@@ -222,6 +231,14 @@ public final class AccountService: Service, Sendable {
     public func run() async throws {
         guard let subscription = try? inventory.subscribe(lastEventID: inventory.lastEventID, isInternal: true) else { return }
         defer { inventory.unsubscribe(subscription.id) }
+        // Certificates end with no token arriving: look once a day too.
+        let daily = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(86_400))
+                self?.announce()
+            }
+        }
+        defer { daily.cancel() }
         announce()
         for await event in subscription.events.cancelOnGracefulShutdown() where event.type == .tokenInserted || event.type == .snapshot {
             announce()
@@ -230,11 +247,20 @@ public final class AccountService: Service, Sendable {
 
     private func announce() {
         let now = Date()
+        for reminder in CertificateExpiry.due(tokens: inventory.tokens, now: now) where reminders.firstTime(reminder.key) {
+            inventory.publish(reminder.type, reminder.data)
+            logger.warning(reminder.type == .certificateExpired ? "certificate expired" : "certificate expires soon",
+                           metadata: ["certificate": "\(reminder.data.certificate ?? "")", "token": "\(reminder.data.tokenId ?? "")",
+                                      "daysLeft": "\(reminder.data.daysLeft ?? 0)"])
+        }
         let profiles = inventory.tokens.flatMap { $0.certificates.map(\.profile) }
-        for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now) {
+        for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now)
+        where reminders.firstTime("renewal \(candidate.binding.key.text) \(candidate.certificate.fingerprints.sha256)") {
             inventory.publish(.bindingRenewalNeeded, EventData(account: candidate.binding.key.text, certificate: candidate.certificate.fingerprints.sha256))
         }
         for binding in rules.expiringSoon(bindings: bindings, now: now) {
+            let threshold = Reminders.expiryThreshold(notAfter: binding.certificate.notAfter, now: now)
+            guard reminders.firstTime("expiring \(binding.key.text) \(binding.certificate.sha256) \(threshold)") else { continue }
             inventory.publish(.bindingExpiring, EventData(account: binding.key.text, certificate: binding.certificate.sha256))
         }
     }

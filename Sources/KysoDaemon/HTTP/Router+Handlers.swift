@@ -139,7 +139,7 @@ extension Router {
         default: return .failure(.badRequest("send exactly one of data and digest (base64)"))
         }
         return .success(SignatureOrder(
-            tokenId: tokenId, certificate: request.certificate, content: content, mechanism: request.mechanism ?? .rsaPKCS1SHA256,
+            tokenId: tokenId, certificate: request.certificate, content: content, mechanism: request.mechanism,
             output: request.output ?? .raw,
             authorization: KeyAuthorization(caller: caller, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false),
             origin: request.origin))

@@ -28,25 +28,28 @@ struct BackendPrivateKey: CustomPrivateKey, @unchecked Sendable {
         guard signatureAlgorithm == defaultSignatureAlgorithm else {
             throw CertificateError.unsupportedSignatureAlgorithm(reason: "the token key signs with \(defaultSignatureAlgorithm) only")
         }
-        let valid: Bool
-        let signature: Certificate.Signature
-        let message = Array(bytes)
+        let raw = try rawSignature(over: Array(bytes))
+        return try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: ArraySlice(raw)))
+    }
+
+    /// The key's signature over SHA-256 of `message` (RSA: the signature block; EC: DER `ECDSA-Sig-Value`), checked
+    /// with the certificate's public key: a token key that does not belong to its certificate is caught before a
+    /// CMS leaves.
+    func rawSignature(over message: [UInt8]) throws -> [UInt8] {
         let digest = SHA256.hash(data: message)
+        let valid: Bool
+        let raw: [UInt8]
         if isEC {
-            let der = try operations.sign(.ecdsaSHA256, message: message, digest: Array(digest))
-            let parsed = try P256.Signing.ECDSASignature(derRepresentation: der)
+            raw = try operations.sign(.ecdsaSHA256, message: message, digest: Array(digest))
+            let parsed = try P256.Signing.ECDSASignature(derRepresentation: raw)
             valid = P256.Signing.PublicKey(publicKey)?.isValidSignature(parsed, for: digest) ?? false
-            signature = try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: ArraySlice(der)))
         } else {
-            let raw = try operations.sign(.rsaPKCS1SHA256, message: message, digest: Array(digest))
+            raw = try operations.sign(.rsaPKCS1SHA256, message: message, digest: Array(digest))
             valid = _RSA.Signing.PublicKey(publicKey)?.isValidSignature(
-                _RSA.Signing.RSASignature(rawRepresentation: raw), for: Array(bytes), padding: .insecurePKCS1v1_5) ?? false
-            signature = try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: ArraySlice(raw)))
+                _RSA.Signing.RSASignature(rawRepresentation: raw), for: message, padding: .insecurePKCS1v1_5) ?? false
         }
-        // What the key signed here (the CMS signed attributes) must verify with the certificate: a token key that
-        // does not belong to its certificate is caught before the CMS leaves.
         guard valid else { throw KeyOperationError.keyMismatch }
-        return signature
+        return raw
     }
 
     func signAsynchronously(bytes: some DataProtocol & Sendable, signatureAlgorithm: Certificate.SignatureAlgorithm) async throws -> Certificate.Signature {

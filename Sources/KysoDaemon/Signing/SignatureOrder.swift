@@ -7,7 +7,7 @@ public struct SignatureOrder: Sendable {
     public enum Content: Sendable {
         /// What to sign; kysod or the key's backend hashes it.
         case data([UInt8])
-        /// A SHA-256 digest the caller computed (raw output only).
+        /// A SHA-256 digest the caller computed (raw or CMS).
         case digest([UInt8])
     }
 
@@ -15,14 +15,15 @@ public struct SignatureOrder: Sendable {
     /// The certificate whose key signs (SHA-256, lowercase); nil when the token holds one key.
     public var certificate: String?
     public var content: Content
-    public var mechanism: SignatureMechanism
+    /// nil: the key's own (`ecdsa-sha256` for an EC key, `rsa-pkcs1-sha256` for RSA).
+    public var mechanism: SignatureMechanism?
     public var output: SignatureOutput
     public var authorization: KeyAuthorization
     /// The web page that asked, already checked (`BrowserOrigin`), when the browser host sent the request: kept in the
     /// audit record and kysod's log.
     public var origin: String?
 
-    public init(tokenId: String, certificate: String?, content: Content, mechanism: SignatureMechanism = .rsaPKCS1SHA256,
+    public init(tokenId: String, certificate: String?, content: Content, mechanism: SignatureMechanism? = nil,
                 output: SignatureOutput = .raw, authorization: KeyAuthorization, origin: String? = nil) {
         self.origin = origin
         self.tokenId = tokenId

@@ -25,7 +25,7 @@ public struct SigningPlan: Sendable {
 
     static func make(_ order: SignatureOrder, inventory: Inventory, certificates: SigningCertificates,
                      purpose: Purpose = .plain, now: Date = Date()) -> Result<SigningPlan, OperationFailure> {
-        let (mechanism, output, tokenId) = (order.mechanism, order.output, order.tokenId)
+        let (output, tokenId) = (order.output, order.tokenId)
         let data: [UInt8]?
         let digest: [UInt8]
         switch order.content {
@@ -34,7 +34,6 @@ public struct SigningPlan: Sendable {
             digest = Array(SHA256.hash(data: bytes))
         case .digest(let given):
             guard given.count == 32 else { return .failure(.badRequest("digest must be a SHA-256 digest: 32 bytes, base64")) }
-            guard output == .raw else { return .failure(.badRequest("cms output signs data; send data instead of a digest")) }
             data = nil
             digest = given
         }
@@ -43,7 +42,7 @@ public struct SigningPlan: Sendable {
         if purpose == .plain, let data, RegistrationSigning.isReserved(data) {
             return .failure(SigningProblems.reservedContext)
         }
-        if output == .cms && mechanism == .rsaPSSSHA256 {
+        if output == .cms && order.mechanism == .rsaPSSSHA256 {
             return .failure(.badRequest("cms output uses rsa-pkcs1-sha256 or ecdsa-sha256"))
         }
         guard let token = inventory.token(id: tokenId) else { return .failure(SigningProblems.tokenNotFound(tokenId)) }
@@ -58,6 +57,7 @@ public struct SigningPlan: Sendable {
         }
         guard chosen.privateKeyOnToken else { return .failure(SigningProblems.noPrivateKey(chosen.sha256)) }
         let isEC = chosen.profile.publicKey.type == .ec
+        let mechanism = order.mechanism ?? (isEC ? .ecdsaSHA256 : .rsaPKCS1SHA256)
         guard isEC == (mechanism == .ecdsaSHA256) else {
             return .failure(.badRequest("\(mechanism.rawValue) does not fit this certificate's \(isEC ? "EC" : "RSA") key"))
         }
@@ -74,7 +74,8 @@ public struct SigningPlan: Sendable {
         switch output {
         case .cms:
             let key = BackendPrivateKey(operations: operations, publicKey: certificate.publicKey, isEC: mechanism == .ecdsaSHA256)
-            return try DetachedCMS.sign(data ?? [], certificate: certificate, key: key, signingTime: signingTime)
+            guard let data else { return try DigestCMS.sign(digest: digest, certificate: certificate, key: key, signingTime: signingTime) }
+            return try DetachedCMS.sign(data, certificate: certificate, key: key, signingTime: signingTime)
         case .raw:
             return try operations.sign(mechanism, message: data, digest: digest)
         }

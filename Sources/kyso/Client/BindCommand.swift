@@ -21,16 +21,17 @@ struct SignedStatementFiles: ParsableArguments {
     @OptionGroup var pin: PINInput
 
     /// The request body: both files and, when asked for, the secrets and the PIN that seals them to the token.
-    func request() throws -> BindingCreateRequest {
+    func request(client: KysoClient) async throws -> BindingCreateRequest {
         let statementBytes = try Self.read(statement)
         let signatureBytes = try Self.read(signature)
         let secrets = try self.secrets.read()
         let hasSecrets = secrets.terminalAccessKey != nil || secrets.password != nil
         // A PIN is read only when it will be used: sealing to the token, or given on purpose for auto.
         let wantsPIN = hasSecrets && (sealing == .token || (sealing == .auto && pin.isGiven))
+        let prompt = wantsPIN ? await TokenNaming.prompt(certificate: TokenNaming.certificate(inStatement: statementBytes) ?? "", client: client) : ""
         return BindingCreateRequest(statement: statementBytes, signature: signatureBytes,
                                     terminalAccessKey: secrets.terminalAccessKey, password: secrets.password,
-                                    sealing: sealing, pin: wantsPIN ? try pin.read(prompt: "Token PIN (to seal the secrets): ") : nil,
+                                    sealing: sealing, pin: wantsPIN ? try pin.read(prompt: prompt) : nil,
                                     allowFinalTry: pin.allowFinalTry ? true : nil)
     }
 
@@ -62,7 +63,7 @@ struct BindCommand: AsyncParsableCommand {
     @OptionGroup var files: SignedStatementFiles
 
     func run() async throws {
-        let body = Array(try APIJSON.encoder().encode(try files.request()))
+        let body = Array(try APIJSON.encoder().encode(try await files.request(client: connection.client)))
         let bound: BindingInfo
         do {
             bound = try await connection.client.request(.POST, "/v1/bindings", body: body).decode(BindingInfo.self)
@@ -70,6 +71,7 @@ struct BindCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         Output.line(TerminalText.field(BindingText.sentence(bound, verb: "bound")))
+        if let warning = BindingText.expiryWarning(bound) { Output.error(warning) }
         if bound.warnings?.contains("unknown-ca") == true {
             Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
         }
@@ -84,7 +86,8 @@ struct RebindCommand: AsyncParsableCommand {
             Register the same account on the new certificate first (`kyso register … --out DIR`), then pass that \
             statement and signature. The account fields must be the binding's, and the new certificate present, valid \
             and of the account's tax code. Secrets sealed with the host key are kept, those sealed to the old token are \
-            dropped (the new token cannot open them); --secrets-fd / --ask-secrets store new ones. \
+            dropped (the new token cannot open them): kyso says so and, on a terminal, asks for the account's name first \
+            (--yes skips the question); --secrets-fd / --ask-secrets store new ones. \
             Exit status: 0 moved, 1 refused (not bound, same certificate, other account fields, rule refused), \
             64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).
             """)
@@ -96,9 +99,15 @@ struct RebindCommand: AsyncParsableCommand {
 
     @OptionGroup var files: SignedStatementFiles
 
+    @Flag(help: "Do not ask for confirmation on a terminal when secrets sealed to the old token would be dropped.") var yes = false
+
     func run() async throws {
         let segment = try AccountPath.segment(account)
-        let body = Array(try APIJSON.encoder().encode(try files.request()))
+        if let binding = try? await connection.client.request(.GET, "/v1/bindings/\(segment)").decode(BindingInfo.self),
+           let loss = Confirmation.rebindLoss(binding) {
+            try Confirmation.confirm(loss, account: binding.account, yes: yes)
+        }
+        let body = Array(try APIJSON.encoder().encode(try await files.request(client: connection.client)))
         let moved: BindingInfo
         do {
             moved = try await connection.client.request(.PUT, "/v1/bindings/\(segment)", body: body).decode(BindingInfo.self)
@@ -106,6 +115,7 @@ struct RebindCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         Output.line(TerminalText.field(BindingText.sentence(moved, verb: "moved")))
+        if let warning = BindingText.expiryWarning(moved) { Output.error(warning) }
         if moved.warnings?.contains("unknown-ca") == true {
             Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
         }
@@ -130,10 +140,19 @@ enum BindingText {
             ? "declarant \(binding.account) (terminal \(binding.terminalId ?? "?"), MST \(binding.taxCode))"
             : "admin account MST \(binding.taxCode)"
         let secrets = BindingText.secrets(binding).map { "; stored: \($0)" } ?? ""
-        return "\(verb) \(who) → certificate \(binding.certificate.serialNumber) (\(binding.certificate.provider), until \(day(binding.certificate.notAfter)))\(secrets)"
+        return "\(verb) \(who) → certificate \(binding.certificate.serialNumber) (\(CAName.display(binding.certificate.provider)), until \(day(binding.certificate.notAfter)))\(secrets)"
     }
 
     static func day(_ date: Date) -> String { date.formatted(.iso8601.year().month().day()) }
+
+    /// A warning when the bound certificate ends within 30 days (issue 13 friction: a certificate with 11 days left
+    /// was bound without a word).
+    static func expiryWarning(_ binding: BindingInfo, now: Date = Date()) -> String? {
+        let days = Int((binding.certificate.notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
+        guard days < 30 else { return nil }
+        return "warning: certificate \(TerminalText.field(binding.certificate.serialNumber)) ends on \(day(binding.certificate.notAfter)) "
+            + "(\(days) day(s) left): ask the CA for a renewal, then `kyso register` it and `kyso rebind \(TerminalText.field(binding.account))`"
+    }
 
     /// The stored secrets, those sealed to the token marked so (revealing them needs the token and its PIN).
     static func secrets(_ binding: BindingInfo) -> String? {

@@ -29,7 +29,7 @@ struct BindingsCommand: AsyncParsableCommand {
         for binding in list.bindings {
             rows.append([
                 binding.account, binding.role.rawValue, binding.taxCode, binding.terminalId ?? "-", binding.certificate.serialNumber,
-                binding.certificate.provider, BindingText.day(binding.certificate.notAfter),
+                CAName.display(binding.certificate.provider), BindingText.day(binding.certificate.notAfter),
                 binding.certificatePresent ? "present" : "absent",
                 BindingText.secrets(binding) ?? "-",
             ])
@@ -42,18 +42,26 @@ struct BindingsCommand: AsyncParsableCommand {
 struct UnbindCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unbind", abstract: "Remove an account's binding and its stored secrets.",
-        discussion: "Exit status: 0 removed, 1 not bound or refused, 64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).")
+        discussion: "kyso first says what goes (the binding and its stored secrets) and, on a terminal, asks for the account's name (--yes skips the question). Exit status: 0 removed, 1 not bound, refused or not confirmed, 64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).")
 
     @OptionGroup var connection: DaemonConnection
 
     @Argument(help: ArgumentHelp("The account: a User ID, or an admin account's tax code.", valueName: "ACCOUNT"))
     var account: String
 
+    @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
+
     func run() async throws {
         let segment = try AccountPath.segment(account)
         do {
+            // Said (and on a terminal asked) first: the stored secrets go with the binding.
+            if let binding = try? await connection.client.request(.GET, "/v1/bindings/\(segment)").decode(BindingInfo.self) {
+                try Confirmation.confirm(Confirmation.unbindLoss(binding), account: binding.account, yes: yes)
+            }
             let response = try await connection.client.request(.DELETE, "/v1/bindings/\(segment)")
             guard response.status == 204 else { throw response.problem() }
+        } catch let error as ExitCode {
+            throw error
         } catch {
             throw ClientExit.fail(error)
         }

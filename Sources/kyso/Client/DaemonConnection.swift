@@ -21,7 +21,7 @@ enum ClientExit {
 
     /// Prints the client error for people and exits with its status.
     static func fail(_ error: any Error) -> ExitCode {
-        Output.error("kyso: \(error)")
+        Output.error("kyso: \(CLIWords.translate("\(error)"))")
         switch error as? KysoClient.ClientError {
         case .daemonNotRunning?: return ExitCode(daemonUnavailable)
         case .socketPermissionDenied?, .accessRefused?: return ExitCode(accessRefused)

@@ -3,31 +3,65 @@ import Foundation
 import KysoAPI
 import KysoCore
 
-/// Follows kysod's event stream for `kyso watch`, resuming with Last-Event-ID when the connection drops.
+/// Follows kysod's event stream for `kyso watch`, resuming with Last-Event-ID when the connection drops. When kysod
+/// goes away (stopped, restarting, killed) it says so on standard error and, once kysod is back, what follows: the
+/// events it missed, the new run's events from its start (ids are unique across restarts), or a snapshot.
 enum DaemonWatch {
+    /// How long to wait for kysod to come back (attempts twice a second).
+    static let reconnectAttempts = 120
+
     static func run(client: KysoClient, json: Bool) async throws {
         var lastEventID: UInt64?
         var attempt = 0
+        var away = false
         while true {
             do {
+                var first = true
                 for try await event in client.events(lastEventID: lastEventID) {
                     attempt = 0
-                    if let id = event.id.flatMap(UInt64.init) { lastEventID = id }
+                    let id = event.id.flatMap(UInt64.init)
+                    if away && first {
+                        away = false
+                        if event.event == EventType.snapshot.rawValue {
+                            Output.error("kyso: kysod is back; what it holds now follows (a snapshot)")
+                        } else if let id, let lastEventID, id != lastEventID + 1 {
+                            Output.error("kyso: kysod is back after a restart; its events since it started follow")
+                        } else {
+                            Output.error("kyso: kysod is back; nothing was missed")
+                        }
+                    }
+                    first = false
+                    if let id { lastEventID = id }
                     if json {
                         Output.line(event.data)
                     } else if let decoded = try? APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)) {
                         Output.line(line(decoded))
                     }
                 }
-                // The daemon ended the stream (restart or shutdown): resume where we were.
-            } catch let error as KysoClient.ClientError {
-                if case .daemonNotRunning = error, lastEventID != nil, attempt < 30 {
-                    attempt += 1
-                } else {
-                    throw ClientExit.fail(error)
+                // The daemon ended the stream (shutdown or restart): say so once, then resume where we were.
+                if !away {
+                    away = true
+                    Output.error("kyso: kysod went away (stopped or restarting); waiting for it to come back…")
+                }
+            } catch {
+                // Refused before any event: nothing to resume, so the error is the answer.
+                guard lastEventID != nil, attempt < reconnectAttempts, isConnectionLoss(error) else { throw ClientExit.fail(error) }
+                attempt += 1
+                if !away {
+                    away = true
+                    Output.error("kyso: kysod went away (stopped or restarting); waiting for it to come back…")
                 }
             }
             try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// Whether `error` means the daemon is gone (no socket, connection reset) rather than a refusal to answer.
+    private static func isConnectionLoss(_ error: any Error) -> Bool {
+        switch error as? KysoClient.ClientError {
+        case .daemonNotRunning?, .connectionClosed?: return true
+        case .some: return false
+        case nil: return true  // the connection failed under the stream (kysod killed)
         }
     }
 
@@ -43,11 +77,11 @@ enum DaemonWatch {
         case .tokenInserted, .tokenChanged:
             let token = data.token
             let certificates = (token?.certificates ?? []).map {
-                "\($0.profile.taxCode.map { "MST \($0.value)" } ?? "no MST") \($0.profile.provider.displayName) \($0.profile.status.rawValue)"
+                "\($0.profile.taxCode.map { "MST \($0.value)" } ?? "no MST") \($0.profile.provider.displayName) \($0.profile.status.words)"
             }
             what = "\(token?.label ?? "?") [\(token?.id ?? "?")] \(token?.pinWords ?? "")" + (certificates.isEmpty ? "" : " — " + certificates.joined(separator: "; "))
         case .tokenRemoved:
-            what = "[\(data.tokenId ?? "?")] from \(data.module ?? "?")"
+            what = (data.token.map { "\($0.label) " } ?? "") + "[\(data.tokenId ?? "?")] from \(data.module ?? "?")"
         case .readerAdded, .readerRemoved, .cardRemoved:
             what = data.reader ?? ""
         case .cardInserted:
@@ -58,13 +92,17 @@ enum DaemonWatch {
             what = data.module ?? ""
         case .pcscUnavailable, .pcscAvailable:
             what = data.error ?? ""
-        case .bindingCreated:
+        case .bindingCreated, .bindingMoved:
             let binding = data.binding
             what = "\(data.account ?? "?") (\(binding?.role.rawValue ?? "?"), MST \(binding?.taxCode ?? "?")) → certificate \(binding?.certificate.serialNumber ?? "?")"
         case .bindingRemoved:
             what = data.account ?? ""
         case .bindingRenewalNeeded:
             what = "\(data.account ?? "?"): a renewed certificate \(data.certificate ?? "?") is on a token; run kyso rebind"
+        case .certificateExpiring:
+            what = "certificate \(data.certificate ?? "?") on [\(data.tokenId ?? "?")] ends in \(data.daysLeft ?? 0) day(s)"
+        case .certificateExpired:
+            what = "certificate \(data.certificate ?? "?") on [\(data.tokenId ?? "?")] has expired"
         case .bindingExpiring:
             what = "\(data.account ?? "?"): its certificate \(data.certificate ?? "?") expires within 30 days"
         }

@@ -36,7 +36,9 @@ struct RegisterCommand: AsyncParsableCommand {
     @Option(name: .customLong("terminal-id"), help: "Declarant only: the Terminal ID, exactly 6 letters or digits.")
     var terminalId: String?
 
-    @Option(help: ArgumentHelp("The certificate to register, by SHA-256 (see `kyso tokens --json`).", valueName: "SHA256"))
+    @Option(help: ArgumentHelp(
+        "The certificate to register: its serial number (as the CA and customs show it), SHA-256 or 8+ hex digits of it, or its token's id, serial or label (see `kyso tokens`).",
+        valueName: "NAME"))
     var certificate: String
 
     @Option(name: .customLong("challenge-file"), help: ArgumentHelp(
@@ -57,9 +59,17 @@ struct RegisterCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read \(challengeFile): \(error.localizedDescription)")
             }
         }
-        let pin = try pinInput.read(prompt: "PIN for the token holding \(certificate.prefix(16))…: ")
+        let chosen = try await CertificateName.resolve(certificate, client: connection.client)
+        let problems = RegistrationPrecheck.problems(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId,
+                                                     certificate: chosen.profile)
+        if !problems.isEmpty {
+            Output.error("kyso: not registered (no PIN was asked, nothing was signed):\n" + problems.map { "  - \(TerminalText.field($0))" }.joined(separator: "\n"))
+            throw ExitCode.failure
+        }
+        let pin = try pinInput.read(prompt: chosen.tokenId.isEmpty ? await TokenNaming.prompt(certificate: chosen.sha256, client: connection.client)
+                                                                   : TokenNaming.prompt(label: chosen.tokenLabel, id: chosen.tokenId))
         let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
-                                          certificate: certificate, pin: pin, allowFinalTry: pinInput.allowFinalTry)
+                                          certificate: chosen.sha256, pin: pin, allowFinalTry: pinInput.allowFinalTry)
         let registered: RegistrationResponse
         do {
             let body = Array(try APIJSON.encoder().encode(request))
@@ -77,9 +87,13 @@ struct RegisterCommand: AsyncParsableCommand {
                               ("certificate.der", registered.certificate)] {
             try bytes.write(to: folder.appendingPathComponent(name), options: .atomic)
         }
+        // An account bound already (to the certificate this one renews) moves with rebind, not bind.
+        let account = role == .declarant ? (userId ?? "") : taxCode
+        let existing = try? await connection.client.request(.GET, "/v1/bindings/\(AccountPath.segment(account))").decode(BindingInfo.self)
+        let next = existing.map { "rebind with: kyso rebind \($0.account) " } ?? "bind with: kyso bind "
         Output.errorText("""
             signed on token \(TerminalText.field(registered.tokenId)) with certificate \(TerminalText.field(registered.certificateSha256))
-            → \(folder.path)/statement.json, signature.der, certificate.der; bind with: kyso bind \(folder.path)/statement.json \(folder.path)/signature.der
+            → \(folder.path)/statement.json, signature.der, certificate.der; \(next)\(folder.path)/statement.json \(folder.path)/signature.der
 
             """)
         if registered.warnings?.contains("unknown-ca") == true {

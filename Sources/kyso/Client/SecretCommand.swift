@@ -35,7 +35,7 @@ struct SecretCommand: AsyncParsableCommand {
             // (An unbound account falls through to the GET, whose answer names the problem.)
             let binding = try? await client.request(.GET, "/v1/bindings/\(segment)").decode(BindingInfo.self)
             if let binding, binding.sealedToToken.contains(kind.rawValue) {
-                let pin = try pinInput.read(prompt: "PIN of the token holding certificate \(binding.certificate.serialNumber): ")
+                let pin = try pinInput.read(prompt: await TokenNaming.prompt(certificate: binding.certificate.sha256, client: client))
                 let body = Array(try APIJSON.encoder().encode(SecretRevealRequest(pin: pin, allowFinalTry: pinInput.allowFinalTry ? true : nil)))
                 secret = try await client.request(.POST, path, body: body).decode(SecretResponse.self)
             } else {

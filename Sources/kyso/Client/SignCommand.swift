@@ -20,7 +20,9 @@ struct SignCommand: AsyncParsableCommand {
     @OptionGroup var connection: DaemonConnection
     @OptionGroup var pinInput: PINInput
 
-    @Argument(help: ArgumentHelp("The token's id (see `kyso tokens`).", valueName: "TOKEN"))
+    @Argument(help: ArgumentHelp(
+        "The token: its id, label or serial, or a certificate's serial number or SHA-256 (then that certificate signs); see `kyso tokens`.",
+        valueName: "TOKEN"))
     var token: String
 
     @Argument(help: ArgumentHelp("The file to sign (- for standard input).", valueName: "FILE"))
@@ -29,48 +31,83 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: "The certificate (SHA-256) whose key signs, when the token holds several.")
     var certificate: String?
 
-    @Option(help: "rsa-pkcs1-sha256 (default), rsa-pss-sha256 or ecdsa-sha256.")
+    @Option(help: "rsa-pkcs1-sha256, rsa-pss-sha256 or ecdsa-sha256 (default: the key's own, ecdsa-sha256 for an EC key).")
     var mechanism: SignatureMechanism?
 
     @Flag(help: "Write a detached CMS SignedData (DER) instead of the raw signature.")
     var cms = false
 
-
-    @Option(help: ArgumentHelp("Write the signature here.", valueName: "PATH"))
+    @Option(help: ArgumentHelp("Write the signature here (- for standard output).", valueName: "PATH"))
     var out: String?
+
+    /// Where the signature goes: nil for standard output.
+    private var outPath: String? { out == "-" ? nil : out }
 
     func validate() throws {
         // The signature is binary, not text: a terminal would take its bytes for control sequences. Checked before
         // the PIN is asked, so no signature is made for nothing.
-        if out == nil, isatty(STDOUT_FILENO) == 1 {
+        if outPath == nil, isatty(STDOUT_FILENO) == 1 {
             throw ValidationError("the signature is binary: write it with --out PATH or into a pipe, not onto the terminal")
         }
     }
 
     func run() async throws {
-        let data: Data
+        // Everything that can fail without the token fails before the PIN is asked: the output file, then the input.
+        let output: SignatureFile?
+        let digest: [UInt8]
         do {
-            data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+            output = try outPath.map(SignatureFile.init(path:))
+            do {
+                digest = try FileDigest.sha256(of: file)
+            } catch {
+                output?.discard()
+                throw error
+            }
         } catch {
-            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            throw ValidationError("\(error)")
         }
-        let pin = try pinInput.read(prompt: "PIN for token \(token): ")
-        let request = SignRequest(certificate: certificate, data: data, mechanism: mechanism, output: cms ? .cms : .raw,
-                                  pin: pin, allowFinalTry: pinInput.allowFinalTry)
+        // Only the digest travels: the file may be of any size (kysod builds the CMS around the digest).
         let signed: SignResponse
         do {
+            let (token, named) = try await CertificateName.token(self.token, client: connection.client)
+            let certificate = self.certificate ?? named
+            let info = try? await connection.client.request(.GET, "/v1/tokens/\(token)").decode(TokenInfoResponse.self)
+            if let warning = Self.expiredWarning(info, certificate: certificate) { Output.error(warning) }
+            let pin = try pinInput.read(prompt: TokenNaming.prompt(label: info?.label, id: token))
+            let request = SignRequest(certificate: certificate, digest: Data(digest), mechanism: mechanism, output: cms ? .cms : .raw,
+                                      pin: pin, allowFinalTry: pinInput.allowFinalTry)
             let body = Array(try APIJSON.encoder().encode(request))
             signed = try await connection.client.request(.POST, "/v1/tokens/\(token)/sign", body: body).decode(SignResponse.self)
         } catch {
+            output?.discard()
+            if error is ValidationError { throw error }
             throw ClientExit.fail(error)
         }
         if let warning = signed.warning { Output.error("kyso: \(warning)") }
-        if let out {
-            try signed.signature.write(to: URL(fileURLWithPath: out))
-            Output.error("signed with certificate \(TerminalText.field(signed.certificate)) (\(signed.mechanism.rawValue), \(signed.output.rawValue)) → \(out)")
+        if let output {
+            do {
+                try output.commit(signed.signature)
+            } catch {
+                Output.error("kyso: \(error)")
+                throw ExitCode.failure
+            }
+            Output.error("signed with certificate \(TerminalText.field(signed.certificate)) (\(signed.mechanism.rawValue), \(signed.output.rawValue)) → \(output.path)")
         } else {
             FileHandle.standardOutput.write(signed.signature)
         }
+    }
+}
+
+extension SignCommand {
+    /// A warning when the certificate that will sign has expired (issue 13 friction: it signed without a word). Not
+    /// a refusal: a signature over old data may be wanted, but customs will not accept it as a new one.
+    static func expiredWarning(_ token: TokenInfoResponse?, certificate named: String?) -> String? {
+        guard let token else { return nil }
+        let withKeys = token.certificates.filter(\.privateKeyOnToken)
+        let chosen = named.map { name in token.certificates.first { $0.sha256 == name.lowercased() } } ?? (withKeys.count == 1 ? withKeys.first : nil)
+        guard let profile = chosen?.profile, profile.status == .expired else { return nil }
+        return "kyso: warning: certificate \(profile.serialNumber.hex) expired on \(BindingText.day(profile.validity.notAfter)); "
+            + "the signature is made, but customs does not accept signatures by an expired certificate"
     }
 }
 

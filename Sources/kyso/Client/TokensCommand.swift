@@ -5,7 +5,7 @@ import KysoCore
 /// `kyso tokens`: every token kysod sees, with its certificates, as a table.
 struct TokensCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tokens", abstract: "List tokens and their certificates: tax code, CA, serial, validity.",
+        commandName: "tokens", abstract: "List tokens and their certificates: tax code, CA, serial, validity, bound account.",
         discussion: "Exit status: 0 ok, 69 kysod not running, 77 access refused, 1 other errors.")
 
     @OptionGroup var connection: DaemonConnection
@@ -24,11 +24,11 @@ struct TokensCommand: AsyncParsableCommand {
             Output.line("No token. Plug one in, or run `kyso doctor` to see why none shows.")
             return
         }
-        var rows: [[String]] = [["TOKEN", "ID", "PIN", "TAX CODE", "HOLDER", "CA", "SERIAL", "VALID UNTIL", "STATUS"]]
+        var rows: [[String]] = [["TOKEN", "ID", "PIN", "TAX CODE", "HOLDER", "CA", "SERIAL", "VALID UNTIL", "STATUS", "ACCOUNT"]]
         for token in list.tokens {
-            let pin = token.pin.state.rawValue
+            let pin = token.pin.state.words
             if token.certificates.isEmpty {
-                rows.append([token.label, token.id, pin, "-", "(no certificate)", "", "", "", ""])
+                rows.append([token.label, token.id, pin, "-", "(no certificate)", "", "", "", "", ""])
             }
             for certificate in token.certificates {
                 let profile = certificate.profile
@@ -37,12 +37,18 @@ struct TokensCommand: AsyncParsableCommand {
                     String((profile.commonName ?? profile.subject.rfc4514).prefix(34)),
                     profile.provider.displayName + (profile.provider.isTest ? " [TEST]" : ""),
                     profile.serialNumber.hex, String(profile.validity.notAfter.formatted(.iso8601.year().month().day())),
-                    profile.status.rawValue + (certificate.privateKeyOnToken ? "" : " (no key)"),
+                    profile.status.words + (certificate.privateKeyOnToken ? "" : " (no key)"),
+                    (certificate.accounts ?? []).map(\.words).joined(separator: ", ").nonEmpty ?? "-",
                 ])
             }
         }
         Output.text(TextTable.render(rows))
     }
+}
+
+extension String {
+    /// nil for the empty string (to show "-" instead).
+    var nonEmpty: String? { isEmpty ? nil : self }
 }
 
 /// Left-aligned columns, sized to their widest cell (in characters, so Vietnamese text lines up); cells are escaped.

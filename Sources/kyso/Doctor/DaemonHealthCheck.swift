@@ -40,11 +40,30 @@ enum DaemonHealthCheck {
                 break  // loaded, or never loaded: doctor's own load of the module explains that case
             }
         }
+        problems += await expiringBindings(client, now: now)
         let modules = status.modules.map {
             DaemonSection.DaemonModule(name: $0.name, state: $0.state, error: $0.error, pendingCall: $0.pendingCall, since: $0.since,
                                        tokenCount: $0.tokenCount)
         }
         return (DaemonSection(socket: socket, version: status.version, modules: modules), problems)
+    }
+
+    /// Accounts whose certificate ends within 30 days (a warning) or has ended (an error), from kysod's bindings
+    /// (issue 13: reminders that reach people). Nothing when the bindings cannot be read.
+    private static func expiringBindings(_ client: KysoClient, now: Date) async -> [Problem] {
+        guard let list = try? await client.request(.GET, "/v1/bindings").decode(BindingListResponse.self) else { return [] }
+        return list.bindings.compactMap { binding in
+            let notAfter = binding.certificate.notAfter
+            let days = Int((notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
+            guard days < 30 else { return nil }
+            let ended = notAfter <= now
+            return Problem(
+                severity: ended ? .error : .warning,
+                what: "account \(binding.account)'s certificate \(binding.certificate.serialNumber) "
+                    + (ended ? "ended on \(BindingText.day(notAfter)): it can no longer declare." : "ends on \(BindingText.day(notAfter)) (\(days) day(s) left)."),
+                fix: "Ask the CA (\(CAName.display(binding.certificate.provider))) for a renewal, then `kyso register` the account on the new "
+                    + "certificate and `kyso rebind \(binding.account) …`.")
+        }
     }
 
     /// GET /v1/status, or nil when kysod is not there, refuses, or does not answer within `timeout`.

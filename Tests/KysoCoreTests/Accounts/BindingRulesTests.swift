@@ -156,8 +156,9 @@ import Testing
         #expect(candidates.first?.binding == bound)
         #expect(candidates.first?.boundCertificatePresent == false)
 
-        // The bound certificate still present and valid: nothing to renew.
-        #expect(rules.renewalCandidates(bindings: [bound], present: [old, renewed], now: now).isEmpty)
+        // The bound certificate still present and valid (both tokens plugged in, the usual case): a renewal from the
+        // same CA is announced all the same (issue 13, bug 7).
+        #expect(rules.renewalCandidates(bindings: [bound], present: [old, renewed], now: now).map(\.boundCertificatePresent) == [true])
         // Still present but expired: renew.
         let later = Date(timeIntervalSince1970: 1_830_000_000)  // 2027-12
         let expiredCase = rules.renewalCandidates(bindings: [bound], present: [old, renewed], now: later)

@@ -152,6 +152,11 @@ def cmd_add_token(args):
         specs = [tokens.plan(args.label, args.kind, args.provider or "vnpt")]
     else:
         specs = extra_specs(args.count, args.label, args.kind, args.provider)
+    if args.valid_days is not None:
+        if args.valid_days < 0:
+            raise LabError("--valid-days must be 0 or more")
+        for spec in specs:
+            spec.valid_days = args.valid_days
     labels = [spec.label for spec in specs]
     known = {t["label"] for t in layout.read_manifest()["tokens"]}
     clash = [label for label in labels if label in known]
@@ -228,6 +233,8 @@ def parser():
     p.add_argument("--count", type=int, default=1, metavar="N")
     p.add_argument("--renewal-of", metavar="LABEL",
                    help="a renewed certificate of LABEL's first one: same holder and tax code, new key, ends later")
+    p.add_argument("--valid-days", type=int, metavar="N",
+                   help="the certificates end N days from now (default 730, renewals 1095; 0: they end now, expired when used)")
     p.set_defaults(run=cmd_add_token)
 
     p = sub.add_parser("remove-token", help="delete a token's folder from DIR/tokens")
