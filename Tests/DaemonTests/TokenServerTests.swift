@@ -48,16 +48,22 @@ struct TokenServerTests {
         withExtendedLifetime((server, forward)) {}
     }
 
+    /// The token server's side of route 2: a lab copy owned by its SSH account, which runs `p11-kit server` for the
+    /// token.
+    static func tokenServer() async throws -> (LabManifest, P11KitServer) {
+        let (labDirectory, manifest) = try await Lab.copy()
+        try Shell.run("chown", ["-R", "\(nobody):\(nobody)", labDirectory.path])
+        let server = try P11KitServer(
+            module: Lab.softHSMModule, tokenURI: "pkcs11:token=\(label)", uid: nobody,
+            environment: ["SOFTHSM2_CONF": labDirectory.appendingPathComponent("softhsm2.conf").path])
+        return (manifest, server)
+    }
+
     /// Route 2: the token server runs `p11-kit server` for its module; `ssh -L` brings that socket to the PC, whose
     /// own kysod loads p11-kit's RPC client (`p11-kit-client.so`) pointed at it, so the remote token is in its inventory.
     @Test("p11-kit server through ssh -L: the PC's kysod lists the remote token and signs with it")
     func p11KitServerForwarded() async throws {
-        let (labDirectory, manifest) = try await Lab.copy()
-        // The token server's tokens belong to its SSH account, which runs p11-kit server.
-        try Shell.run("chown", ["-R", "\(Self.nobody):\(Self.nobody)", labDirectory.path])
-        let p11KitServer = try P11KitServer(
-            module: Lab.softHSMModule, tokenURI: "pkcs11:token=\(Self.label)", uid: Self.nobody,
-            environment: ["SOFTHSM2_CONF": labDirectory.appendingPathComponent("softhsm2.conf").path])
+        let (manifest, p11KitServer) = try await Self.tokenServer()
         let server = try SSHServer(user: "nobody")
         let folder = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -91,11 +97,7 @@ struct TokenServerTests {
     /// known issue (docs/token-server.md says to restart kysod); this test says so when it changes.
     @Test("p11-kit server route: a dropped SSH forward withdraws the token; a new forward does not bring it back")
     func p11KitForwardDropsAndReturns() async throws {
-        let (labDirectory, _) = try await Lab.copy()
-        try Shell.run("chown", ["-R", "\(Self.nobody):\(Self.nobody)", labDirectory.path])
-        let p11KitServer = try P11KitServer(
-            module: Lab.softHSMModule, tokenURI: "pkcs11:token=\(Self.label)", uid: Self.nobody,
-            environment: ["SOFTHSM2_CONF": labDirectory.appendingPathComponent("softhsm2.conf").path])
+        let (_, p11KitServer) = try await Self.tokenServer()
         let server = try SSHServer(user: "nobody")
         let folder = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
