@@ -7,7 +7,7 @@ import NIOHTTP1
 import Testing
 
 /// Sources/KysoAPI/openapi.yaml against a real kysod on the SoftHSM lab: the document is valid OpenAPI 3.1 and
-/// names exactly the routes Router.swift serves, and every answer's status, content type, headers and JSON
+/// names exactly the routes of the router's Endpoint table, and every answer's status, content type, headers and JSON
 /// body are what the document says (checked by openapi-check.py with openapi-schema-validator, OAS 3.1 dialect).
 @Suite("the OpenAPI document matches kysod", .serialized)
 struct OpenAPIContractTests {

@@ -86,7 +86,7 @@ public struct SigningPlan: Sendable {
     func verificationProblem(_ signature: [UInt8]) -> String? {
         switch output {
         case .cms:
-            // Checked while signing: TokenPrivateKey verifies the signed attributes' signature with the certificate.
+            // Checked while signing: BackendPrivateKey verifies the signed attributes' signature with the certificate.
             return nil
         case .raw:
             return verifyRaw(signature) ? nil : "the signature does not verify with the certificate's public key"
