@@ -3,7 +3,7 @@ import Testing
 
 /// The Debian package (debian/, `make deb`, `make package-test`).
 struct DebianPackageTests {
-    /// debian/changelog names the package's version; kyso and kysod must say the same (`--version`). debian/rules
+    /// debian/changelog names the package's version; kyso and kysod must say the same (`--version`, from KysoVersion). debian/rules
     /// checks the built binaries too, but only a package build runs it; this catches a bump in one place at once.
     @Test func changelogVersionIsTheBinariesVersion() throws {
         let changelog = try repositoryText("debian/changelog")
@@ -11,8 +11,10 @@ struct DebianPackageTests {
         // "kyso (0.1.0) unstable; urgency=medium": a native package, so the version is the upstream one.
         let version = try #require(firstLine.split(separator: "(").dropFirst().first?.split(separator: ")").first.map(String.init))
         #expect(firstLine.hasPrefix("kyso ("))
-        #expect(try repositoryText("Sources/kysod/Kysod.swift").contains("static let version = \"\(version)\""))
-        #expect(try repositoryText("Sources/kyso/Kyso.swift").contains("version: \"\(version)\""))
+        // Both programs take their version from one place (KysoVersion), which must be the changelog's.
+        #expect(try repositoryText("Sources/KysoAPI/KysoVersion.swift").contains("static let current = \"\(version)\""))
+        #expect(try repositoryText("Sources/kysod/Kysod.swift").contains("static let version = KysoVersion.current"))
+        #expect(try repositoryText("Sources/kyso/Kyso.swift").contains("version: KysoVersion.current"))
     }
 
     /// The whole route a Debian admin takes: `make deb` (release build, dpkg-buildpackage, lintian without errors),
