@@ -162,7 +162,7 @@ let package = Package(
         ),
         // Signing from web pages (docs/browser.md): pinentry dialogs and the origins a person allowed, shared by the
         // native-messaging host and `kyso browser`.
-        .target(name: "KysoBrowser", dependencies: ["KysoAPI"], swiftSettings: strict),
+        .target(name: "KysoBrowser", dependencies: ["KysoAPI", "KysoCore"], swiftSettings: strict),
         .executableTarget(
             name: "kyso-browser-host",
             dependencies: ["KysoAPI", "KysoBrowser", "KysoCore", .product(name: "Crypto", package: "swift-crypto")],

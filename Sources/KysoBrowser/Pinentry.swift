@@ -1,4 +1,5 @@
 import Foundation
+import KysoCore
 
 /// One dialog through a GnuPG pinentry program (pinentry-gnome3, -gtk2, -qt, -curses, -tty), spoken to over the
 /// Assuan protocol on its stdin and stdout. The PIN is typed into the pinentry's own window, which the page cannot
@@ -107,7 +108,7 @@ public struct Pinentry: Sendable {
                 return .confirmed
             case .error:
                 // Cancelled, closed, timed out or not confirmed: the person did not say yes.
-                if var pin { for index in pin.indices { pin[index] = 0 } }
+                if var pin { SecretBytes.wipe(&pin) }
                 return .cancelled
             case .closed:
                 throw .unavailable("\(program) closed the pipe during the dialog")

@@ -1,4 +1,5 @@
 import Foundation
+import KysoCore
 
 /// What credentials/authorize returned: the Signature Activation Data for `numSignatures` signatures.
 public struct CSCSignatureActivation: Sendable {
@@ -37,7 +38,7 @@ extension CSCClient {
                 hashAlgorithmOID: hashAlgorithm.oid, description: description)))
         }
         var body = try Self.withSecrets(object, version: configuration.version, pin: pin, otp: otp)
-        defer { CSCSecret.wipe(&body) }
+        defer { SecretBytes.wipe(&body) }
         let method = "credentials/authorize"
         let answer: CSCAuthorizeResponse = try Self.decode(try await send(method, body: body, repeatable: false), method: method)
         return CSCSignatureActivation(

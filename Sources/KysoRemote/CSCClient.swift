@@ -1,4 +1,5 @@
 import Foundation
+import KysoCore
 
 /// A client of one CSC API remote signing service (v1.0.4.0 or v2.0.0.2).
 ///
@@ -54,7 +55,7 @@ public actor CSCClient {
             ])
             contentType = "application/x-www-form-urlencoded"
         }
-        defer { CSCSecret.wipe(&body) }
+        defer { SecretBytes.wipe(&body) }
         let answer = try await transport.post(
             method, url: url, body: body, contentType: contentType, authorization: authorization, repeatable: true)
         let token: CSCAccessToken = try Self.decode(try Self.success(answer, method: method), method: method)

@@ -1,4 +1,5 @@
 import Foundation
+import KysoCore
 
 /// A PIN or OTP on its way to the service: held as bytes, given out once, then overwritten.
 ///
@@ -20,7 +21,7 @@ public final class CSCSecret: @unchecked Sendable, CustomStringConvertible {
     }
 
     deinit {
-        Self.wipe(&bytes)
+        SecretBytes.wipe(&bytes)
     }
 
     public var description: String { "CSCSecret(redacted)" }
@@ -30,14 +31,8 @@ public final class CSCSecret: @unchecked Sendable, CustomStringConvertible {
         try lock.withLock {
             guard !used else { throw CSCError.secretAlreadyUsed }
             used = true
-            defer { Self.wipe(&bytes) }
+            defer { SecretBytes.wipe(&bytes) }
             return try body(bytes)
-        }
-    }
-
-    static func wipe(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeMutableBytes { buffer in
-            if let base = buffer.baseAddress { explicit_bzero(base, buffer.count) }
         }
     }
 }

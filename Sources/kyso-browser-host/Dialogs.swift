@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KysoCore
 import KysoBrowser
 
 /// The texts of Kyso's dialogs, in Vietnamese first (declarants read it) with English below. Everything the
@@ -43,7 +44,7 @@ enum Dialogs {
         return "\(name) — \(organization)"
     }
 
-    static func signing(hash: [UInt8]) -> String { "SHA-256 " + hash.map { String(format: "%02x", $0) }.joined() }
+    static func signing(hash: [UInt8]) -> String { "SHA-256 " + Hex.lowercase(hash) }
 
     static func signing(data: [UInt8], output: String) -> String {
         "\(data.count) byte (SHA-256 \(signing(hash: Array(SHA256.hash(data: data))).dropFirst(8))), \(output == "cms" ? "CMS" : "raw")"
