@@ -131,18 +131,23 @@ extension LivePCSC {
             let pcscd = try await PrivatePCSCD(configDirectory: folder.file("readers"), vpcdPorts: try VPCDPorts.free(entries: 1))
             let context = try PCSCContext()
             let names = try context.readers()
+            let acknowledged = Locked(false)
             let result = Task.detached { () -> Result<PCSCContext.StatusChangeOutcome, PCSCError> in
                 // A short-lived blocking wait for this test only; the monitor uses its own Thread.
                 var states = [ReaderState.plugAndPlay()] + names.map { ReaderState(reader: $0) }
                 do throws(PCSCError) {
                     _ = try context.statusChange(&states, timeout: .milliseconds(0))
                     for index in states.indices { states[index].acknowledge() }
+                    acknowledged.withLock { $0 = true }
                     return .success(try context.statusChange(&states, timeout: .milliseconds(10_000)))
                 } catch {
                     return .failure(error)
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            // Kill pcscd only once the long wait is (about to be) under way: on a loaded machine the detached task
+            // may start late, and a fixed 200 ms pause then killed pcscd before the wait it is meant to end.
+            try await eventually("the first status change answered") { acknowledged.value }
+            try await Task.sleep(for: .milliseconds(300))
             try await pcscd.kill()
             let outcome = await result.value
             let error = try #require(throws: PCSCError.self) { try outcome.get() }
