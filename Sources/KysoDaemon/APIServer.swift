@@ -138,6 +138,10 @@ public final class APIServer: Service, Sendable {
                     case .tooLarge:
                         try await Self.write(.problem(Problems.tooLarge), to: outbound, keepAlive: false)
                         return
+                    case .notHTTP11:
+                        try await Self.write(.body(status: .badRequest, contentType: "text/plain", bytes: []),
+                                             to: outbound, keepAlive: false)
+                        return
                     case .request(let complete): request = complete
                     }
                     connections.setBusy(token, true)
@@ -202,6 +206,8 @@ public final class APIServer: Service, Sendable {
     enum ReadOutcome {
         case request(APIRequest)
         case tooLarge
+        /// HTTP/1.0 (or a later major version the decoder let through): kysod speaks HTTP/1.1 only, as documented.
+        case notHTTP11
         case closed
     }
 
@@ -212,6 +218,7 @@ public final class APIServer: Service, Sendable {
         while let part = try await parts.next() {
             switch part {
             case .head(let value):
+                guard value.version == .http1_1 else { return .notHTTP11 }
                 head = value
                 if let length = value.headers.first(name: "content-length").flatMap(Int.init) {
                     guard length <= limit else { return .tooLarge }
