@@ -193,6 +193,7 @@ final class ModuleWatcher: Sendable {
         var failures = 0
         var failingSince = Date()
         var backoff = HostRestartBackoff()
+        var reinitialization = Reinitialization()
         while !isStopped {
             if let host, !host.isServing {
                 guard startHost(host, backoff: &backoff) else { continue }
@@ -211,6 +212,12 @@ final class ModuleWatcher: Sendable {
                 if failures > 0 {
                     logger.notice("slot list readable again", metadata: ["module": "\(module.name)", "after": "\(failures) failures"])
                     failures = 0
+                }
+                // Re-initialised but empty: initialise again (on the backoff) until the module shows its slots.
+                if host == nil, slots.isEmpty, reinitialization.awaitingSlots, reinitialization.isDue() {
+                    reinitialization.finished(slotsSeen: reinitialize())
+                    control.withLock { $0.fullRescan = true }
+                    continue
                 }
                 if full || slots != lastSlots {
                     var failed: [(slot: SlotID, error: PKCS11Error)] = []
@@ -258,7 +265,12 @@ final class ModuleWatcher: Sendable {
                                            outcome: .failing(error: error, consecutive: failures, since: failingSince)))
                 lastSlots = nil
                 control.withLock { $0.fullRescan = true }
-                if failures < Self.failuresBeforeFailed { wait = min(interval, Self.retryWhileFailing) }
+                if failures < Self.failuresBeforeFailed {
+                    wait = min(interval, Self.retryWhileFailing)
+                } else if host == nil, reinitialization.isDue() {
+                    reinitialization.finished(slotsSeen: reinitialize())
+                    wait = .zero
+                }
             }
             _ = wake.wait(timeout: .now() + .nanoseconds(Int(wait.nanoseconds)))
         }

@@ -91,13 +91,13 @@ struct TokenServerTests {
         withExtendedLifetime((p11KitServer, server, forward)) {}
     }
 
-    /// The SSH connection of route 2 drops: kysod withdraws the token (its slot listing fails three times). When the
-    /// forward is back the token does NOT return: p11-kit's RPC client answers CKR_DEVICE_ERROR until it is
-    /// initialised again, and kysod finalises and re-initialises only hosted modules, not one loaded in-process. A
-    /// known issue (docs/token-server.md says to restart kysod); this test says so when it changes.
-    @Test("p11-kit server route: a dropped SSH forward withdraws the token; a new forward does not bring it back")
+    /// The SSH connection of route 2 drops: kysod withdraws the token (its slot listing fails three times). p11-kit's
+    /// RPC client then answers CKR_DEVICE_ERROR until it is initialised again, so kysod finalises and initialises the
+    /// in-process module again on a backoff (ModuleWatcher+Reinitialize); when the forward is back, so is the token,
+    /// and it signs. (Before that, the token never came back: this test recorded it as a known issue.)
+    @Test("p11-kit server route: a dropped SSH forward withdraws the token; a new forward brings it back")
     func p11KitForwardDropsAndReturns() async throws {
-        let (_, p11KitServer) = try await Self.tokenServer()
+        let (manifest, p11KitServer) = try await Self.tokenServer()
         let server = try SSHServer(user: "nobody")
         let folder = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -106,7 +106,7 @@ struct TokenServerTests {
         let client = try Self.p11KitClientPath()
         let daemon = try await DaemonProcess(
             arguments: ["--no-registered-modules", "--module", client, "--no-pcsc", "--poll-interval", "0.2"],
-            configuration: #"{"modules": {"inProcess": ["\#(client)"]}}"#,
+            configuration: #"{"modules": {"inProcess": ["\#(client)"]}, "access": {"sign": {"users": ["root"]}}}"#,
             environment: ["P11_KIT_SERVER_ADDRESS": "unix:path=\(local)"])
         #expect(try Self.labels(daemon.socketPath) == [Self.label])
 
@@ -114,9 +114,12 @@ struct TokenServerTests {
         let gone = try await Self.waitFor(seconds: 20) { try Self.labels(daemon.socketPath).isEmpty }
         #expect(gone, "the token stayed listed after the forward closed")
         forward = try server.forward(local: local, remote: p11KitServer.socketPath)
-        let back = try await Self.waitFor(seconds: 8) { try Self.labels(daemon.socketPath) == [Self.label] }
-        withKnownIssue("kysod does not re-initialise an in-process module whose RPC connection dropped") {
-            #expect(back, "the token did not come back: \(daemon.log().suffix(1500))")
+        // Re-initialisation attempts back off up to 10 s apart by the time the forward is back.
+        let back = try await Self.waitFor(seconds: 25) { try Self.labels(daemon.socketPath) == [Self.label] }
+        #expect(back, "the token did not come back: \(daemon.log().suffix(1500))")
+        if back {
+            let token = try #require(manifest.tokens.first { $0.label == Self.label })
+            _ = try Self.signAndVerify(socket: daemon.socketPath, token: token, folder: folder)
         }
         try await daemon.stop()
         withExtendedLifetime((p11KitServer, server, forward)) {}
