@@ -125,9 +125,12 @@ struct FakeModuleFaultTests {
     @Test("a module loaded directly that crashes (abort in C_GetSlotList) takes kysod down; a restart on the same state recovers",
           .timeLimit(.minutes(1)))
     func directCrash() async throws {
-        let rig = try await FakeRig.start(isolation: "in-process")
+        // Swift's backtracer, symbolicating the dying debug kysod, held it for over 10 s on a loaded machine: what is
+        // tested here is that the abort ends kysod and a restart recovers, not how fast a backtrace is written.
+        let rig = try await FakeRig.start(isolation: "in-process", environment: ["SWIFT_BACKTRACE": "enable=no"])
         try rig.fake.misbehave(["slots": "crash"])
-        #expect(await eventually(timeout: .seconds(10)) { !rig.daemon.isRunning }, "kysod survived an abort() inside a module it loaded in-process")
+        try #require(await eventually(timeout: .seconds(20)) { !rig.daemon.isRunning },
+                     "kysod survived an abort() inside a module it loaded in-process: \(rig.daemon.log().suffix(1500))")
         #expect(rig.fake.count("C_GetSlotList abort") >= 1)
         print("fault: in-process module abort() → kysod terminated, status \(rig.daemon.terminationStatus)")
         // What systemd does then: kysod.service restarts on failure.

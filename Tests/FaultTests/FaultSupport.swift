@@ -17,7 +17,8 @@ struct FakeRig {
 
     /// - Parameter isolation: `host` (kysod's default: each module in a module host) or `in-process`.
     static func start(configuration: String? = nil, pollInterval: String = "0.2", isolation: String = "host",
-                      extraModules: [String] = [], before: ((FakeModule) throws -> Void)? = nil) async throws -> FakeRig {
+                      extraModules: [String] = [], environment: [String: String] = [:],
+                      before: ((FakeModule) throws -> Void)? = nil) async throws -> FakeRig {
         let (directory, manifest) = try await Lab.copy()
         let fake = try FakeModule(labDirectory: directory)
         try before?(fake)
@@ -26,7 +27,8 @@ struct FakeRig {
                         "--no-pcsc", "--poll-interval", pollInterval, "--module-isolation", isolation]
                 + extraModules.flatMap { ["--module", $0] },
             configuration: configuration,
-            environment: fake.environment.merging(["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path]) { $1 })
+            environment: fake.environment.merging(["SOFTHSM2_CONF": directory.appendingPathComponent("softhsm2.conf").path]) { $1 }
+                .merging(environment) { $1 })
         return FakeRig(daemon: daemon, fake: fake, client: KysoClient(socketPath: daemon.socketPath), labDirectory: directory,
                        manifest: manifest)
     }
