@@ -2,10 +2,12 @@ import KysoCore
 
 /// The one line `kyso doctor` starts with, so the answer comes before the detail (issue 13): "3 tokens ready,
 /// 1 certificate expired". A token is ready when it reads without error, its PIN can be used (not locked, set) and
-/// it holds at least one certificate that is valid now with its private key.
+/// it holds at least one certificate that is valid now with its private key. A token with no certificate at all is
+/// counted as blank (SoftHSM's spare slot, or a real token that was reset), not as a token that failed.
 enum DoctorSummary {
     static func line(_ report: DoctorReport) -> String {
-        let tokens = report.modules.filter { $0.loaded && !$0.trustPolicy }.flatMap(\.tokens)
+        let all = report.modules.filter { $0.loaded && !$0.trustPolicy }.flatMap(\.tokens)
+        let tokens = all.filter { !$0.certificates.isEmpty }
         let certificates = tokens.flatMap(\.certificates).compactMap(\.profile)
         // One certificate on two tokens (or seen through two modules) is one certificate.
         var seen: Set<String> = []
@@ -13,6 +15,7 @@ enum DoctorSummary {
         let ready = tokens.filter(isReady).count
         var parts = [count(ready, "token", "tokens") + " ready"]
         if tokens.count > ready { parts.append(count(tokens.count - ready, "token", "tokens") + " not ready") }
+        if all.count > tokens.count { parts.append(count(all.count - tokens.count, "blank token", "blank tokens")) }
         let expired = distinct.filter { $0.status == .expired }.count
         let expiring = distinct.filter { $0.status == .expiringSoon }.count
         if expired > 0 { parts.append(count(expired, "certificate", "certificates") + " expired") }
