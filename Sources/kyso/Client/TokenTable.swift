@@ -30,7 +30,7 @@ enum TokenTable {
                 rows.append(([
                     token.label, profile.taxCode?.value ?? "-", profile.commonName ?? profile.subject.rfc4514,
                     String(profile.validity.notAfter.formatted(.iso8601.year().month().day())), status.words,
-                    (certificate.accounts ?? []).map(\.words).joined(separator: ", ").nonEmpty ?? "-",
+                    accounts(certificate.accounts ?? []),
                 ], status.tone))
             }
         }
@@ -47,6 +47,15 @@ enum TokenTable {
                 return paint(cell, tone) + String(repeating: " ", count: padded.count - cell.count)
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
+    }
+
+    /// The declarant accounts a certificate serves, then "+admin" when the tax code's admin account may use it too
+    /// (any certificate of the tax code may): the declarant's User ID is what a person looks for on the line.
+    static func accounts(_ accounts: [AccountSummary]) -> String {
+        let declarants = accounts.filter { $0.role == .declarant }.map(\.account)
+        let admin = accounts.first { $0.role == .admin }
+        if declarants.isEmpty { return admin?.words ?? "-" }
+        return declarants.joined(separator: ", ") + (admin == nil ? "" : " +admin")
     }
 
     /// The one word a certificate's line shows: what stops signing first (a locked PIN, an ended certificate, a
