@@ -34,10 +34,19 @@ enum TokenTable {
                 ], status.tone))
             }
         }
-        // Cells are escaped first (they come from tokens and certificates), then cut to their column.
-        let cut = rows.map { row in (row.cells.enumerated().map { fit(TerminalText.field($1), columns[$0].width) }, row.tone) }
-        var widths = columns.map { _ in 0 }
-        for row in cut { for (index, cell) in row.0.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        // Cells are escaped first (they come from tokens and certificates), then cut to their column. The holder's
+        // name, the longest, gets whatever the other columns leave of the 100.
+        let escaped = rows.map { row in (row.cells.map(TerminalText.field), row.tone) }
+        var widths = columns.indices.map { index in
+            escaped.map { min($0.0[index].count, columns[index].width) }.max() ?? 0
+        }
+        let holder = 2
+        let others = widths.indices.filter { $0 != holder }.map { widths[$0] }.reduce(0, +) + 2 * (columns.count - 1)
+        let holderWidth = max(columns[holder].width, width - others)
+        let cut = escaped.map { cells, tone in
+            (cells.enumerated().map { index, cell in fit(cell, index == holder ? holderWidth : columns[index].width) }, tone)
+        }
+        widths[holder] = cut.map { $0.0[holder].count }.max() ?? 0
         let statusColumn = 4
         return cut.map { cells, tone in
             cells.enumerated().map { index, cell in
