@@ -35,7 +35,9 @@ struct DeclarantBackupTests {
         // The backup: a private file, versioned, with nothing readable inside.
         let file = fixture.folder.appendingPathComponent("kyso.backup").path
         let short = try fixture.kyso(["backup", file, "--passphrase-stdin"], input: "short\n")
-        #expect(short.status == 1 && short.stderr.contains("at least 10 characters") && !FileManager.default.fileExists(atPath: file), "\(short)")
+        #expect(short.status == 64 && short.stderr.contains("at least 10 characters") && !FileManager.default.fileExists(atPath: file), "\(short)")
+        let shortAPI = try await fixture.client.request(.POST, "/v1/backup", body: Array(#"{"passphrase":"short"}"#.utf8))
+        #expect(shortAPI.status == 400 && shortAPI.decodeProblem()?.detail?.contains("at least 10 characters") == true)
         let saved = try fixture.kyso(["backup", file, "--passphrase-stdin"], input: Self.passphrase + "\n")
         #expect(saved.status == 0 && saved.stdout.contains("Saved the backup"), "\(saved)")
         let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int

@@ -40,6 +40,8 @@ struct BackupCommand: AsyncParsableCommand {
         let passphrase: SecretBytes
         do {
             passphrase = try Passphrase.read(fromStdin: passphraseStdin, twice: true)
+            // kysod refuses a shorter one too; saying so here spares the round trip.
+            guard passphrase.count >= 10 else { throw ValidationError("the passphrase must have at least 10 characters; nothing saved") }
         } catch {
             output.discard()
             throw error
