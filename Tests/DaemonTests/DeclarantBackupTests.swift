@@ -66,6 +66,9 @@ struct DeclarantBackupTests {
         let changed = try kyso(["restore", tamperedFile, "--passphrase-stdin"], input: Self.passphrase + "\n")
         #expect(changed.status == 1 && changed.stderr.contains("backup-unreadable"), "\(changed)")
         #expect(try await client.get("/v1/bindings", as: BindingListResponse.self).bindings.isEmpty, "a refused restore changed something")
+        let refusals = try await client.get("/v1/audit", as: AuditResponse.self).entries.filter { $0.action == "restore" }
+        #expect(refusals.count == 2 && refusals.allSatisfy { $0.outcome == "refused" && $0.detail?.hasPrefix("backup-unreadable") == true },
+                "wrong passphrases and changed files are not in the audit: \(refusals)")
 
         let restored = try kyso(["restore", file, "--passphrase-stdin"], input: Self.passphrase + "\n")
         #expect(restored.status == 0 && restored.stdout.contains("new accounts: KYSOB001, KYSOB002")

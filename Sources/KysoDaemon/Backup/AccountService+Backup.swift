@@ -108,7 +108,8 @@ extension AccountService {
             await announce()
             return .success(report)
         } catch {
-            if !dryRun { await audit(.restore, caller: caller, outcome: error.auditOutcome, detail: error.code.rawValue) }
+            // Dry runs too: `kyso restore` tries the passphrase with one first, and wrong passphrases are worth a record.
+            await audit(.restore, caller: caller, outcome: error.auditOutcome, detail: error.code.rawValue + (dryRun ? " (dry run)" : ""))
             return .failure(error)
         }
     }
