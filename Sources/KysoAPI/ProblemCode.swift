@@ -60,6 +60,9 @@ public enum ProblemCode: String, CaseIterable, Codable, Sendable {
     case secretUnavailable = "secret-unavailable"
     case sealingFailed = "sealing-failed"
     case tokenSealingUnavailable = "token-sealing-unavailable"
+    // Backup and restore.
+    case backupUnreadable = "backup-unreadable"
+    case restoreConflict = "restore-conflict"
 }
 
 extension ProblemDetails {

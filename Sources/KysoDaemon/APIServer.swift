@@ -133,7 +133,8 @@ public final class APIServer: Service, Sendable {
                 var parts = inbound.makeAsyncIterator()
                 while true {
                     var request: APIRequest
-                    switch try await Self.readRequest(&parts, peer: peer, limit: settings.maxBodyBytes) {
+                    switch try await Self.readRequest(&parts, peer: peer, limit: settings.maxBodyBytes,
+                                                      restoreLimit: standing == .admin ? Self.restoreBodyBytes : nil) {
                     case .closed: return
                     case .tooLarge:
                         try await Self.write(.problem(Problems.tooLarge), to: outbound, keepAlive: false)
@@ -211,15 +212,23 @@ public final class APIServer: Service, Sendable {
         case closed
     }
 
+    /// The body limit of `POST /v1/restore` for administrators: a backup carries the whole audit log.
+    static let restoreBodyBytes = 64 * 1024 * 1024
+
+    /// - Parameter restoreLimit: the limit of a restore request (administrators only), when above `limit`.
     private static func readRequest(_ parts: inout NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator,
-                                     peer: PeerCredentials, limit: Int) async throws -> ReadOutcome {
+                                     peer: PeerCredentials, limit: Int, restoreLimit: Int? = nil) async throws -> ReadOutcome {
         var head: HTTPRequestHead?
         var body: [UInt8] = []
+        var limit = limit
         while let part = try await parts.next() {
             switch part {
             case .head(let value):
                 guard value.version == .http1_1 else { return .notHTTP11 }
                 head = value
+                if let restoreLimit, value.method == .POST, Endpoint.label(of: value.uri) == Endpoint.restore.template {
+                    limit = max(limit, restoreLimit)
+                }
                 if let length = value.headers.first(name: "content-length").flatMap(Int.init) {
                     guard length <= limit else { return .tooLarge }
                     // One allocation for the whole body: a body grown piece by piece leaves copies of a PIN behind in

@@ -12,6 +12,11 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let unbind = AuditAction(rawValue: "unbind")
     public static let rebind = AuditAction(rawValue: "rebind")
     public static let secretReveal = AuditAction(rawValue: "secret.reveal")
+    /// A secret set or replaced on an existing binding.
+    public static let secretStore = AuditAction(rawValue: "secret.store")
+    /// The store written out for another machine, and read back in.
+    public static let backup = AuditAction(rawValue: "backup")
+    public static let restore = AuditAction(rawValue: "restore")
     /// One uid's refusals beyond the per-minute threshold, counted into one record (`detail` says how many).
     public static let refusalsCounted = AuditAction(rawValue: "refusals.counted")
 

@@ -123,6 +123,17 @@ enum StoreMigrations {
                 """)
         }
 
+        migrator.registerMigration("v5 reminder") { db in
+            // Expiry and renewal reminders already sent (issue 13): kept across restarts, so a restart does not send
+            // a pending reminder once more. A key names the reminder (kind, account or certificate, threshold).
+            try db.execute(sql: """
+                CREATE TABLE reminder (
+                    key TEXT PRIMARY KEY NOT NULL CHECK (length(key) > 0),
+                    sentAt TEXT NOT NULL
+                ) STRICT
+                """)
+        }
+
         return migrator
     }
 }

@@ -194,8 +194,9 @@ struct KysoRun: CustomStringConvertible {
 
     var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
 
-    /// Runs kyso with `input` on standard input (closed after it), optionally as another user through setpriv.
-    static func run(_ arguments: [String], input: String? = nil, as user: String? = nil) throws -> KysoRun {
+    /// Runs kyso with `input` on standard input (closed after it), optionally as another user through setpriv, with
+    /// `environment` added to the test's own.
+    static func run(_ arguments: [String], input: String? = nil, as user: String? = nil, environment extra: [String: String] = [:]) throws -> KysoRun {
         let kyso = Lab.productsDirectory.appendingPathComponent("kyso").path
         let process = Process()
         if user != nil {
@@ -208,6 +209,7 @@ struct KysoRun: CustomStringConvertible {
         }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "KYSO_SOCKET")
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
         process.standardInput = stdin

@@ -253,7 +253,9 @@ class Forwarder:
 # code's check digit, the certificate's validity and its tax code are checked by kysod (400, 422), and its PIN is
 # the token's business (401, 409, 410, 423); it runs on a private SoftHSM lab copy, so wrong PINs harm nothing.
 # A binding needs a statement signed on the token, which no generator can make (422), and an account name that
-# fits the pattern may still carry a wrong check digit (400). `limit` on the audit is lenient in kysod
+# fits the pattern may still carry a wrong check digit (400). A secret's value fits its schema yet breaks its rule
+# (422), and sealing to the token is the token's business (401, 409, 410, 422, 423). A restore needs a backup that
+# opens with its passphrase, which no generator can make (422). `limit` on the audit is lenient in kysod
 # (a non-integer is ignored, not refused), so a schema-violating `limit` may get 200. (Disabling the check per
 # operation does not work: `--checks all` on the command line wins over the file.)
 SCHEMATHESIS_CONFIG = """
@@ -268,6 +270,14 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 [[operations]]
 include-operation-id-regex = "^(createBinding|moveBinding)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-operation-id = "storeSecret"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "410", "422", "423", "429", "5xx"]
+
+[[operations]]
+include-operation-id = "restoreBackup"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "409", "422", "429", "5xx"]
 
 [[operations]]
 include-operation-id = "deleteBinding"

@@ -31,7 +31,7 @@ import Testing
     @Test func migrationsAreNamedAndAppliedOnce() throws {
         let folder = try TemporaryDirectory()
         let names = try KysoDatabase(stateDirectory: folder.url).appliedMigrations()
-        #expect(names == ["v1 binding", "v1 secret", "v1 audit", "v2 secret oaepHash", "v3 registration_statement", "v4 audit category"])
+        #expect(names == ["v1 binding", "v1 secret", "v1 audit", "v2 secret oaepHash", "v3 registration_statement", "v4 audit category", "v5 reminder"])
         #expect(try KysoDatabase(stateDirectory: folder.url).appliedMigrations() == names)
         #expect(try KysoDatabase(inMemoryWithAuditRetention: .standard).appliedMigrations() == names)
     }

@@ -11,15 +11,15 @@ import Synchronization
 /// and the audit log. Bindings are cached in memory so token listings never wait on the database.
 public final class AccountService: Service, Sendable {
     let database: KysoDatabase
-    private let secrets: AccountSecrets
+    let secrets: AccountSecrets
     let inventory: Inventory
     let signer: Signer
     let rules: BindingRules
     let logger: Logger
-    private let cache = BindingCache()
-    private let reminders = Reminders()
+    let cache = BindingCache()
+    private let reminders: Reminders
     /// Stored secrets by account: kind → sealing (`token` or `host`). Never a value.
-    private let secretIndex = Mutex<[String: [String: String]]>([:])
+    let secretIndex = Mutex<[String: [String: String]]>([:])
     /// Refusals beyond the per-uid threshold are counted, not recorded one by one (shared with the signature writer).
     let refusals: RefusalLimiter
     let pruningLog: AuditPruningLog
@@ -35,6 +35,7 @@ public final class AccountService: Service, Sendable {
         self.refusals = refusals
         self.signatureAudit = signatureAudit
         pruningLog = try await AuditPruningLog(database: database, logger: logger)
+        reminders = try await Reminders(database: database)
         secrets = AccountSecrets(host: sealer, signer: signer)
         self.inventory = inventory
         self.signer = signer
@@ -57,7 +58,7 @@ public final class AccountService: Service, Sendable {
     }
 
     /// A stored index entry keyed as the API names secret kinds.
-    private static func byName(_ sealings: [SecretKind: String]) -> [String: String] {
+    static func byName(_ sealings: [SecretKind: String]) -> [String: String] {
         Dictionary(uniqueKeysWithValues: sealings.map { ($0.key.rawValue, $0.value) })
     }
 
@@ -172,7 +173,7 @@ public final class AccountService: Service, Sendable {
         inventory.publish(account == nil ? .bindingCreated : .bindingMoved, EventData(binding: info, account: binding.key.text))
         logger.info(account == nil ? "binding created" : "binding moved", metadata: ["account": "\(binding.key.text)", "certificate": "\(sha256)"])
         // A certificate bound with days left is reminded of now, not at the next token arrival.
-        announce()
+        await announce()
         return .success(info)
     }
 
@@ -235,32 +236,33 @@ public final class AccountService: Service, Sendable {
         let daily = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(86_400))
-                self?.announce()
+                await self?.announce()
             }
         }
         defer { daily.cancel() }
-        announce()
+        await announce()
         for await event in subscription.events.cancelOnGracefulShutdown() where event.type == .tokenInserted || event.type == .snapshot {
-            announce()
+            await announce()
         }
     }
 
-    private func announce() {
+    func announce() async {
         let now = Date()
-        for reminder in CertificateExpiry.due(tokens: inventory.tokens, now: now) where reminders.firstTime(reminder.key) {
+        for reminder in CertificateExpiry.due(tokens: inventory.tokens, now: now) {
+            guard await reminders.firstTime(reminder.key) else { continue }
             inventory.publish(reminder.type, reminder.data)
             logger.warning(reminder.type == .certificateExpired ? "certificate expired" : "certificate expires soon",
                            metadata: ["certificate": "\(reminder.data.certificate ?? "")", "token": "\(reminder.data.tokenId ?? "")",
                                       "daysLeft": "\(reminder.data.daysLeft ?? 0)"])
         }
         let profiles = inventory.tokens.flatMap { $0.certificates.map(\.profile) }
-        for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now)
-        where reminders.firstTime("renewal \(candidate.binding.key.text) \(candidate.certificate.fingerprints.sha256)") {
+        for candidate in rules.renewalCandidates(bindings: bindings, present: profiles, now: now) {
+            guard await reminders.firstTime("renewal \(candidate.binding.key.text) \(candidate.certificate.fingerprints.sha256)") else { continue }
             inventory.publish(.bindingRenewalNeeded, EventData(account: candidate.binding.key.text, certificate: candidate.certificate.fingerprints.sha256))
         }
         for binding in rules.expiringSoon(bindings: bindings, now: now) {
             let threshold = Reminders.expiryThreshold(notAfter: binding.certificate.notAfter, now: now)
-            guard reminders.firstTime("expiring \(binding.key.text) \(binding.certificate.sha256) \(threshold)") else { continue }
+            guard await reminders.firstTime("expiring \(binding.key.text) \(binding.certificate.sha256) \(threshold)") else { continue }
             inventory.publish(.bindingExpiring, EventData(account: binding.key.text, certificate: binding.certificate.sha256))
         }
     }

@@ -1,19 +1,30 @@
 import Foundation
+import KysoStore
 import Synchronization
 
 /// The reminders kysod has sent, so each goes out once: a renewal once per account and renewed certificate, an
 /// expiry once per account, certificate and threshold (30, 7 and 1 days left). Without this every token arrival
-/// (and kysod's start, where every token arrives) repeated every reminder (issue 13, bug 3). Kept in memory: after a
-/// restart each pending reminder is sent once more, which a person reads as "still to do".
+/// (and kysod's start, where every token arrives) repeated every reminder (issue 13, bug 3). Kept in the store too:
+/// a reminder held only in memory went out once more after every restart.
 final class Reminders: Sendable {
     /// The days-left thresholds of expiry reminders, nearest last.
     static let expiryThresholds = [30, 7, 1]
 
-    private let sent = Mutex<Set<String>>([])
+    private let sent: Mutex<Set<String>>
+    private let database: KysoDatabase
 
-    /// True the first time `reminder` is asked for, false after.
-    func firstTime(_ reminder: String) -> Bool {
-        sent.withLock { $0.insert(reminder).inserted }
+    /// Starts from the reminders the store says were sent.
+    init(database: KysoDatabase) async throws(StoreError) {
+        self.database = database
+        sent = Mutex(try await database.sentReminders())
+    }
+
+    /// True the first time `reminder` is asked for, false after; recorded in the store before it is answered. A
+    /// store that cannot record it still lets the reminder out once in this run (better twice than never).
+    func firstTime(_ reminder: String) async -> Bool {
+        guard sent.withLock({ $0.insert(reminder).inserted }) else { return false }
+        _ = try? await database.recordReminder(reminder, at: Date())
+        return true
     }
 
     /// The threshold a certificate ending at `notAfter` has crossed by `now`: the smallest of 30, 7 and 1 days that

@@ -6,12 +6,13 @@ public import NIOHTTP1
 public enum Endpoint: String, CaseIterable, Sendable {
     case status, tokens, token, sign, logoutToken, logoutAll, certificate, events
     case register, listBindings, bind, bindingInfo, rebind, unbind, revealHostSecret, revealTokenSecret, audit
+    case storeSecret, backup, restore
     case metrics
 
     public var method: HTTPMethod {
         switch self {
-        case .sign, .logoutToken, .logoutAll, .register, .bind, .revealTokenSecret: .POST
-        case .rebind: .PUT
+        case .sign, .logoutToken, .logoutAll, .register, .bind, .revealTokenSecret, .backup, .restore: .POST
+        case .rebind, .storeSecret: .PUT
         case .unbind: .DELETE
         default: .GET
         }
@@ -32,8 +33,11 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .listBindings, .bind: "/v1/bindings"
         case .bindingInfo, .rebind, .unbind: "/v1/bindings/{account}"
         // GET reveals a host-sealed secret; POST carries the PIN that opens one sealed to the token.
-        case .revealHostSecret, .revealTokenSecret: "/v1/bindings/{account}/secrets/{kind}"
+        // PUT sets or replaces it.
+        case .revealHostSecret, .revealTokenSecret, .storeSecret: "/v1/bindings/{account}/secrets/{kind}"
         case .audit: "/v1/audit"
+        case .backup: "/v1/backup"
+        case .restore: "/v1/restore"
         case .metrics: "/metrics"
         }
     }
@@ -42,7 +46,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         switch self {
         case .status, .tokens, .token, .certificate, .events, .listBindings, .bindingInfo, .metrics: .read
         case .sign, .logoutToken, .logoutAll, .register: .sign
-        case .bind, .rebind, .unbind, .revealHostSecret, .revealTokenSecret, .audit: .admin
+        case .bind, .rebind, .unbind, .revealHostSecret, .revealTokenSecret, .audit, .storeSecret, .backup, .restore: .admin
         }
     }
 

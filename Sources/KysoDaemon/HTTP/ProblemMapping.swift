@@ -60,6 +60,8 @@ extension ProblemDetails {
         case .secretUnavailable: (500, "The secret could not be opened")
         case .sealingFailed: (500, "The secret could not be sealed")
         case .tokenSealingUnavailable: (422, "The secret cannot be sealed to this token")
+        case .backupUnreadable: (422, "The backup cannot be read")
+        case .restoreConflict: (409, "Accounts are bound differently here")
         }
     }
 }

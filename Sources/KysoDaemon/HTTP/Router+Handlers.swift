@@ -68,6 +68,8 @@ extension Router {
             guard let body else { return .problem(.badRequest("the body must be JSON: {\"pin\": …}")) }
             let authorization = KeyAuthorization(caller: peer.uid, pin: body.pin, allowFinalTry: body.allowFinalTry ?? false)
             return .result(await accounts.reveal(account: parameters[0], kind: parameters[1], authorization: authorization, caller: peer))
+        case .storeSecret, .backup, .restore:
+            return await handleAdministration(endpoint, request, parameters: parameters)
         case .audit:
             let limit = query(request.path, "limit").flatMap(Int.init) ?? 100
             // Every signature answered so far is in the log before it is read.

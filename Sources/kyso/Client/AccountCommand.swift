@@ -7,7 +7,7 @@ import KysoCore
 struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account", abstract: "Show a customs account's card: what the declaration software's settings ask for.",
-        subcommands: [AccountShowCommand.self])
+        subcommands: [AccountShowCommand.self, SetSecretCommand.self])
 }
 
 /// `kyso account show USERID`: the account card.

@@ -10,6 +10,7 @@ struct TokensCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: DaemonConnection
     @Flag(help: "Print the daemon's JSON.") var json = false
+    @Flag(help: "Every column: token id, PIN state, CA and serial number too (wider than 100 columns).") var wide = false
 
     func run() async throws {
         let list: TokenListResponse
@@ -22,6 +23,10 @@ struct TokensCommand: AsyncParsableCommand {
         }
         if list.tokens.isEmpty {
             Output.line("No token. Plug one in, or run `kyso doctor` to see why none shows.")
+            return
+        }
+        guard wide else {
+            TokenTable.print(list.tokens)
             return
         }
         var rows: [[String]] = [["TOKEN", "ID", "PIN", "TAX CODE", "HOLDER", "CA", "SERIAL", "VALID UNTIL", "STATUS", "ACCOUNT"]]

@@ -43,6 +43,7 @@ struct DoctorCommand: AsyncParsableCommand {
         report.daemon = daemon
         report.problems = (report.problems + daemonProblems).enumerated()
             .sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
+        report.summary = DoctorSummary.line(report)
         if json {
             Output.line(try JSONOutput.string(report))
         } else {

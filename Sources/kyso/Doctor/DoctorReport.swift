@@ -4,6 +4,8 @@ import KysoCore
 
 /// What `kyso doctor` found, in the shape `--json` prints.
 struct DoctorReport: Codable, Sendable {
+    /// `DoctorSummary`'s line ("3 tokens ready, 1 certificate expired"), filled in before printing.
+    var summary: String?
     var pcsc: PCSCSection
     var modules: [ModuleSection]
     /// What the running kysod says about its modules; absent when kysod does not answer.

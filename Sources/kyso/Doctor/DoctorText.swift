@@ -3,7 +3,7 @@ import KysoCore
 /// The human-readable doctor report.
 enum DoctorText {
     static func render(_ report: DoctorReport) -> String {
-        var lines: [String] = []
+        var lines: [String] = [DoctorSummary.line(report), ""]
         lines.append("PC/SC (pcscd)")
         if report.pcsc.reachable {
             lines.append("  pcscd: running, \(report.pcsc.readers.count) reader(s)")

@@ -1,0 +1,41 @@
+import KysoCore
+
+/// The one line `kyso doctor` starts with, so the answer comes before the detail (issue 13): "3 tokens ready,
+/// 1 certificate expired". A token is ready when it reads without error, its PIN can be used (not locked, set) and
+/// it holds at least one certificate that is valid now with its private key. A token with no certificate at all is
+/// counted as blank (SoftHSM's spare slot, or a real token that was reset), not as a token that failed.
+enum DoctorSummary {
+    static func line(_ report: DoctorReport) -> String {
+        let all = report.modules.filter { $0.loaded && !$0.trustPolicy }.flatMap(\.tokens)
+        let tokens = all.filter { !$0.certificates.isEmpty }
+        let certificates = tokens.flatMap(\.certificates).compactMap(\.profile)
+        // One certificate on two tokens (or seen through two modules) is one certificate.
+        var seen: Set<String> = []
+        let distinct = certificates.filter { seen.insert($0.fingerprints.sha256).inserted }
+        let ready = tokens.filter(isReady).count
+        var parts = [count(ready, "token", "tokens") + " ready"]
+        if tokens.count > ready { parts.append(count(tokens.count - ready, "token", "tokens") + " not ready") }
+        if all.count > tokens.count { parts.append(count(all.count - tokens.count, "blank token", "blank tokens")) }
+        let expired = distinct.filter { $0.status == .expired }.count
+        let expiring = distinct.filter { $0.status == .expiringSoon }.count
+        if expired > 0 { parts.append(count(expired, "certificate", "certificates") + " expired") }
+        if expiring > 0 { parts.append(count(expiring, "certificate", "certificates") + " expiring soon") }
+        let errors = report.problems.filter { $0.severity == .error }.count
+        let warnings = report.problems.filter { $0.severity == .warning }.count
+        if errors > 0 { parts.append(count(errors, "error", "errors")) }
+        if warnings > 0 { parts.append(count(warnings, "warning", "warnings")) }
+        return parts.joined(separator: ", ")
+    }
+
+    static func isReady(_ token: TokenSection) -> Bool {
+        guard token.error == nil, token.pin.state != .locked, token.pin.state != .notInitialized else { return false }
+        return token.certificates.contains { certificate in
+            guard let profile = certificate.profile, certificate.privateKeyOnToken else { return false }
+            return profile.status == .valid || profile.status == .expiringSoon
+        }
+    }
+
+    private static func count(_ number: Int, _ one: String, _ many: String) -> String {
+        "\(number) \(number == 1 ? one : many)"
+    }
+}
