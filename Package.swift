@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KysoCoreTests",
-            dependencies: ["KysoCore"],
+            dependencies: ["KysoCore", "KysoText"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "KysoAPI", "KysoCore", "KysoDaemon", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
+                "KysoAPI", "KysoCore", "KysoDaemon", "KysoTestSupport", "kysod", "kyso", "kyso-module-host", "KysoText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 // BindingProofTests wraps a raw signature in a CMS, as an attacker would.
                 .product(name: "X509", package: "swift-certificates"),
