@@ -77,3 +77,8 @@ extension AccountFieldError {
         return Message(key, arguments, parts: ["reason": taxCodeError.message])
     }
 }
+
+extension TaxCode.Form {
+    /// `doanh nghiệp` / `enterprise`: which kind of tax code it is (10 digits, 13 for a branch, 12 a personal ID).
+    public var message: Message { Message("taxCodeForm.\(rawValue)") }
+}

@@ -10,7 +10,7 @@ func certificateLines(_ profile: CertificateProfile, indent: String, text: Messa
     rows.append((text("cert.label.holder"), profile.commonName ?? profile.subject.rfc4514))
     rows.append((text("cert.label.subject"), profile.subject.rfc4514))
     if let taxCode = profile.taxCode {
-        rows.append((text("cert.label.taxCode"), "\(taxCode.value) (\(taxCode.form.rawValue))"))
+        rows.append((text("cert.label.taxCode"), "\(taxCode.value) (\(text(taxCode.form.message)))"))
     }
     if !profile.identifiers.isEmpty {
         rows.append((text("cert.label.identifiers"), profile.identifiers.map { identifier in

@@ -210,7 +210,9 @@ struct KysoRun: CustomStringConvertible {
         }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "KYSO_SOCKET")
-        process.environment = environment.merging(extra) { $1 }
+        // English unless a test asks otherwise: the expectations quote kyso's English, whatever the machine's LANG.
+        let english = ["LANG": "C.UTF-8", "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""]
+        process.environment = environment.merging(english) { $1 }.merging(extra) { $1 }
         let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
         process.standardInput = stdin
         process.standardOutput = stdout

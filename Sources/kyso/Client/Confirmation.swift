@@ -27,7 +27,7 @@ enum Confirmation {
     /// What unbinding `binding` removes, in words.
     static func unbindLoss(_ binding: BindingInfo) -> String {
         let arguments = ["account": binding.account, "serial": binding.certificate.serialNumber,
-                         "secrets": binding.secrets.sorted().map { tr("secret.\($0)") }.joined(separator: ", ")]
+                         "secrets": binding.secrets.sorted().map { tr("secret.\($0)") }.joined(separator: tr("list.and"))]
         return tr(binding.secrets.isEmpty ? "confirm.unbindLoss" : "confirm.unbindLoss.withSecrets", arguments)
     }
 
@@ -35,6 +35,6 @@ enum Confirmation {
     static func rebindLoss(_ binding: BindingInfo) -> String? {
         guard !binding.sealedToToken.isEmpty else { return nil }
         return tr("confirm.rebindLoss", ["account": binding.account,
-                                         "secrets": binding.sealedToToken.sorted().map { tr("secret.\($0)") }.joined(separator: ", ")])
+                                         "secrets": binding.sealedToToken.sorted().map { tr("secret.\($0)") }.joined(separator: tr("list.and"))])
     }
 }

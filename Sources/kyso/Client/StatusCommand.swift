@@ -59,7 +59,7 @@ struct StatusCommand: AsyncParsableCommand {
         let call = module.pendingCall ?? tr("status.aCall")
         switch module.state {
         case .loaded:
-            return tr("status.module.loaded", ["tokens": tr.number(module.tokenCount), "watch": module.watch.rawValue]) + host
+            return tr("status.module.loaded", ["tokens": tr.number(module.tokenCount), "watch": tr("status.watch.\(module.watch.rawValue)")]) + host
         case .starting:
             return tr("status.module.starting") + host + (module.error.map { "; " + tr("status.previously", ["error": $0]) } ?? "")
         case .stuck where module.host != nil:
