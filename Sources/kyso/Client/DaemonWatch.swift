@@ -83,7 +83,7 @@ enum DaemonWatch {
                 tr("watch.certificate", ["taxCode": $0.profile.taxCode.map { tr("watch.mst", ["taxCode": $0.value]) } ?? tr("watch.noMST"),
                                          "ca": $0.profile.provider.displayName, "status": $0.profile.status.words])
             }
-            what = "\(token?.label ?? "?") [\(token?.id ?? "?")] \(token?.pinWords ?? "")" + (certificates.isEmpty ? "" : " — " + certificates.joined(separator: "; "))
+            what = "\(token?.label ?? "?") [\(token?.id ?? "?")] \(token.map { $0.pin.words(tr) } ?? "")" + (certificates.isEmpty ? "" : " — " + certificates.joined(separator: "; "))
         case .tokenRemoved:
             what = tr("watch.tokenRemoved", ["token": data.token.map { "\($0.label) " } ?? "", "id": data.tokenId ?? "?", "module": data.module ?? "?"])
         case .readerAdded, .readerRemoved, .cardRemoved:
