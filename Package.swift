@@ -87,8 +87,7 @@ let package = Package(
         // Every text a person reads, in English and Vietnamese: po/*.po embedded at build time by EmbedCatalog
         // (Messages explains why), the language from the environment or Accept-Language, dates and display widths.
         .target(name: "KysoText", exclude: ["po"], swiftSettings: strict, plugins: ["EmbedCatalog"]),
-        .plugin(name: "EmbedCatalog", capability: .buildTool(), dependencies: ["kyso-catalog-embed"]),
-        .executableTarget(name: "kyso-catalog-embed", path: "Tools/catalog-embed", swiftSettings: strict),
+        .plugin(name: "EmbedCatalog", capability: .buildTool()),
         .testTarget(name: "KysoTextTests", dependencies: ["KysoText"], swiftSettings: strict),
         .target(
             name: "KysoCore",
