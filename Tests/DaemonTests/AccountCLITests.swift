@@ -195,8 +195,9 @@ struct KysoRun: CustomStringConvertible {
     var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
 
     /// Runs kyso with `input` on standard input (closed after it), optionally as another user through setpriv, with
-    /// `environment` added to the test's own.
-    static func run(_ arguments: [String], input: String? = nil, as user: String? = nil, environment extra: [String: String] = [:]) throws -> KysoRun {
+    /// `environment` over the test's own (an empty value unsets a variable for kyso's language choice).
+    static func run(_ arguments: [String], input: String? = nil, as user: String? = nil,
+                    environment extra: [String: String] = [:]) throws -> KysoRun {
         let kyso = Lab.productsDirectory.appendingPathComponent("kyso").path
         let process = Process()
         if user != nil {
@@ -209,8 +210,9 @@ struct KysoRun: CustomStringConvertible {
         }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "KYSO_SOCKET")
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
+        // English unless a test asks otherwise: the expectations quote kyso's English, whatever the machine's LANG.
+        let english = ["LANG": "C.UTF-8", "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""]
+        process.environment = environment.merging(english) { $1 }.merging(extra) { $1 }
         let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
         process.standardInput = stdin
         process.standardOutput = stdout

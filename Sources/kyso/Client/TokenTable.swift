@@ -1,6 +1,7 @@
 import Foundation
 import KysoAPI
 import KysoCore
+import KysoText
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,9 +12,11 @@ enum TokenTable {
     /// The widest line the narrow table writes.
     static let width = 100
 
-    /// A column: its heading and the most characters a cell keeps (longer ones end in "…").
+    /// A column: its heading and the most display columns a cell keeps (longer ones end in "…"). Widths count
+    /// what a terminal shows (KysoText.displayWidth), so Vietnamese headings and names keep the columns aligned.
     private static let columns: [(title: String, width: Int)] = [
-        ("TOKEN", 16), ("TAX CODE", 14), ("HOLDER", 20), ("VALID UNTIL", 11), ("STATUS", 13), ("ACCOUNT", 16),
+        (tr("tokens.column.token"), 16), (tr("tokens.column.taxCode"), 14), (tr("tokens.column.holder"), 20),
+        (tr("tokens.column.validUntil"), 11), (tr("tokens.column.status"), 16), (tr("tokens.column.account"), 16),
     ]
 
     enum Tone { case good, caution, bad }
@@ -22,14 +25,14 @@ enum TokenTable {
         var rows: [(cells: [String], tone: Tone?)] = [(columns.map(\.title), nil)]
         for token in tokens {
             if token.certificates.isEmpty {
-                rows.append(([token.label, "-", "(no certificate)", "", pinStatus(token.pin.state)?.words ?? "", "-"], pinStatus(token.pin.state)?.tone))
+                rows.append(([token.label, "-", tr("tokens.noCertificate"), "", pinStatus(token.pin.state)?.words ?? "", "-"], pinStatus(token.pin.state)?.tone))
             }
             for certificate in token.certificates {
                 let profile = certificate.profile
                 let status = self.status(certificate, pin: token.pin.state)
                 rows.append(([
                     token.label, profile.taxCode?.value ?? "-", profile.commonName ?? profile.subject.rfc4514,
-                    String(profile.validity.notAfter.formatted(.iso8601.year().month().day())), status.words,
+                    tr.date(profile.validity.notAfter), status.words,
                     accounts(certificate.accounts ?? []),
                 ], status.tone))
             }
@@ -38,7 +41,7 @@ enum TokenTable {
         // name, the longest, gets whatever the other columns leave of the 100.
         let escaped = rows.map { row in (row.cells.map(TerminalText.field), row.tone) }
         var widths = columns.indices.map { index in
-            escaped.map { min($0.0[index].count, columns[index].width) }.max() ?? 0
+            escaped.map { min(displayWidth($0.0[index]), columns[index].width) }.max() ?? 0
         }
         let holder = 2
         let others = widths.indices.filter { $0 != holder }.map { widths[$0] }.reduce(0, +) + 2 * (columns.count - 1)
@@ -46,14 +49,14 @@ enum TokenTable {
         let cut = escaped.map { cells, tone in
             (cells.enumerated().map { index, cell in fit(cell, index == holder ? holderWidth : columns[index].width) }, tone)
         }
-        widths[holder] = cut.map { $0.0[holder].count }.max() ?? 0
+        widths[holder] = cut.map { displayWidth($0.0[holder]) }.max() ?? 0
         let statusColumn = 4
         return cut.map { cells, tone in
             cells.enumerated().map { index, cell in
-                let padded = index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+                let padded = index == cells.count - 1 ? cell : KysoText.padded(cell, toWidth: widths[index])
                 guard colour, index == statusColumn, let tone else { return padded }
                 // Only the word is coloured, not its padding: the columns stay where they are.
-                return paint(cell, tone) + String(repeating: " ", count: padded.count - cell.count)
+                return paint(cell, tone) + String(repeating: " ", count: max(0, widths[index] - displayWidth(cell)))
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
@@ -64,7 +67,7 @@ enum TokenTable {
         let declarants = accounts.filter { $0.role == .declarant }.map(\.account)
         let admin = accounts.first { $0.role == .admin }
         if declarants.isEmpty { return admin?.words ?? "-" }
-        return declarants.joined(separator: ", ") + (admin == nil ? "" : " +admin")
+        return declarants.joined(separator: ", ") + (admin == nil ? "" : " " + tr("tokens.plusAdmin"))
     }
 
     /// The one word a certificate's line shows: what stops signing first (a locked PIN, an ended certificate, a
@@ -75,17 +78,17 @@ enum TokenTable {
         case .expired, .notYetValid: return (certificate.profile.status.words, .bad)
         default: break
         }
-        if !certificate.privateKeyOnToken { return ("no key", .bad) }
+        if !certificate.privateKeyOnToken { return (tr("tokens.status.noKey"), .bad) }
         if let pinStatus = pinStatus(pin) { return pinStatus }
         if certificate.profile.status == .expiringSoon { return (certificate.profile.status.words, .caution) }
-        return ("valid", .good)
+        return (tr("tokens.status.valid"), .good)
     }
 
     private static func pinStatus(_ state: PINStatus.State) -> (words: String, tone: Tone)? {
         switch state {
         case .ok: nil
-        case .countLow, .finalTry: ("PIN \(state.words)", .caution)
-        case .locked, .notInitialized: ("PIN \(state.words)", .bad)
+        case .countLow, .finalTry: (tr("tokens.status.pin", ["state": state.words]), .caution)
+        case .locked, .notInitialized: (tr("tokens.status.pin", ["state": state.words]), .bad)
         }
     }
 
@@ -112,7 +115,14 @@ enum TokenTable {
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
+    /// `text` cut to `width` display columns, ending in "…" when cut.
     private static func fit(_ text: String, _ width: Int) -> String {
-        text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+        guard displayWidth(text) > width else { return text }
+        var kept = ""
+        for character in text {
+            guard displayWidth(kept + String(character)) <= width - 1 else { break }
+            kept.append(character)
+        }
+        return kept + "…"
     }
 }

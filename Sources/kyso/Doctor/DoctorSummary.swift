@@ -1,4 +1,5 @@
 import KysoCore
+import KysoText
 
 /// The one line `kyso doctor` starts with, so the answer comes before the detail (issue 13): "3 tokens ready,
 /// 1 certificate expired". A token is ready when it reads without error, its PIN can be used (not locked, set) and
@@ -13,17 +14,17 @@ enum DoctorSummary {
         var seen: Set<String> = []
         let distinct = certificates.filter { seen.insert($0.fingerprints.sha256).inserted }
         let ready = tokens.filter(isReady).count
-        var parts = [count(ready, "token", "tokens") + " ready"]
-        if tokens.count > ready { parts.append(count(tokens.count - ready, "token", "tokens") + " not ready") }
-        if all.count > tokens.count { parts.append(count(all.count - tokens.count, "blank token", "blank tokens")) }
+        var parts = [count(ready, "ready")]
+        if tokens.count > ready { parts.append(count(tokens.count - ready, "notReady")) }
+        if all.count > tokens.count { parts.append(count(all.count - tokens.count, "blank")) }
         let expired = distinct.filter { $0.status == .expired }.count
         let expiring = distinct.filter { $0.status == .expiringSoon }.count
-        if expired > 0 { parts.append(count(expired, "certificate", "certificates") + " expired") }
-        if expiring > 0 { parts.append(count(expiring, "certificate", "certificates") + " expiring soon") }
+        if expired > 0 { parts.append(count(expired, "expired")) }
+        if expiring > 0 { parts.append(count(expiring, "expiring")) }
         let errors = report.problems.filter { $0.severity == .error }.count
         let warnings = report.problems.filter { $0.severity == .warning }.count
-        if errors > 0 { parts.append(count(errors, "error", "errors")) }
-        if warnings > 0 { parts.append(count(warnings, "warning", "warnings")) }
+        if errors > 0 { parts.append(count(errors, "errors")) }
+        if warnings > 0 { parts.append(count(warnings, "warnings")) }
         return parts.joined(separator: ", ")
     }
 
@@ -35,7 +36,8 @@ enum DoctorSummary {
         }
     }
 
-    private static func count(_ number: Int, _ one: String, _ many: String) -> String {
-        "\(number) \(number == 1 ? one : many)"
+    /// `doctor.summary.<what>.one` or `.other` (English needs both; Vietnamese says the same for any number).
+    private static func count(_ number: Int, _ what: String) -> String {
+        tr("doctor.summary.\(what).\(number == 1 ? "one" : "other")", ["count": tr.number(number)])
     }
 }
