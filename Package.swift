@@ -252,11 +252,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "PackagingTests", swiftSettings: strict),
+        // kyso and kysod: `make install` in the tests writes manual pages and completions from the built binaries.
+        .testTarget(name: "PackagingTests", dependencies: ["kyso", "kysod"], swiftSettings: strict),
         // `kyso notify` against kysod, seen by a notification server on a private session bus (dbus-daemon, Xvfb).
         .testTarget(
             name: "NotifyTests",
-            dependencies: ["KysoAPI", "KysoCore", "KysoNotify", "DesktopNotifications", "KysoTestSupport", "kysod", "kyso"],
+            dependencies: ["KysoAPI", "KysoCore", "KysoNotify", "DesktopNotifications", "KysoTestSupport", "kysod", "kyso",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: strict
         ),
         // The browser bridge: the host's pieces, and Chromium headless with the extension against kysod on the lab.
