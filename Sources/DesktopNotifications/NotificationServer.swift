@@ -6,12 +6,11 @@ import Glibc
 
 /// The session's notification server (org.freedesktop.Notifications on the session D-Bus), called through sd-bus.
 ///
-/// Why sd-bus (libsystemd) rather than libnotify: libnotify brings GLib, GObject, GIO and gdk-pixbuf into every
-/// `kyso` process (kyso is one binary, and most of its commands run for milliseconds), and its pkg-config flags
-/// carry `-pthread`, which SwiftPM refuses with a warning on every build. libsystemd is on every systemd machine
-/// already, is maintained with systemd, and its typed message API (append a string, open an array, …) builds the
-/// Notify call with no D-Bus wire format of ours; only its variadic conveniences (sd_bus_call_method) are out of
-/// Swift's reach, so the call is built argument by argument below.
+/// Why sd-bus (libsystemd) rather than libnotify: libnotify brings GLib, GObject, GIO and gdk-pixbuf (a dozen shared
+/// libraries) into every `kyso` process, and kyso is one binary whose other commands run for milliseconds.
+/// libsystemd is on every systemd machine already, is maintained with systemd, and its typed message API (append a
+/// string, open an array, …) builds the Notify call with no D-Bus wire format of ours; only its variadic
+/// conveniences (sd_bus_call_method) are out of Swift's reach, so the call is built argument by argument below.
 ///
 /// An sd_bus connection belongs to one thread and every call blocks (a round trip, seconds while a server is
 /// activated), so all of them run on one thread of their own, never on the cooperative pool.
