@@ -12,6 +12,7 @@ struct Kyso: AsyncParsableCommand {
             SignCommand.self, LogoutCommand.self,
             RegisterCommand.self, BindCommand.self, BindingsCommand.self, UnbindCommand.self, RebindCommand.self,
             SecretCommand.self, AccountCommand.self, AuditCommand.self, BrowserCommand.self,
+            NotifyCommand.self,
         ]
     )
 }
