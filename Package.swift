@@ -4,6 +4,7 @@
 // Data flows C → wrappers → domain → (daemon → API) → clients:
 //   CPCSCLite, CP11Kit   system-library shims that include the real C headers
 //   PCSC, PKCS11         the only importers of those shims: thin, checked wrappers
+//   KysoText             the message catalog (gettext PO, English and Vietnamese), language choice, local formats
 //   KysoCore             pure domain: certificate profile, tax codes, CA table (no I/O)
 //   TokenScan            reads tokens once into plain values (certificates, key presence, URIs); blocking
 //   KysoStore            SQLite through GRDB: account bindings, sealed secrets, audit (migrations in one place)
@@ -101,9 +102,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Every text a person reads, in English and Vietnamese: po/*.po embedded at build time by EmbedCatalog
+        // (Messages explains why), the language from the environment or Accept-Language, dates and display widths.
+        .target(name: "KysoText", exclude: ["po"], swiftSettings: strict, plugins: ["EmbedCatalog"]),
+        .plugin(name: "EmbedCatalog", capability: .buildTool(), dependencies: ["kyso-catalog-embed"]),
+        .executableTarget(name: "kyso-catalog-embed", path: "Tools/catalog-embed", swiftSettings: strict),
+        .testTarget(name: "KysoTextTests", dependencies: ["KysoText"], swiftSettings: strict),
         .target(
             name: "KysoCore",
             dependencies: [
+                // Findings (warnings, statuses, refusals) as catalog messages; worded by whoever knows the reader.
+                "KysoText",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -143,6 +152,7 @@ let package = Package(
             name: "KysoDaemon",
             dependencies: [
                 "PCSC", "PKCS11", "KysoCore", "TokenScan", "KysoAPI", "KysoStore", "ProcessConfinement", "ReaderMonitoring",
+                "KysoText",
                 // RemoteKeyBackend: remote signing credentials behind the KeyBackend seam.
                 "KysoRemote",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -189,7 +199,7 @@ let package = Package(
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI", "KysoBrowser", "KysoNotify",
+                "KysoText", "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI", "KysoBrowser", "KysoNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -198,7 +208,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KysoCoreTests",
-            dependencies: ["KysoCore"],
+            dependencies: ["KysoCore", "KysoText"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -218,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "KysoAPI", "KysoCore", "KysoDaemon", "KysoTestSupport", "kysod", "kyso", "kyso-module-host",
+                "KysoAPI", "KysoCore", "KysoDaemon", "KysoTestSupport", "kysod", "kyso", "kyso-module-host", "KysoText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 // BindingProofTests wraps a raw signature in a CMS, as an attacker would.
                 .product(name: "X509", package: "swift-certificates"),

@@ -6,8 +6,14 @@ import NIOPosix
 /// A client of kysod's API: HTTP/1.1 over the daemon's Unix socket, parsed by SwiftNIO.
 public struct KysoClient: Sendable {
     public let socketPath: String
+    /// Sent as `Accept-Language`: kysod words problem details, PIN states and certificate warnings in it (`vi`,
+    /// `en`); codes and field names stay the same whatever it is.
+    public let acceptLanguage: String?
 
-    public init(socketPath: String) { self.socketPath = socketPath }
+    public init(socketPath: String, acceptLanguage: String? = nil) {
+        self.socketPath = socketPath
+        self.acceptLanguage = acceptLanguage
+    }
 
     public struct Response: Sendable {
         public var status: Int
@@ -84,7 +90,7 @@ public struct KysoClient: Sendable {
                 // answer it sent is then still read, rather than the write's error reported.
                 var writeError: (any Error)?
                 do {
-                    try await outbound.write(.head(Self.head(method, path, bodyLength: body?.count, extra: extra)))
+                    try await outbound.write(.head(Self.head(method, path, bodyLength: body?.count, extra: languageHeader + extra)))
                     if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                     try await outbound.write(.end(nil))
                 } catch {
@@ -121,7 +127,7 @@ public struct KysoClient: Sendable {
                     try await channel.executeThenClose { inbound, outbound in
                         var extra: [(String, String)] = [("accept", "text/event-stream")]
                         if let lastEventID { extra.append(("last-event-id", String(lastEventID))) }
-                        try await outbound.write(.head(Self.head(.GET, "/v1/events", bodyLength: nil, extra: extra)))
+                        try await outbound.write(.head(Self.head(.GET, "/v1/events", bodyLength: nil, extra: languageHeader + extra)))
                         try await outbound.write(.end(nil))
                         var parser = ServerSentEventParser()
                         var status = 0
@@ -153,6 +159,8 @@ public struct KysoClient: Sendable {
             continuation.onTermination = { _ in task.cancel() }
         }
     }
+
+    private var languageHeader: [(String, String)] { acceptLanguage.map { [("accept-language", $0)] } ?? [] }
 
     private static func head(_ method: HTTPMethod, _ path: String, bodyLength: Int?, extra: [(String, String)]) -> HTTPRequestHead {
         var headers = HTTPHeaders([("host", "kysod"), ("user-agent", "kyso")])

@@ -1,4 +1,5 @@
 public import Foundation
+public import KysoText
 
 /// Everything a Vietnamese declarant reads off a certificate, computed from its DER and an explicit `now`.
 ///
@@ -32,8 +33,26 @@ public struct CertificateProfile: Sendable, Codable, Hashable {
     public var taxCode: TaxCode?
     public var holderKind: HolderKind
     public var provider: CertificateAuthorityMatch
-    /// Things the user should know: SHA-1 signature, short RSA key, invalid tax code, unreadable extension.
+    /// Things the user should know: SHA-1 signature, short RSA key, invalid tax code, unreadable extension; in
+    /// English (the API's default), as `warningMessages` words them.
     public var warnings: [String]
+    /// The same findings as catalog messages, for words in the reader's language. Not part of the JSON (which keeps
+    /// `warnings` as texts): empty in a profile decoded from JSON.
+    public var warningMessages: [Message] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case subject, issuer, commonName, organization, serialNumber, fingerprints, validity, status, daysRemaining,
+             evaluatedAt, publicKey, signatureAlgorithm, keyUsage, extendedKeyUsage, isCertificateAuthority, identifiers,
+             taxCode, holderKind, provider, warnings
+    }
+
+    /// This profile with `warnings` worded for `text`'s reader (kysod answering in the Accept-Language asked for).
+    public func localized(_ text: Messages) -> CertificateProfile {
+        guard !warningMessages.isEmpty else { return self }
+        var profile = self
+        profile.warnings = warningMessages.map { text($0) }
+        return profile
+    }
 
     /// Reads one DER certificate.
     /// - Parameters:
@@ -53,7 +72,7 @@ public struct CertificateProfile: Sendable, Codable, Hashable {
         } catch {
             throw CertificateReadError(.malformedDER, "not an X.509 certificate: \(error)")
         }
-        var warnings: [String] = []
+        var warnings: [Message] = []
 
         subject = DistinguishedNameText(fields.subject)
         issuer = DistinguishedNameText(fields.issuer)
@@ -69,27 +88,27 @@ public struct CertificateProfile: Sendable, Codable, Hashable {
         publicKey = PublicKeyDescription(
             algorithm: fields.publicKeyAlgorithm, parameters: fields.publicKeyParameters, keyBits: fields.publicKeyBits)
         if publicKey.type == .rsa, let bits = publicKey.sizeInBits, bits < 2048 {
-            warnings.append("RSA key of \(bits) bits is below the 2048 bits required today")
+            warnings.append(Message("cert.warning.shortRSAKey", ["bits": String(bits)]))
         }
         signatureAlgorithm = SignatureAlgorithmDescription(oid: fields.signatureAlgorithm)
         if signatureAlgorithm.isWeak {
-            warnings.append("signed with \(signatureAlgorithm.hash ?? signatureAlgorithm.name), which is no longer secure")
+            warnings.append(Message("cert.warning.weakSignature", ["algorithm": signatureAlgorithm.hash ?? signatureAlgorithm.name]))
         }
         if fields.innerSignatureAlgorithm != fields.signatureAlgorithm {
-            warnings.append("signature algorithm inside and outside the signed part differ (RFC 5280 4.1.1.2)")
+            warnings.append(Message("cert.warning.algorithmMismatch"))
         }
 
         do {
             keyUsage = try fields.extensions.keyUsage.map(KeyUsageNames.keyUsage) ?? []
         } catch {
             keyUsage = []
-            warnings.append("key usage extension is unreadable")
+            warnings.append(Message("cert.warning.keyUsageUnreadable"))
         }
         do {
             extendedKeyUsage = try fields.extensions.extendedKeyUsage.map(KeyUsageNames.extendedKeyUsage) ?? []
         } catch {
             extendedKeyUsage = []
-            warnings.append("extended key usage extension is unreadable")
+            warnings.append(Message("cert.warning.extendedKeyUsageUnreadable"))
         }
         do {
             if case .isCertificateAuthority = try fields.extensions.basicConstraints {
@@ -99,18 +118,20 @@ public struct CertificateProfile: Sendable, Codable, Hashable {
             }
         } catch {
             isCertificateAuthority = false
-            warnings.append("basic constraints extension is unreadable")
+            warnings.append(Message("cert.warning.basicConstraintsUnreadable"))
         }
 
         identifiers = VietnameseIdentifier.all(in: subject)
         taxCode = identifiers.lazy.compactMap(\.taxCode).first
         for identifier in identifiers {
-            if let problem = identifier.taxCodeProblem {
-                warnings.append("MST \(identifier.value) is not a valid tax code: \(problem)")
+            if identifier.kind == .taxCode, identifier.taxCode == nil, let problem = TaxCodeError.of(identifier.value) {
+                warnings.append(Message("cert.warning.invalidTaxCode", ["value": identifier.value], parts: ["problem": problem.message]))
             }
         }
         holderKind = HolderKind(identifiers: identifiers)
         provider = authorities.match(issuer: issuer)
-        self.warnings = warnings
+        warningMessages = warnings
+        let english = Messages.forLanguage(.en)
+        self.warnings = warnings.map { english($0) }
     }
 }

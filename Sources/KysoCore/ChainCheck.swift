@@ -1,4 +1,5 @@
 public import Foundation
+public import KysoText
 import SwiftASN1
 // The SPI is the library's way to validate expiry at a chosen time (tests, `now` injected by callers).
 @_spi(FixedExpiryValidationTime) import X509
@@ -21,6 +22,9 @@ public struct ChainCheck: Sendable, Codable, Hashable {
     public var chain: [Link]
     /// Why no chain verified (one line per candidate chain the verifier rejected, plus input problems).
     public var failures: [String]
+    /// The same reasons as catalog messages, for words in the reader's language (not in the JSON, which keeps
+    /// `failures` in English; empty when decoded). A verifier's policy reason is the library's own text inside one.
+    public var failureMessages: [Message] = []
     /// The time the chain was validated for.
     public var validatedAt: Date
 
@@ -31,23 +35,23 @@ public struct ChainCheck: Sendable, Codable, Hashable {
     public static func verify(
         leaf: [UInt8], intermediates: [[UInt8]], trustAnchors: [[UInt8]], at time: Date
     ) async -> ChainCheck {
-        var failures: [String] = []
-        func load(_ der: [UInt8], role: String) -> Certificate? {
+        var failures: [Message] = []
+        func load(_ der: [UInt8], role: String, number: Int = 0) -> Certificate? {
             do {
                 return try Certificate(derEncoded: der)
             } catch {
-                failures.append("\(role) cannot be used for verification: \(error)")
+                failures.append(Message("chain.failure.\(role)Unusable", ["number": String(number), "error": "\(error)"]))
                 return nil
             }
         }
         guard let leafCertificate = load(leaf, role: "certificate") else {
-            return ChainCheck(outcome: .notVerified, chain: [], failures: failures, validatedAt: time)
+            return ChainCheck(outcome: .notVerified, chain: [], reasons: failures, validatedAt: time)
         }
-        let anchors = trustAnchors.enumerated().compactMap { load($1, role: "trust anchor \($0 + 1)") }
-        let pool = intermediates.enumerated().compactMap { load($1, role: "intermediate \($0 + 1)") }
+        let anchors = trustAnchors.enumerated().compactMap { load($1, role: "anchor", number: $0 + 1) }
+        let pool = intermediates.enumerated().compactMap { load($1, role: "intermediate", number: $0 + 1) }
         if anchors.isEmpty {
-            failures.append("no usable trust anchor configured")
-            return ChainCheck(outcome: .notVerified, chain: [], failures: failures, validatedAt: time)
+            failures.append(Message("chain.failure.noAnchor"))
+            return ChainCheck(outcome: .notVerified, chain: [], reasons: failures, validatedAt: time)
         }
 
         var verifier = Verifier(rootCertificates: CertificateStore(anchors)) {
@@ -59,15 +63,26 @@ public struct ChainCheck: Sendable, Codable, Hashable {
             let links = Array(validated).map { certificate in
                 Link(subject: DistinguishedNameText(certificate.subject).rfc4514, sha256: fingerprint(certificate))
             }
-            return ChainCheck(outcome: .verified, chain: links, failures: failures, validatedAt: time)
+            return ChainCheck(outcome: .verified, chain: links, reasons: failures, validatedAt: time)
         case .couldNotValidate(let policyFailures):
-            failures += policyFailures.map { "\($0.policyFailureReason)" }
+            failures += policyFailures.map { Message("chain.failure.policy", ["reason": "\($0.policyFailureReason)"]) }
             if policyFailures.isEmpty {
-                failures.append("no chain from this certificate to a configured trust anchor was found")
+                failures.append(Message("chain.failure.noChain"))
             }
-            return ChainCheck(outcome: .notVerified, chain: [], failures: failures, validatedAt: time)
+            return ChainCheck(outcome: .notVerified, chain: [], reasons: failures, validatedAt: time)
         }
     }
+
+    private init(outcome: Outcome, chain: [Link], reasons messages: [Message], validatedAt: Date) {
+        let english = Messages.forLanguage(.en)
+        self.outcome = outcome
+        self.chain = chain
+        self.failures = messages.map { english($0) }
+        failureMessages = messages
+        self.validatedAt = validatedAt
+    }
+
+    private enum CodingKeys: String, CodingKey { case outcome, chain, failures, validatedAt }
 
     private static func fingerprint(_ certificate: Certificate) -> String {
         var serializer = DER.Serializer()

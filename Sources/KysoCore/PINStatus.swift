@@ -1,3 +1,5 @@
+public import KysoText
+
 /// What a token's flags say about its user PIN, in the words a declarant needs before typing it.
 ///
 /// Built from the PKCS#11 `CKF_USER_PIN_*` flags, which tokens update after every login attempt. Kyso
@@ -39,19 +41,15 @@ public struct PINStatus: Hashable, Sendable, Codable {
         self.loginRequired = loginRequired
     }
 
-    /// One sentence for people.
-    public var words: String {
-        var text: String
-        switch state {
-        case .ok: text = "PIN ok"
-        case .countLow: text = "PIN retry count low: a wrong PIN was entered recently"
-        case .finalTry: text = "final PIN try: one more wrong PIN locks this token"
-        case .locked: text = "PIN locked: unlock it with the SO PIN or the vendor's tool before use"
-        case .notInitialized: text = "user PIN not initialised"
-        }
-        if mustChange { text += "; the PIN must be changed before use" }
-        if protectedAuthenticationPath { text += "; PIN is entered on the device" }
-        if !loginRequired { text += "; no login required" }
-        return text
+    /// One sentence for people, in English (the API's default; `words(_:)` for another language).
+    public var words: String { words(Messages.forLanguage(.en)) }
+
+    /// One sentence for people: the state, then each further condition as a clause of its own.
+    public func words(_ text: Messages) -> String {
+        var clauses = [text("pin.state.\(state.rawValue)")]
+        if mustChange { clauses.append(text("pin.mustChange")) }
+        if protectedAuthenticationPath { clauses.append(text("pin.protectedPath")) }
+        if !loginRequired { clauses.append(text("pin.noLogin")) }
+        return clauses.joined(separator: "; ")
     }
 }

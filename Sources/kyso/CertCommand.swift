@@ -1,41 +1,38 @@
 import ArgumentParser
 import Foundation
 import KysoCore
+import KysoText
 
 /// `kyso cert FILE…`: what a declarant needs to register a certificate with VNACCS, read from files.
 struct CertCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "cert",
-        abstract: "Show certificates the way Vietnamese declarants read them (serial, tax code, CA, status).",
-        discussion: """
-            Reads PEM (one or many blocks), DER or PKCS#7 (.p7b) files. With --trust, each certificate's chain is \
-            built from the other certificates given (same files and --intermediates) and verified offline.
-            Exit status: 0 on success, 1 when a file cannot be read, 2 when a chain check fails.
-            """
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "cert", abstract: tr("cert.abstract"), discussion: tr("cert.discussion"))
+    }
 
-    @Argument(help: "Certificate files (PEM, DER or PKCS#7).")
+    @Argument(help: ArgumentHelp(tr("cert.files.help")))
     var files: [String]
 
-    @Flag(help: "Print JSON for tools instead of text.")
+    @Flag(help: ArgumentHelp(tr("option.json.help")))
     var json = false
 
-    @Option(name: .customLong("expiring-days"), help: "Report 'expiringSoon' this many days before expiry.")
+    @Option(name: .customLong("expiring-days"), help: ArgumentHelp(tr("cert.expiringDays.help")))
     var expiringDays = 30
 
-    @Option(name: .customLong("trust"), help: "Trust anchor certificate file(s) for a chain check; repeatable.")
+    @Option(name: .customLong("trust"), help: ArgumentHelp(tr("cert.trust.help")))
     var trust: [String] = []
 
-    @Option(name: .customLong("intermediates"), help: "Intermediate CA certificate file(s); repeatable.")
+    @Option(name: .customLong("intermediates"), help: ArgumentHelp(tr("cert.intermediates.help")))
     var intermediates: [String] = []
 
-    @Flag(name: .customLong("vi"), help: "Vietnamese labels in text output.")
+    /// Kept from before `--lang`: the language is read from the command line before parsing (KysoLanguage), where
+    /// `--vi` counts as `--lang vi`; declared here so the parser accepts it.
+    @Flag(name: .customLong("vi"), help: ArgumentHelp(tr("cert.vi.help")))
     var vietnamese = false
 
     func validate() throws {
-        guard expiringDays >= 0 else { throw ValidationError("--expiring-days must be 0 or more.") }
+        guard expiringDays >= 0 else { throw ValidationError(tr("cert.error.expiringDays")) }
         if !intermediates.isEmpty && trust.isEmpty {
-            throw ValidationError("--intermediates needs --trust: a chain is only checked against trust anchors.")
+            throw ValidationError(tr("cert.error.intermediatesNeedTrust"))
         }
     }
 
@@ -57,7 +54,7 @@ struct CertCommand: AsyncParsableCommand {
                     found.append((file, index + 1, der))
                 }
             } catch {
-                printError("kyso cert: \(file): \(error)")
+                printError(tr("cert.error.file", ["file": file, "error": "\(error)"]))
                 unreadable = true
             }
         }
@@ -70,7 +67,7 @@ struct CertCommand: AsyncParsableCommand {
             do {
                 profile = try CertificateProfile(derEncoded: item.der, now: now, expiringSoonDays: expiringDays)
             } catch {
-                printError("kyso cert: \(item.file) #\(item.index): \(error)")
+                printError(tr("cert.error.entry", ["file": item.file, "index": String(item.index), "error": "\(error)"]))
                 unreadable = true
                 continue
             }
@@ -92,21 +89,20 @@ struct CertCommand: AsyncParsableCommand {
     }
 
     private func text(_ entries: [Entry]) -> String {
-        let labels: CertificateLabels = vietnamese ? .vietnamese : .english
         var lines: [String] = []
         for entry in entries {
             if !lines.isEmpty { lines.append("") }
             lines.append("\(entry.file) #\(entry.index)")
-            lines += certificateLines(entry.profile, indent: "  ", labels: labels)
+            lines += certificateLines(entry.profile, indent: "  ")
             if let chain = entry.chain {
-                let title = vietnamese ? "Chuỗi chứng thư" : "Chain"
                 switch chain.outcome {
                 case .verified:
-                    lines.append("  \(title): \(vietnamese ? "hợp lệ" : "verified")")
+                    lines.append("  " + tr("cert.chain.verified"))
                     lines += chain.chain.map { "    \($0.subject)" }
                 case .notVerified:
-                    lines.append("  \(title): \(vietnamese ? "KHÔNG xác minh được" : "NOT verified")")
-                    lines += chain.failures.map { "    \($0)" }
+                    lines.append("  " + tr("cert.chain.notVerified"))
+                    let reasons = chain.failureMessages.isEmpty ? chain.failures : chain.failureMessages.map { tr($0) }
+                    lines += reasons.map { "    \($0)" }
                 }
             }
         }
@@ -120,16 +116,16 @@ struct CertCommand: AsyncParsableCommand {
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
         } catch {
-            throw CertificateReadError(.empty, "cannot open the file")
+            throw CertificateReadError(.empty, tr("cert.read.cannotOpen"))
         }
         guard attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw CertificateReadError(.noCertificate, "not a regular file")
+            throw CertificateReadError(.noCertificate, tr("cert.read.notRegular"))
         }
         if let size = attributes[.size] as? Int, size > CertificateFileContents.maximumSize {
-            throw CertificateReadError(.tooLarge, "\(size) bytes is too large for a certificate file")
+            throw CertificateReadError(.tooLarge, tr("cert.read.tooLarge", ["size": String(size)]))
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CertificateReadError(.empty, "cannot read the file")
+            throw CertificateReadError(.empty, tr("cert.read.cannotRead"))
         }
         return try CertificateFileContents.certificates(in: Array(data))
     }

@@ -1,11 +1,13 @@
 import ArgumentParser
 import KysoAPI
 
-@main
+/// The root command; started by KysoEntry once the language is chosen (Language+Kyso.swift).
 struct Kyso: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "kyso",
-        abstract: "Digital-signature tokens for Vietnamese customs declarants.",
+        abstract: tr("kyso.abstract"),
+        discussion: tr("kyso.discussion"),
         version: KysoVersion.current,  // kysod's too; debian/rules checks both against debian/changelog
         subcommands: [
             DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self, WatchCommand.self,
@@ -15,4 +17,5 @@ struct Kyso: AsyncParsableCommand {
             NotifyCommand.self,
         ]
     )
+    }
 }

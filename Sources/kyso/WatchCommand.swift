@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KysoText
 import KysoCore
 import ReaderMonitoring
 import Logging
@@ -11,15 +12,12 @@ import PCSC
 /// Through kysod by default; `--direct` runs Kyso's own reader monitor in this process instead, for
 /// machines without the daemon or to tell a daemon problem from a PC/SC one.
 struct WatchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "watch", abstract: "Print reader, card and token events as they happen (Ctrl-C to stop).",
-        discussion: """
-            --direct needs no daemon: it watches pcscd itself (readers and cards, not PKCS#11 tokens) and keeps \
-            running through pcscd restarts. It never connects to a card, so other programs keep working.
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "watch", abstract: tr("watch.abstract"), discussion: tr("watch.discussion"))
+    }
 
-    @Flag(help: "Watch pcscd directly with Kyso's reader monitor, without kysod.") var direct = false
-    @Flag(help: "One JSON object per line.") var json = false
+    @Flag(help: ArgumentHelp(tr("watch.direct.help"))) var direct = false
+    @Flag(help: ArgumentHelp(tr("watch.json.help"))) var json = false
     @OptionGroup var connection: DaemonConnection
 
     func run() async throws {
@@ -56,11 +54,29 @@ enum DirectWatch {
     static func textLine(_ event: ReaderEvent, at time: Date = Date()) -> String {
         let stamp = time.formatted(Date.ISO8601FormatStyle(timeZone: .current).time(includingFractionalSeconds: true))
         // Reader names come from drivers and virtual readers: escaped, line breaks too.
-        var line = "\(stamp)  \(TerminalText.field("\(event)"))"
+        var line = "\(stamp)  \(TerminalText.field(words(event)))"
         if case .serviceLost(let error) = event, error.code.hint == nil {
-            line += " (waiting for pcscd)"
+            line += " " + tr("watch.direct.waiting")
         }
         return line
+    }
+
+    /// The event in the reader's language (ReaderEvent's own description is English, for logs).
+    static func words(_ event: ReaderEvent) -> String {
+        switch event {
+        case .readerAdded(let reader): tr("watch.direct.readerAdded", ["reader": reader])
+        case .readerRemoved(let reader): tr("watch.direct.readerRemoved", ["reader": reader])
+        case .cardInserted(let reader, let atr):
+            atr.isEmpty ? tr("watch.direct.cardInsertedMute", ["reader": reader])
+                : tr("watch.direct.cardInserted", ["reader": reader, "atr": atr.hexString])
+        case .cardRemoved(let reader): tr("watch.direct.cardRemoved", ["reader": reader])
+        case .cardStateChanged(let reader, let state):
+            tr("watch.direct.cardState", ["reader": reader, "state": state.words.isEmpty ? tr("cardState.idle")
+                : state.words.map { tr("cardState.\($0)") }.joined(separator: ", ")])
+        case .serviceLost(let error):
+            tr("watch.direct.serviceLost", ["error": error.code.hintMessage.map { tr($0) } ?? "\(error)"])
+        case .serviceRestored: tr("watch.direct.serviceRestored")
+        }
     }
 
     /// `{"time":"…","type":"cardInserted","reader":"…","atr":"3b8b…"}`: camelCase, RFC 3339, hex ATR.

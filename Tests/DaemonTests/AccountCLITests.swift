@@ -194,8 +194,10 @@ struct KysoRun: CustomStringConvertible {
 
     var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
 
-    /// Runs kyso with `input` on standard input (closed after it), optionally as another user through setpriv.
-    static func run(_ arguments: [String], input: String? = nil, as user: String? = nil) throws -> KysoRun {
+    /// Runs kyso with `input` on standard input (closed after it), optionally as another user through setpriv, with
+    /// `environment` over the test's own (an empty value unsets a variable for kyso's language choice).
+    static func run(_ arguments: [String], input: String? = nil, as user: String? = nil,
+                    environment extra: [String: String] = [:]) throws -> KysoRun {
         let kyso = Lab.productsDirectory.appendingPathComponent("kyso").path
         let process = Process()
         if user != nil {
@@ -208,7 +210,7 @@ struct KysoRun: CustomStringConvertible {
         }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "KYSO_SOCKET")
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
         process.standardInput = stdin
         process.standardOutput = stdout

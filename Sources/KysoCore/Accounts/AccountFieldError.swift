@@ -33,12 +33,19 @@ public struct AccountFieldError: Error, Sendable, Hashable, CustomStringConverti
     public var reason: String
     /// The tax code's own error when `code` is `invalidTaxCode`.
     public var taxCodeError: TaxCodeError?
+    /// The values `message` names (the value typed, its length, the bad character), never a secret's.
+    public var arguments: [String: String]
+    /// The catalog key when it is not `accountField.<field>.<code>`.
+    public var messageKey: String?
 
-    public init(_ field: Field, _ code: Code, _ reason: String, taxCodeError: TaxCodeError? = nil) {
+    public init(_ field: Field, _ code: Code, _ reason: String, taxCodeError: TaxCodeError? = nil,
+                arguments: [String: String] = [:], messageKey: String? = nil) {
         self.field = field
         self.code = code
         self.reason = reason
         self.taxCodeError = taxCodeError
+        self.arguments = arguments
+        self.messageKey = messageKey
     }
 
     /// `field.code`, e.g. `userId.wrongLength`: stable text for API error bodies.

@@ -40,7 +40,7 @@ public struct AccountFields: Sendable, Hashable, Codable {
         do {
             code = try TaxCode(taxCode)
         } catch {
-            throw AccountFieldError(.taxCode, .invalidTaxCode, "tax code \"\(taxCode)\": \(error)", taxCodeError: error)
+            throw AccountFieldError(.taxCode, .invalidTaxCode, "tax code \"\(taxCode)\": \(error)", taxCodeError: error, arguments: ["value": taxCode])
         }
         switch role {
         case .admin:

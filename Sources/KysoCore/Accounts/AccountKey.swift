@@ -16,7 +16,8 @@ public enum AccountKey: Sendable, Hashable, CustomStringConvertible {
         } catch {
             throw AccountFieldError(
                 .userId, .invalidCharacters,
-                "\"\(trimmed)\" is neither a User ID (8 letters or digits) nor a tax code (\(error))", taxCodeError: error)
+                "\"\(trimmed)\" is neither a User ID (8 letters or digits) nor a tax code (\(error))", taxCodeError: error,
+                arguments: ["value": trimmed], messageKey: "accountField.accountKey")
         }
     }
 

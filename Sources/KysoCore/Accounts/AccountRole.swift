@@ -9,7 +9,7 @@ public enum AccountRole: String, Sendable, Codable, Hashable, CaseIterable {
     /// Reads the wire text; anything but `admin` or `declarant` is refused.
     public init(text: String) throws(AccountFieldError) {
         guard let role = AccountRole(rawValue: text) else {
-            throw AccountFieldError(.role, .unknownRole, "role \"\(text)\" is unknown; use admin or declarant")
+            throw AccountFieldError(.role, .unknownRole, "role \"\(text)\" is unknown; use admin or declarant", arguments: ["value": text])
         }
         self = role
     }

@@ -14,11 +14,13 @@ public struct TerminalID: Sendable, Hashable, Codable, CustomStringConvertible {
         if let bad = AccountCharacters.firstInvalid(in: trimmed, allowed: AccountCharacters.isLetterOrDigit) {
             throw AccountFieldError(
                 .terminalId, .invalidCharacters,
-                "Terminal ID \"\(trimmed)\" contains \(bad); only letters A-Z and digits 0-9 are allowed")
+                "Terminal ID \"\(trimmed)\" contains \(bad); only letters A-Z and digits 0-9 are allowed",
+                arguments: ["value": trimmed, "character": bad])
         }
         guard trimmed.count == Self.length else {
             throw AccountFieldError(
-                .terminalId, .wrongLength, "Terminal ID \"\(trimmed)\" has \(trimmed.count) characters; it must have exactly 6")
+                .terminalId, .wrongLength, "Terminal ID \"\(trimmed)\" has \(trimmed.count) characters; it must have exactly 6",
+                arguments: ["value": trimmed, "count": String(trimmed.count)])
         }
         value = trimmed.uppercased()
     }

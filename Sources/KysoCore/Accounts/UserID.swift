@@ -15,11 +15,13 @@ public struct UserID: Sendable, Hashable, Comparable, Codable, CustomStringConve
         if trimmed.isEmpty { throw AccountFieldError(.userId, .empty, "User ID is empty; it has 8 letters or digits") }
         if let bad = AccountCharacters.firstInvalid(in: trimmed, allowed: AccountCharacters.isLetterOrDigit) {
             throw AccountFieldError(
-                .userId, .invalidCharacters, "User ID \"\(trimmed)\" contains \(bad); only letters A-Z and digits 0-9 are allowed")
+                .userId, .invalidCharacters, "User ID \"\(trimmed)\" contains \(bad); only letters A-Z and digits 0-9 are allowed",
+                arguments: ["value": trimmed, "character": bad])
         }
         guard trimmed.count == Self.length else {
             throw AccountFieldError(
-                .userId, .wrongLength, "User ID \"\(trimmed)\" has \(trimmed.count) characters; it must have exactly 8")
+                .userId, .wrongLength, "User ID \"\(trimmed)\" has \(trimmed.count) characters; it must have exactly 8",
+                arguments: ["value": trimmed, "count": String(trimmed.count)])
         }
         value = trimmed.uppercased()
     }

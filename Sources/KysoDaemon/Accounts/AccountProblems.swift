@@ -1,3 +1,4 @@
+import KysoText
 import KysoAPI
 import KysoCore
 import KysoStore
@@ -5,7 +6,8 @@ import KysoStore
 /// The failures of the account endpoints, with what a person needs to know.
 enum AccountProblems {
     static func field(_ error: AccountFieldError) -> OperationFailure {
-        OperationFailure(.invalidField, "\(error.identifier): \(error.reason)")
+        OperationFailure(.invalidField, detail: "\(error.identifier): \(error.reason)",
+                         message: Message("problem.invalidField", ["identifier": error.identifier], parts: ["reason": error.message]))
     }
     static func statement(_ error: RegistrationStatementError) -> OperationFailure {
         OperationFailure(.invalidStatement, "\(error.code.rawValue): \(error.reason)")
@@ -21,18 +23,20 @@ enum AccountProblems {
         }
     }
     static func certificateNotPresent(_ sha256: String) -> OperationFailure {
-        OperationFailure(.certificateNotPresent, "plug in the token that holds certificate \(sha256)")
+        OperationFailure(.certificateNotPresent, Message("problem.certificateNotPresent", ["sha256": sha256]))
     }
     static func certificateNotValid(_ status: CertificateStatus) -> OperationFailure {
         OperationFailure(status == .expired ? .certificateExpired : .certificateNotYetValid, "the certificate is \(status.rawValue)")
     }
     static func taxCodeMismatch(_ certificate: String?, _ account: String) -> OperationFailure {
-        OperationFailure(.taxCodeMismatch, "the certificate's tax code \(certificate ?? "(none)") does not serve account tax code \(account)")
+        OperationFailure(.taxCodeMismatch, detail: "the certificate's tax code \(certificate ?? "(none)") does not serve account tax code \(account)",
+                         message: Message("problem.taxCodeMismatch", ["certificate": certificate ?? "-", "account": account]))
     }
     static let signatureInvalid = OperationFailure(
         .signatureInvalid,
         "the CMS signature is not a valid registration signature (context kyso-registration-v1 and the statement) by the certificate it names")
     static func secretNotStored(_ kind: SecretKind) -> OperationFailure {
-        OperationFailure(.secretNotStored, "no \(kind.rawValue) is stored for this account")
+        OperationFailure(.secretNotStored, detail: "no \(kind.rawValue) is stored for this account",
+                         message: Message("problem.secretNotStored", parts: ["secret": Message("secret.\(kind.rawValue)")]))
     }
 }

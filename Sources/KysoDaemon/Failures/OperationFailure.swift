@@ -1,6 +1,7 @@
 public import KysoAPI
 public import KysoCore
 public import KysoStore
+public import KysoText
 
 /// Why a service could not do what it was asked: a stable code and, for people, what happened. Services speak
 /// in failures; only the HTTP edge (`ProblemDetails(_:)`) turns them into statuses and titles.
@@ -9,11 +10,30 @@ public struct OperationFailure: Error, Sendable, Equatable, CustomStringConverti
     public let detail: String?
     /// Set when a binding rule refused: the answer then reads "Binding refused" whatever the code.
     public let refusal: BindingRefusal?
+    /// `detail` as a catalog message, for answers in another language (Accept-Language); without one, such an
+    /// answer carries the code's own text from the catalog (`problem.detail.<code>`). `detail` stays English, the
+    /// API's default and what logs and the audit keep.
+    public let message: Message?
 
     public init(_ code: ProblemCode, _ detail: String? = nil) {
         self.code = code
         self.detail = detail
         refusal = nil
+        message = nil
+    }
+
+    /// A failure whose detail is a catalog message: English in `detail`, any language at the HTTP edge.
+    public init(_ code: ProblemCode, _ message: Message) {
+        self.init(code, detail: Messages.forLanguage(.en)(message), message: message)
+    }
+
+    /// A failure with its English detail written here and the message for other languages beside it (when the
+    /// English names more than the catalog text does).
+    public init(_ code: ProblemCode, detail: String?, message: Message?) {
+        self.code = code
+        self.detail = detail
+        refusal = nil
+        self.message = message
     }
 
     public init(refusal: BindingRefusal) {
@@ -21,6 +41,12 @@ public struct OperationFailure: Error, Sendable, Equatable, CustomStringConverti
         code = ProblemCode(rawValue: refusal.code.rawValue) ?? .badRequest
         detail = refusal.reason
         self.refusal = refusal
+        message = nil
+    }
+
+    /// Failures are the same when their code, detail and refusal are: the message is the detail in other words.
+    public static func == (lhs: OperationFailure, rhs: OperationFailure) -> Bool {
+        lhs.code == rhs.code && lhs.detail == rhs.detail && lhs.refusal == rhs.refusal
     }
 
     public var description: String { detail.map { "\(code.rawValue): \($0)" } ?? code.rawValue }

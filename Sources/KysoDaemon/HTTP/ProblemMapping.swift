@@ -1,65 +1,82 @@
 import KysoAPI
 import KysoCore
+import KysoText
 
-/// The one place a failure becomes an HTTP answer: its status and title come from its code.
+/// The one place a failure becomes an HTTP answer: its status and title come from its code; its title and detail
+/// are in the language the request asked for (ResponseLanguage, from Accept-Language; English by default), from
+/// the catalog. The code, status and field names are the same in every language.
 extension ProblemDetails {
-    init(_ failure: OperationFailure) {
+    init(_ failure: OperationFailure, text: Messages = ResponseLanguage.text) {
+        let detail = Self.detail(failure, text)
         if let refusal = failure.refusal {
             let conflict: Set<BindingRefusal.Code> = [.alreadyBound, .certificateBoundToOtherAccount, .userIdTaken]
-            self.init(status: conflict.contains(refusal.code) ? 409 : 422, code: failure.code, title: "Binding refused", detail: failure.detail)
+            self.init(status: conflict.contains(refusal.code) ? 409 : 422, code: failure.code, title: text("problem.title.bindingRefused"),
+                      detail: detail)
             return
         }
-        let (status, title) = Self.statusAndTitle(failure.code)
-        self.init(status: status, code: failure.code, title: title, detail: failure.detail)
+        let status = Self.status(failure.code)
+        self.init(status: status, code: failure.code, title: text("problem.title.\(failure.code.rawValue)"), detail: detail)
     }
 
+    /// English: the failure's own detail. Another language: its message, else the code's catalog text.
+    private static func detail(_ failure: OperationFailure, _ text: Messages) -> String? {
+        guard text.language != .en, let english = failure.detail else { return failure.detail }
+        if let message = failure.message { return text(message) }
+        return text.template("problem.detail.\(failure.code.rawValue)") ?? english
+    }
+
+    /// The status and English title of `code` (titles are catalog texts, `problem.title.<code>`).
     static func statusAndTitle(_ code: ProblemCode) -> (Int, String) {
+        (status(code), Messages.forLanguage(.en)("problem.title.\(code.rawValue)"))
+    }
+
+    static func status(_ code: ProblemCode) -> Int {
         switch code {
-        case .badRequest: (400, "Bad request")
-        case .bodyTooLarge: (413, "Request body too large")
-        case .forbidden: (403, "Not allowed")
-        case .methodNotAllowed: (405, "Method not allowed")
-        case .notFound: (404, "Not found")
-        case .internalError: (500, "Response could not be encoded")
-        case .tooManyConnections: (503, "Too many connections")
-        case .tooManySubscribers: (503, "Too many event subscribers")
-        case .shuttingDown: (503, "kysod is shutting down")
-        case .auditUnavailable: (503, "The audit record could not be written")
-        case .tokenNotFound: (404, "No such token")
-        case .tokenRemoved: (410, "The token was removed")
-        case .tokenTimeout: (504, "The token did not answer in time")
-        case .tokenError: (502, "The token reported an error")
-        case .certificateNotFound: (404, "No such certificate on the token")
-        case .noPrivateKey: (409, "The certificate's key is not on this token")
-        case .unknownMechanism: (400, "Unknown mechanism")
-        case .mechanismUnsupported: (400, "The token does not support this mechanism")
-        case .registrationContext: (400, "Data reserved for registration proofs")
-        case .keyCertificateMismatch: (500, "The token's key does not match its certificate")
-        case .signingFailed: (500, "The signature could not be built")
-        case .pinRequired: (401, "PIN required")
-        case .pinIncorrect: (401, "Wrong PIN")
-        case .pinFinalTry: (409, "One PIN try left")
-        case .pinLocked: (423, "PIN locked")
-        case .pinNotInitialized: (409, "PIN not initialised")
-        case .invalidField: (422, "Invalid account field")
-        case .invalidStatement: (422, "Invalid registration statement")
-        case .certificateNotPresent: (404, "Certificate not on any present token")
-        case .certificateExpired, .certificateNotYetValid: (422, "Certificate not valid now")
-        case .taxCodeMismatch: (422, "Tax code does not match")
-        case .signatureInvalid: (422, "The signature does not verify")
-        case .statementNotIssued: (422, "Not a statement this kysod issued")
-        case .statementAlreadyUsed: (409, "Statement already bound once")
-        case .duplicateBinding: (409, "Already bound")
-        case .notBound: (404, "No such binding")
-        case .storeError: (500, "The binding store failed")
+        case .badRequest: 400
+        case .bodyTooLarge: 413
+        case .forbidden: 403
+        case .methodNotAllowed: 405
+        case .notFound: 404
+        case .internalError: 500
+        case .tooManyConnections: 503
+        case .tooManySubscribers: 503
+        case .shuttingDown: 503
+        case .auditUnavailable: 503
+        case .tokenNotFound: 404
+        case .tokenRemoved: 410
+        case .tokenTimeout: 504
+        case .tokenError: 502
+        case .certificateNotFound: 404
+        case .noPrivateKey: 409
+        case .unknownMechanism: 400
+        case .mechanismUnsupported: 400
+        case .registrationContext: 400
+        case .keyCertificateMismatch: 500
+        case .signingFailed: 500
+        case .pinRequired: 401
+        case .pinIncorrect: 401
+        case .pinFinalTry: 409
+        case .pinLocked: 423
+        case .pinNotInitialized: 409
+        case .invalidField: 422
+        case .invalidStatement: 422
+        case .certificateNotPresent: 404
+        case .certificateExpired, .certificateNotYetValid: 422
+        case .taxCodeMismatch: 422
+        case .signatureInvalid: 422
+        case .statementNotIssued: 422
+        case .statementAlreadyUsed: 409
+        case .duplicateBinding: 409
+        case .notBound: 404
+        case .storeError: 500
         case .statementDoesNotMatchCertificate, .certificateHasNoTaxCode, .statementTimeInvalid, .unknownCA, .accountMismatch,
              .sameCertificate:
-            (422, "Binding refused")
-        case .alreadyBound, .certificateBoundToOtherAccount, .userIdTaken: (409, "Binding refused")
-        case .secretNotStored: (404, "No such secret")
-        case .secretUnavailable: (500, "The secret could not be opened")
-        case .sealingFailed: (500, "The secret could not be sealed")
-        case .tokenSealingUnavailable: (422, "The secret cannot be sealed to this token")
+            422
+        case .alreadyBound, .certificateBoundToOtherAccount, .userIdTaken: 409
+        case .secretNotStored: 404
+        case .secretUnavailable: 500
+        case .sealingFailed: 500
+        case .tokenSealingUnavailable: 422
         }
     }
 }

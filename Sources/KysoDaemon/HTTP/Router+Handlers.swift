@@ -1,3 +1,4 @@
+import KysoText
 import Foundation
 import KysoAPI
 import KysoCore
@@ -53,7 +54,7 @@ extension Router {
             if endpoint == .rebind { return .result(await accounts.bind(order, replacing: parameters[0], caller: peer)) }
             return .result(await accounts.bind(order, caller: peer), status: .created)
         case .bindingInfo:
-            guard let info = accounts.info(account: parameters[0]) else { return .problem(Problems.notFound("account \(parameters[0]) is not bound")) }
+            guard let info = accounts.info(account: parameters[0]) else { return .problem(Problems.notBound(parameters[0])) }
             return .json(info)
         case .unbind:
             switch await accounts.unbind(account: parameters[0], caller: peer) {
@@ -74,7 +75,7 @@ extension Router {
             await signatureAudit.flush()
             return .result(await accounts.auditLog(limit: limit))
         case .logoutToken:
-            guard inventory.token(id: parameters[0]) != nil else { return .problem(Problems.notFound("no token with id \(parameters[0]) is present")) }
+            guard inventory.token(id: parameters[0]) != nil else { return .problem(Problems.noSuchToken(parameters[0])) }
             signer.dropLogins(tokenId: parameters[0])
             return .noContent
         case .logoutAll:
@@ -88,6 +89,8 @@ extension Router {
         case .tokens:
             // Read the version before the tokens: a change in between only makes the cache miss next time.
             let version = inventory.lastEventID
+            // The cache holds the English list (the default); other languages are encoded for their request.
+            guard ResponseLanguage.current == .en else { return .json(TokenListResponse(tokens: inventory.tokens)) }
             if let bytes = tokenListCache.bytes(for: version) {
                 return .body(status: .ok, contentType: "application/json", bytes: bytes)
             }
@@ -95,7 +98,7 @@ extension Router {
             if case .body(.ok, _, let bytes, _) = response { tokenListCache.store(bytes, for: version) }
             return response
         case .token:
-            guard let token = inventory.token(id: parameters[0]) else { return .problem(Problems.notFound("no token with id \(parameters[0]) is present")) }
+            guard let token = inventory.token(id: parameters[0]) else { return .problem(Problems.noSuchToken(parameters[0])) }
             return .json(token)
         case .certificate:
             let fingerprint = parameters[0].lowercased()

@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import KysoText
 import NIOHTTP1
 import Synchronization
 
@@ -21,6 +22,9 @@ enum APIResponse: Sendable {
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> APIResponse {
         do {
+            if ResponseLanguage.current != .en, let worded = (value as? any LanguageDependent)?.worded(ResponseLanguage.text) {
+                return .body(status: status, contentType: "application/json", bytes: Array(try APIJSON.encoder().encode(worded)))
+            }
             return .body(status: status, contentType: "application/json", bytes: Array(try APIJSON.encoder().encode(value)))
         } catch {
             return problem(OperationFailure(.internalError))
@@ -47,11 +51,17 @@ enum APIResponse: Sendable {
 /// The failures of the HTTP edge itself.
 enum Problems {
     static func notFound(_ what: String) -> OperationFailure { OperationFailure(.notFound, what) }
+    static func noSuchToken(_ id: String) -> OperationFailure {
+        OperationFailure(.notFound, detail: "no token with id \(id) is present", message: Message("problem.tokenNotFound", ["id": id]))
+    }
+    static func notBound(_ account: String) -> OperationFailure {
+        OperationFailure(.notFound, detail: "account \(account) is not bound", message: Message("problem.accountNotBound", ["account": account]))
+    }
     static func forbidden(_ capability: Capability, peer: PeerCredentials) -> OperationFailure {
-        OperationFailure(.forbidden, "uid \(peer.uid) lacks the '\(capability.rawValue)' capability; an administrator grants it in kysod's configuration (access.\(capability.rawValue))")
+        OperationFailure(.forbidden, Message("problem.forbidden", ["uid": String(peer.uid), "capability": capability.rawValue]))
     }
     static func methodNotAllowed(_ method: HTTPMethod) -> OperationFailure {
-        OperationFailure(.methodNotAllowed, "\(method.rawValue) is not supported here")
+        OperationFailure(.methodNotAllowed, Message("problem.methodNotAllowed", ["method": method.rawValue]))
     }
     static let tooLarge = OperationFailure(.bodyTooLarge)
     static let tooManySubscribers = OperationFailure(.tooManySubscribers, "try again later")
@@ -80,6 +90,12 @@ struct Router: Sendable {
     func routeName(_ path: String) -> String { Endpoint.label(of: path) }
 
     func respond(to request: APIRequest) async -> APIResponse {
+        // Texts for people (problem details, PIN words, certificate warnings) follow Accept-Language; codes do not.
+        let language = Language.negotiate(acceptLanguage: request.headers.first(name: "accept-language"))
+        return await ResponseLanguage.$current.withValue(language) { await route(request) }
+    }
+
+    private func route(_ request: APIRequest) async -> APIResponse {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
         let (candidates, parameters) = Endpoint.matching(path)
         guard !candidates.isEmpty else { return .problem(Problems.notFound("no such endpoint: \(path)")) }

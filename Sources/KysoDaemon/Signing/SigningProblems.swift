@@ -1,3 +1,5 @@
+import KysoCore
+import KysoText
 import KysoAPI
 import PKCS11
 
@@ -9,18 +11,18 @@ enum SigningProblems {
     static func unknownMechanism(_ name: String) -> OperationFailure {
         OperationFailure(.unknownMechanism, "\(name) is not one of \(SignatureMechanism.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    static func tokenNotFound(_ id: String) -> OperationFailure { OperationFailure(.tokenNotFound, "no token with id \(id) is present") }
+    static func tokenNotFound(_ id: String) -> OperationFailure { OperationFailure(.tokenNotFound, Message("problem.tokenNotFound", ["id": id])) }
     static func certificateNotFound(_ detail: String) -> OperationFailure { OperationFailure(.certificateNotFound, detail) }
     static func noPrivateKey(_ sha256: String) -> OperationFailure {
-        OperationFailure(.noPrivateKey, "certificate \(sha256) has no private key on the token")
+        OperationFailure(.noPrivateKey, Message("problem.noPrivateKey", ["sha256": sha256]))
     }
-    static let pinRequired = OperationFailure(.pinRequired, "send the token's PIN in the request body (field pin)")
-    static func pinIncorrect(_ words: String) -> OperationFailure {
-        OperationFailure(.pinIncorrect, "the token refused the PIN; Kyso does not try again by itself. Token now: \(words)")
+    static let pinRequired = OperationFailure(.pinRequired, Message("problem.pinRequired"))
+    static func pinIncorrect(_ pin: PINStatus) -> OperationFailure {
+        OperationFailure(.pinIncorrect, detail: "the token refused the PIN; Kyso does not try again by itself. Token now: \(pin.words)",
+                         message: Message("problem.pinIncorrect", parts: ["pin": pin.state.shortMessage]))
     }
     /// A PIN checked against the one that opened the token's cached login (the token itself was not asked).
-    static let pinMismatch = OperationFailure(
-        .pinIncorrect, "the PIN is not the one the token's cached login was opened with; the token was not asked, so no try was used")
+    static let pinMismatch = OperationFailure(.pinIncorrect, Message("problem.pinMismatch"))
     static func pinRefused(_ status: PINStatusWords) -> OperationFailure {
         switch status {
         case .locked(let reason): OperationFailure(.pinLocked, reason)

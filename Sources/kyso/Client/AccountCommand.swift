@@ -1,39 +1,32 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 import KysoCore
 
 /// `kyso account`: a customs account as the declaration software needs it.
 struct AccountCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "account", abstract: "Show a customs account's card: what the declaration software's settings ask for.",
-        subcommands: [AccountShowCommand.self])
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "account", abstract: tr("account.abstract"), subcommands: [AccountShowCommand.self])
+    }
 }
 
 /// `kyso account show USERID`: the account card.
 struct AccountShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print a declarant account's card, in the order of the VNACCS declaration parameters.",
-        discussion: """
-            The fields come in the order the customs guide lists a declarant account (User ID, password, Terminal ID, \
-            Terminal access key, then the certificate: serial number, tax code, CA provider), which is the order the \
-            declaration software's "VNACCS declaration parameters" screen asks for them, then the holder and the \
-            certificate's validity. With --secrets the password and Terminal access key are revealed as `kyso secret` \
-            does (admin right; a secret sealed to the token needs the token and its PIN, asked once) and recorded in \
-            kysod's audit; without it they show as stored or not. \
-            Exit status: 0 shown, 1 not bound or refused, 64 usage error, 69 kysod not running, 77 access refused.
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "show", abstract: tr("account.show.abstract"), discussion: tr("account.show.discussion"))
+    }
 
     @OptionGroup var connection: DaemonConnection
     @OptionGroup var pinInput: PINInput
 
-    @Argument(help: ArgumentHelp("The declarant account's User ID (or an admin account's tax code).", valueName: "ACCOUNT"))
+    @Argument(help: ArgumentHelp(tr("account.show.account.help"), valueName: "ACCOUNT"))
     var account: String
 
-    @Flag(help: "Reveal the stored password and Terminal access key (admin right; the token's PIN when sealed to it).")
+    @Flag(help: ArgumentHelp(tr("account.show.secrets.help")))
     var secrets = false
 
-    @Flag(help: "Print the card as JSON.") var json = false
+    @Flag(help: ArgumentHelp(tr("account.show.json.help"))) var json = false
 
     func run() async throws {
         let segment = try AccountPath.segment(account)
@@ -122,26 +115,27 @@ struct AccountCard: Encodable {
 
     /// A stored secret not revealed: said so, and how to see it.
     private func hidden(_ kind: SecretKind) -> String {
-        guard secretsStored.contains(kind.rawValue) else { return "(not stored in Kyso)" }
-        return secretsSealedToToken.contains(kind.rawValue) ? "(stored, sealed to the token: --secrets shows it)" : "(stored: --secrets shows it)"
+        guard secretsStored.contains(kind.rawValue) else { return tr("account.card.notStored") }
+        return tr(secretsSealedToToken.contains(kind.rawValue) ? "account.card.storedOnToken" : "account.card.stored")
     }
 
     /// Label and value lines, aligned; values from others escaped.
     var text: String {
         var rows: [(String, String)] = []
         if role == .declarant {
-            rows += [("User ID", userId ?? account), ("Password", password ?? hidden(.password)),
-                     ("Terminal ID", terminalId ?? "-"), ("Terminal access key", terminalAccessKey ?? hidden(.terminalAccessKey))]
+            rows += [(tr("account.card.userId"), userId ?? account), (tr("account.card.password"), password ?? hidden(.password)),
+                     (tr("account.card.terminalId"), terminalId ?? "-"),
+                     (tr("account.card.terminalAccessKey"), terminalAccessKey ?? hidden(.terminalAccessKey))]
         } else {
-            rows.append(("Admin account (tax code)", account))
+            rows.append((tr("account.card.admin"), account))
         }
-        rows += [("Certificate serial", certificateSerial), ("Tax code", taxCode), ("CA provider", caProvider),
-                 ("Holder", holder ?? "(certificate not on a token plugged in now)"),
-                 ("Valid", "\(BindingText.day(validFrom)) to \(BindingText.day(validUntil))")]
-        let width = rows.map(\.0.count).max() ?? 0
-        let title = role == .declarant ? "VNACCS declaration parameters, account \(account)" : "VNACCS admin account \(account)"
+        rows += [(tr("account.card.serial"), certificateSerial), (tr("account.card.taxCode"), taxCode),
+                 (tr("account.card.provider"), caProvider), (tr("account.card.holder"), holder ?? tr("account.card.noHolder")),
+                 (tr("account.card.valid"), tr("account.card.validRange", ["from": BindingText.day(validFrom), "until": BindingText.day(validUntil)]))]
+        let width = rows.map { displayWidth($0.0) }.max() ?? 0
+        let title = tr(role == .declarant ? "account.card.title.declarant" : "account.card.title.admin", ["account": account])
         return TerminalText.field(title) + "\n" + rows.map { label, value in
-            label + String(repeating: " ", count: width - label.count) + "  " + TerminalText.field(value)
+            padded(label, toWidth: width) + "  " + TerminalText.field(value)
         }.joined(separator: "\n") + "\n"
     }
 }

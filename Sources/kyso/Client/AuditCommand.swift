@@ -1,23 +1,20 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 
 /// `kyso audit`: kysod's record of signatures, registrations, binding changes and secret reveals.
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Show kysod's audit log, newest first: who signed, registered, bound or revealed what.",
-        discussion: """
-            Each record has the time, the caller's uid, pid and program, the token and certificate, the mechanism, the \
-            SHA-256 of what was signed, and the outcome; never a PIN, a secret or the signed data. \
-            Exit status: 0 ok, 1 other errors, 64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "audit", abstract: tr("audit.abstract"), discussion: tr("audit.discussion"))
+    }
 
     @OptionGroup var connection: DaemonConnection
-    @Option(help: "How many records, at most (1 to 1000).") var limit = 50
-    @Flag(help: "Print the daemon's JSON.") var json = false
+    @Option(help: ArgumentHelp(tr("audit.limit.help"))) var limit = 50
+    @Flag(help: ArgumentHelp(tr("option.daemonJSON.help"))) var json = false
 
     func validate() throws {
-        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+        guard (1...1000).contains(limit) else { throw ValidationError(tr("audit.error.limit")) }
     }
 
     func run() async throws {
@@ -30,13 +27,14 @@ struct AuditCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         if audit.entries.isEmpty {
-            Output.line("The audit log is empty.")
+            Output.line(tr("audit.empty"))
             return
         }
-        var rows: [[String]] = [["TIME", "ACTION", "OUTCOME", "UID", "PID", "PROGRAM", "TOKEN", "CERTIFICATE", "DETAIL"]]
+        var rows: [[String]] = [["audit.column.time", "audit.column.action", "audit.column.outcome", "audit.column.uid", "audit.column.pid",
+                                 "audit.column.program", "audit.column.token", "audit.column.certificate", "audit.column.detail"].map { tr($0) }]
         for entry in audit.entries {
             rows.append([
-                entry.time.formatted(.iso8601), entry.action, entry.outcome, entry.uid.map(String.init) ?? "-",
+                tr.dateTime(entry.time), entry.action, entry.outcome, entry.uid.map(String.init) ?? "-",
                 entry.pid.map(String.init) ?? "-", entry.executable.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "-",
                 entry.tokenId ?? "-", entry.certificateSha256.map { String($0.prefix(16)) } ?? "-", entry.detail ?? "",
             ])

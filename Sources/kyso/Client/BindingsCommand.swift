@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import KysoAPI
 import KysoCore
+import KysoText
 
 /// `kyso bindings`: every bound customs account, as a table.
 struct BindingsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bindings", abstract: "List customs accounts bound to certificates (secrets are named, never shown).",
-        discussion: "Exit status: 0 ok, 69 kysod not running, 77 access refused, 1 other errors.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "bindings", abstract: tr("bindings.abstract"), discussion: tr("exit.daemonCommon"))
+    }
 
     @OptionGroup var connection: DaemonConnection
-    @Flag(help: "Print the daemon's JSON.") var json = false
+    @Flag(help: ArgumentHelp(tr("option.daemonJSON.help"))) var json = false
 
     func run() async throws {
         let list: BindingListResponse
@@ -22,15 +23,17 @@ struct BindingsCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         if list.bindings.isEmpty {
-            Output.line("No account is bound. Register one with `kyso register`, then `kyso bind`.")
+            Output.line(tr("bindings.none"))
             return
         }
-        var rows: [[String]] = [["ACCOUNT", "ROLE", "TAX CODE", "TERMINAL", "CERTIFICATE SERIAL", "CA", "VALID UNTIL", "TOKEN", "SECRETS"]]
+        var rows: [[String]] = [["bindings.column.account", "bindings.column.role", "bindings.column.taxCode", "bindings.column.terminal",
+                                 "bindings.column.serial", "bindings.column.ca", "bindings.column.validUntil", "bindings.column.token",
+                                 "bindings.column.secrets"].map { tr($0) }]
         for binding in list.bindings {
             rows.append([
-                binding.account, binding.role.rawValue, binding.taxCode, binding.terminalId ?? "-", binding.certificate.serialNumber,
+                binding.account, tr("role.\(binding.role.rawValue)"), binding.taxCode, binding.terminalId ?? "-", binding.certificate.serialNumber,
                 CAName.display(binding.certificate.provider), BindingText.day(binding.certificate.notAfter),
-                binding.certificatePresent ? "present" : "absent",
+                tr(binding.certificatePresent ? "bindings.present" : "bindings.absent"),
                 BindingText.secrets(binding) ?? "-",
             ])
         }
@@ -40,16 +43,16 @@ struct BindingsCommand: AsyncParsableCommand {
 
 /// `kyso unbind`: remove a binding and its stored secrets.
 struct UnbindCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "unbind", abstract: "Remove an account's binding and its stored secrets.",
-        discussion: "kyso first says what goes (the binding and its stored secrets) and, on a terminal, asks for the account's name (--yes skips the question). Exit status: 0 removed, 1 not bound, refused or not confirmed, 64 usage error, 69 kysod not running, 77 access refused (needs the admin capability).")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "unbind", abstract: tr("unbind.abstract"), discussion: tr("unbind.discussion"))
+    }
 
     @OptionGroup var connection: DaemonConnection
 
-    @Argument(help: ArgumentHelp("The account: a User ID, or an admin account's tax code.", valueName: "ACCOUNT"))
+    @Argument(help: ArgumentHelp(tr("option.account.help"), valueName: "ACCOUNT"))
     var account: String
 
-    @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
+    @Flag(help: ArgumentHelp(tr("unbind.yes.help"))) var yes = false
 
     func run() async throws {
         let segment = try AccountPath.segment(account)
@@ -65,6 +68,6 @@ struct UnbindCommand: AsyncParsableCommand {
         } catch {
             throw ClientExit.fail(error)
         }
-        Output.line("unbound \(TerminalText.field(segment))")
+        Output.line(tr("unbind.done", ["account": TerminalText.field(segment)]))
     }
 }

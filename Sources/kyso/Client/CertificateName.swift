@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 import KysoCore
 
@@ -34,6 +35,8 @@ struct CertificateName {
             return try resolve(name, among: tokens)
         } catch where isFingerprint {
             return Candidate(tokenId: "", tokenLabel: "", sha256: fingerprint, serial: "")
+        } catch let error as NoSuchCertificate {
+            throw ValidationError(error.message)
         }
     }
 
@@ -45,13 +48,14 @@ struct CertificateName {
         let named = tokens.filter { $0.label == name || $0.serialNumber == name }
         if named.count == 1 { return (named[0].id, nil) }
         if named.count > 1 {
-            throw ValidationError("“\(TerminalText.field(name))” names \(named.count) tokens; give the id:\n"
-                + named.map { "  “\(TerminalText.field($0.label))” [\($0.id)] serial \(TerminalText.field($0.serialNumber))" }.joined(separator: "\n"))
+            throw ValidationError(tr("certName.severalTokens", ["name": TerminalText.field(name), "count": String(named.count)]) + "\n"
+                + named.map { "  " + tr("certName.tokenLine", ["label": TerminalText.field($0.label), "id": $0.id,
+                                                               "serial": TerminalText.field($0.serialNumber)]) }.joined(separator: "\n"))
         }
         do {
             let certificate = try resolve(name, among: tokens)
             return (certificate.tokenId, certificate.sha256)
-        } catch let error as ValidationError where error.message.hasPrefix("no certificate") {
+        } catch is NoSuchCertificate {
             return (name, nil)  // kysod's answer names the problem (token-not-found)
         }
     }
@@ -76,15 +80,23 @@ struct CertificateName {
             let matches = all.filter(rule)
             if matches.count == 1 { return matches[0] }
             if matches.count > 1 {
-                throw ValidationError("“\(TerminalText.field(name))” fits \(matches.count) certificates; name one by serial or SHA-256:\n"
+                throw ValidationError(tr("certName.severalCertificates", ["name": TerminalText.field(name), "count": String(matches.count)]) + "\n"
                     + matches.map { "  \(describe($0))" }.joined(separator: "\n"))
             }
         }
-        let known = all.isEmpty ? "no token with a private key is plugged in" : "present: \n" + all.map { "  \(describe($0))" }.joined(separator: "\n")
-        throw ValidationError("no certificate with a key on a present token is “\(TerminalText.field(name))” (by SHA-256, serial, token id, token serial or label); \(known)")
+        let known = all.isEmpty ? tr("certName.noKeyPlugged") : tr("certName.present") + "\n" + all.map { "  \(describe($0))" }.joined(separator: "\n")
+        throw NoSuchCertificate(message: tr("certName.none", ["name": TerminalText.field(name), "known": known]))
     }
 
     static func describe(_ candidate: Candidate) -> String {
-        "serial \(candidate.serial)  sha256 \(candidate.sha256.prefix(16))…  on “\(TerminalText.field(candidate.tokenLabel))” [\(candidate.tokenId)]"
+        tr("certName.candidate", ["serial": candidate.serial, "sha256": String(candidate.sha256.prefix(16)),
+                                  "label": TerminalText.field(candidate.tokenLabel), "id": candidate.tokenId])
     }
+}
+
+/// No present certificate fits a name: a usage error for `register`, while `sign` lets kysod answer instead. A type
+/// of its own, so that choice does not depend on the message's words (which follow the language).
+struct NoSuchCertificate: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 import KysoCore
 #if canImport(Glibc)
@@ -13,26 +14,27 @@ import Glibc
 enum Confirmation {
     /// Says what `action` destroys and, on a terminal without `yes`, asks for the account's name.
     static func confirm(_ what: String, account: String, yes: Bool) throws {
-        Output.error("kyso: \(what)")
+        Output.error(tr("kyso.prefix", ["message": what]))
         guard !yes, isatty(STDIN_FILENO) == 1 else { return }
-        Output.errorText("Type the account (\(TerminalText.field(account))) to go ahead, anything else to stop: ")
+        Output.errorText(tr("confirm.prompt", ["account": TerminalText.field(account)]))
         let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces) ?? ""
         guard answer.uppercased() == account.uppercased() else {
-            Output.error("kyso: stopped; nothing changed")
+            Output.error(tr("confirm.stopped"))
             throw ExitCode.failure
         }
     }
 
     /// What unbinding `binding` removes, in words.
     static func unbindLoss(_ binding: BindingInfo) -> String {
-        let secrets = binding.secrets.isEmpty ? "" : " and its stored \(binding.secrets.sorted().joined(separator: " and ")) (not recoverable from Kyso)"
-        return "unbinding \(binding.account) removes its binding to certificate \(binding.certificate.serialNumber)\(secrets)"
+        let arguments = ["account": binding.account, "serial": binding.certificate.serialNumber,
+                         "secrets": binding.secrets.sorted().map { tr("secret.\($0)") }.joined(separator: ", ")]
+        return tr(binding.secrets.isEmpty ? "confirm.unbindLoss" : "confirm.unbindLoss.withSecrets", arguments)
     }
 
     /// What moving `binding` drops: the secrets sealed to the old token, which the new one cannot open.
     static func rebindLoss(_ binding: BindingInfo) -> String? {
         guard !binding.sealedToToken.isEmpty else { return nil }
-        return "moving \(binding.account) drops \(binding.sealedToToken.sorted().joined(separator: " and ")), sealed to the old token "
-            + "(the new token cannot open them); store them again with --secrets-fd N or --ask-secrets"
+        return tr("confirm.rebindLoss", ["account": binding.account,
+                                         "secrets": binding.sealedToToken.sorted().map { tr("secret.\($0)") }.joined(separator: ", ")])
     }
 }

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 
 /// `--socket` for every command that talks to kysod.
 struct DaemonConnection: ParsableArguments {
-    @Option(help: ArgumentHelp("kysod's socket. Default: $KYSO_SOCKET, else /run/kyso/kysod.sock (root) or $XDG_RUNTIME_DIR/kyso/kysod.sock, falling back to /run/kyso/kysod.sock.", valueName: "PATH"))
+    @Option(help: ArgumentHelp(tr("option.socket.help"), valueName: "PATH"))
     var socket: String?
 
-    var client: KysoClient { KysoClient(socketPath: resolvedSocket) }
+    /// A client that asks kysod for its texts (problem details, PIN words, certificate warnings) in kyso's language.
+    var client: KysoClient { KysoClient(socketPath: resolvedSocket, acceptLanguage: tr.language.rawValue) }
 
     var resolvedSocket: String { KysoSocket.clientPath(explicit: socket) }
 }
@@ -21,7 +23,7 @@ enum ClientExit {
 
     /// Prints the client error for people and exits with its status.
     static func fail(_ error: any Error) -> ExitCode {
-        Output.error("kyso: \(CLIWords.translate("\(error)"))")
+        Output.error(tr("kyso.prefix", ["message": CLIWords.translate(ClientErrorWords.words(error))]))
         switch error as? KysoClient.ClientError {
         case .daemonNotRunning?: return ExitCode(daemonUnavailable)
         case .socketPermissionDenied?, .accessRefused?: return ExitCode(accessRefused)

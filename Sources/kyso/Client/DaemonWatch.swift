@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 import KysoCore
 
@@ -23,11 +24,11 @@ enum DaemonWatch {
                     if away && first {
                         away = false
                         if event.event == EventType.snapshot.rawValue {
-                            Output.error("kyso: kysod is back; what it holds now follows (a snapshot)")
+                            Output.error(tr("watch.back.snapshot"))
                         } else if let id, let lastEventID, id != lastEventID + 1 {
-                            Output.error("kyso: kysod is back after a restart; its events since it started follow")
+                            Output.error(tr("watch.back.restarted"))
                         } else {
-                            Output.error("kyso: kysod is back; nothing was missed")
+                            Output.error(tr("watch.back.nothingMissed"))
                         }
                     }
                     first = false
@@ -41,7 +42,7 @@ enum DaemonWatch {
                 // The daemon ended the stream (shutdown or restart): say so once, then resume where we were.
                 if !away {
                     away = true
-                    Output.error("kyso: kysod went away (stopped or restarting); waiting for it to come back…")
+                    Output.error(tr("watch.away"))
                 }
             } catch {
                 // Refused before any event: nothing to resume, so the error is the answer.
@@ -49,7 +50,7 @@ enum DaemonWatch {
                 attempt += 1
                 if !away {
                     away = true
-                    Output.error("kyso: kysod went away (stopped or restarting); waiting for it to come back…")
+                    Output.error(tr("watch.away"))
                 }
             }
             try await Task.sleep(for: .milliseconds(500))
@@ -65,7 +66,8 @@ enum DaemonWatch {
         }
     }
 
-    /// One readable line per event.
+    /// One readable line per event: the time, the event's id and type (codes, the same in every language), then
+    /// what happened in the reader's language.
     static func line(_ event: DaemonEvent) -> String {
         let time = event.time.formatted(Date.ISO8601FormatStyle(timeZone: .current).time(includingFractionalSeconds: false))
         let data = event.data
@@ -73,15 +75,17 @@ enum DaemonWatch {
         switch event.type {
         case .snapshot:
             let tokens = data.tokens ?? []
-            what = "\(tokens.count) token(s): " + tokens.map { "\($0.label) [\($0.id)]" }.joined(separator: ", ")
+            what = tr("watch.snapshot", ["count": tr.number(tokens.count),
+                                         "tokens": tokens.map { "\($0.label) [\($0.id)]" }.joined(separator: ", ")])
         case .tokenInserted, .tokenChanged:
             let token = data.token
             let certificates = (token?.certificates ?? []).map {
-                "\($0.profile.taxCode.map { "MST \($0.value)" } ?? "no MST") \($0.profile.provider.displayName) \($0.profile.status.words)"
+                tr("watch.certificate", ["taxCode": $0.profile.taxCode.map { tr("watch.mst", ["taxCode": $0.value]) } ?? tr("watch.noMST"),
+                                         "ca": $0.profile.provider.displayName, "status": $0.profile.status.words])
             }
             what = "\(token?.label ?? "?") [\(token?.id ?? "?")] \(token?.pinWords ?? "")" + (certificates.isEmpty ? "" : " — " + certificates.joined(separator: "; "))
         case .tokenRemoved:
-            what = (data.token.map { "\($0.label) " } ?? "") + "[\(data.tokenId ?? "?")] from \(data.module ?? "?")"
+            what = tr("watch.tokenRemoved", ["token": data.token.map { "\($0.label) " } ?? "", "id": data.tokenId ?? "?", "module": data.module ?? "?"])
         case .readerAdded, .readerRemoved, .cardRemoved:
             what = data.reader ?? ""
         case .cardInserted:
@@ -94,17 +98,19 @@ enum DaemonWatch {
             what = data.error ?? ""
         case .bindingCreated, .bindingMoved:
             let binding = data.binding
-            what = "\(data.account ?? "?") (\(binding?.role.rawValue ?? "?"), MST \(binding?.taxCode ?? "?")) → certificate \(binding?.certificate.serialNumber ?? "?")"
+            what = tr("watch.binding", ["account": data.account ?? "?", "role": binding.map { tr("role.\($0.role.rawValue)") } ?? "?",
+                                        "taxCode": binding?.taxCode ?? "?", "serial": binding?.certificate.serialNumber ?? "?"])
         case .bindingRemoved:
             what = data.account ?? ""
         case .bindingRenewalNeeded:
-            what = "\(data.account ?? "?"): a renewed certificate \(data.certificate ?? "?") is on a token; run kyso rebind"
+            what = tr("watch.renewalNeeded", ["account": data.account ?? "?", "certificate": data.certificate ?? "?"])
         case .certificateExpiring:
-            what = "certificate \(data.certificate ?? "?") on [\(data.tokenId ?? "?")] ends in \(data.daysLeft ?? 0) day(s)"
+            what = tr("watch.certificateExpiring", ["certificate": data.certificate ?? "?", "id": data.tokenId ?? "?",
+                                                    "days": tr.number(data.daysLeft ?? 0)])
         case .certificateExpired:
-            what = "certificate \(data.certificate ?? "?") on [\(data.tokenId ?? "?")] has expired"
+            what = tr("watch.certificateExpired", ["certificate": data.certificate ?? "?", "id": data.tokenId ?? "?"])
         case .bindingExpiring:
-            what = "\(data.account ?? "?"): its certificate \(data.certificate ?? "?") expires within 30 days"
+            what = tr("watch.bindingExpiring", ["account": data.account ?? "?", "certificate": data.certificate ?? "?"])
         }
         // Labels, reader and module names and errors come from others: escaped, line breaks too.
         return "\(time) #\(event.id) \(event.type.rawValue) \(TerminalText.field(what))"

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KysoText
 
 /// SHA-256 of a file read a megabyte at a time: `kyso sign` sends kysod the digest, never the file, so a declaration
 /// attachment of any size is signed (raw or CMS) within the daemon's small request limit and without holding the
@@ -13,9 +14,9 @@ enum FileDigest {
         } else {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw FileProblem("\(path) is a folder, not a file")
+                throw FileProblem(tr("file.isFolder", ["path": path]))
             }
-            guard let opened = FileHandle(forReadingAtPath: path) else { throw FileProblem("cannot read \(path): \(FileProblem.reason())") }
+            guard let opened = FileHandle(forReadingAtPath: path) else { throw FileProblem(tr("file.cannotRead", ["path": path, "reason": FileProblem.reason()])) }
             handle = opened
         }
         defer { if path != "-" { try? handle.close() } }

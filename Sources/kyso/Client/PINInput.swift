@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoCore
 #if canImport(Glibc)
 import Glibc
@@ -7,16 +8,16 @@ import Glibc
 
 /// Where `kyso` reads a token PIN from: never the command line (argv is visible to every user in `ps`).
 struct PINInput: ParsableArguments {
-    @Option(name: .customLong("pin-fd"), help: ArgumentHelp("Read the PIN from this file descriptor (first line).", valueName: "N"))
+    @Option(name: .customLong("pin-fd"), help: ArgumentHelp(tr("pin.fd.help"), valueName: "N"))
     var pinFD: Int32?
 
-    @Flag(name: .customLong("pin-stdin"), help: "Read the PIN from standard input (first line).")
+    @Flag(name: .customLong("pin-stdin"), help: ArgumentHelp(tr("pin.stdin.help")))
     var pinStdin = false
 
-    @Flag(name: .customLong("no-pin"), help: "Send no PIN: the token has a PIN pad, or a cached login is used.")
+    @Flag(name: .customLong("no-pin"), help: ArgumentHelp(tr("pin.none.help")))
     var noPIN = false
 
-    @Flag(name: .customLong("allow-final-try"), help: "Go ahead even if one PIN try is left (a wrong PIN then locks the token).")
+    @Flag(name: .customLong("allow-final-try"), help: ArgumentHelp(tr("pin.allowFinalTry.help")))
     var allowFinalTry = false
 
     /// Whether a PIN source was named on the command line (rather than asking on the terminal by default).
@@ -28,13 +29,13 @@ struct PINInput: ParsableArguments {
         if let pinFD { return try Self.firstLine(of: pinFD) }
         if pinStdin { return try Self.firstLine(of: STDIN_FILENO) }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw ValidationError("no terminal to ask for the PIN: use --pin-fd N, --pin-stdin or --no-pin")
+            throw ValidationError(tr("pin.noTerminal"))
         }
         return try TerminalPrompt.askWithoutEcho(prompt)
     }
 
     private static func firstLine(of fd: Int32) throws -> SecretBytes {
-        guard let line = try TerminalPrompt.line(from: fd), !line.isEmpty else { throw ValidationError("no PIN on file descriptor \(fd)") }
+        guard let line = try TerminalPrompt.line(from: fd), !line.isEmpty else { throw ValidationError(tr("pin.noneOnFD", ["fd": String(fd)])) }
         return line
     }
 }

@@ -1,53 +1,38 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 import KysoCore
 
 /// `kyso register`: a registration statement signed on the token, the proof that a certificate's key is the registrant's.
 struct RegisterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "register", abstract: "Sign a registration statement for a customs account on the token.",
-        discussion: """
-            kysod builds the canonical statement (the certificate's serial number, issuer, provider, tax code and \
-            validity, the account fields, your challenge or a fresh nonce, and the time), signs it on the token as a \
-            detached CMS over the registration context ("kyso-registration-v1" and a NUL byte) followed by the \
-            statement, and checks the signature. Pass the result to `kyso bind` on this machine within the statement \
-            age limit (default 15 minutes); a statement binds once. \
-            With --out DIR it writes DIR/statement.json (the statement, exactly as signed after the context), \
-            DIR/signature.der (the CMS) and \
-            DIR/certificate.der; without it prints the daemon's JSON (bytes in base64). \
-            The PIN is asked without echo, or read from --pin-fd / --pin-stdin; never from the command line. \
-            Exit status: 0 signed, 1 refused (bad field, wrong PIN, certificate not present or not valid), \
-            64 usage error, 69 kysod not running, 77 access refused (needs the sign capability).
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "register", abstract: tr("register.abstract"), discussion: tr("register.discussion"))
+    }
 
     @OptionGroup var connection: DaemonConnection
     @OptionGroup var pinInput: PINInput
 
-    @Argument(help: ArgumentHelp("admin (the business's administration account) or declarant.", valueName: "ROLE"))
+    @Argument(help: ArgumentHelp(tr("register.role.help"), valueName: "ROLE"))
     var role: AccountRole
 
-    @Option(name: .customLong("tax-code"), help: "The account's tax code (MST); the certificate's must be it or a branch of it.")
+    @Option(name: .customLong("tax-code"), help: ArgumentHelp(tr("register.taxCode.help")))
     var taxCode: String
 
-    @Option(name: .customLong("user-id"), help: "Declarant only: the User ID, 8 letters or digits (the first 5 are the unit code).")
+    @Option(name: .customLong("user-id"), help: ArgumentHelp(tr("register.userId.help")))
     var userId: String?
 
-    @Option(name: .customLong("terminal-id"), help: "Declarant only: the Terminal ID, exactly 6 letters or digits.")
+    @Option(name: .customLong("terminal-id"), help: ArgumentHelp(tr("register.terminalId.help")))
     var terminalId: String?
 
-    @Option(help: ArgumentHelp(
-        "The certificate to register: its serial number (as the CA and customs show it), SHA-256 or 8+ hex digits of it, or its token's id, serial or label (see `kyso tokens`).",
-        valueName: "NAME"))
+    @Option(help: ArgumentHelp(tr("register.certificate.help"), valueName: "NAME"))
     var certificate: String
 
-    @Option(name: .customLong("challenge-file"), help: ArgumentHelp(
-        "Put this file's bytes (1 to 1024) in the statement as the challenge; without it kysod uses a fresh random nonce.",
-        valueName: "PATH"))
+    @Option(name: .customLong("challenge-file"), help: ArgumentHelp(tr("register.challenge.help"), valueName: "PATH"))
     var challengeFile: String?
 
 
-    @Option(help: ArgumentHelp("Write statement.json, signature.der and certificate.der into this folder (created if missing).", valueName: "DIR"))
+    @Option(help: ArgumentHelp(tr("register.out.help"), valueName: "DIR"))
     var out: String?
 
     func run() async throws {
@@ -56,14 +41,14 @@ struct RegisterCommand: AsyncParsableCommand {
             do {
                 challenge = try Data(contentsOf: URL(fileURLWithPath: challengeFile))
             } catch {
-                throw ValidationError("cannot read \(challengeFile): \(error.localizedDescription)")
+                throw ValidationError(tr("file.cannotRead", ["path": challengeFile, "reason": error.localizedDescription]))
             }
         }
         let chosen = try await CertificateName.resolve(certificate, client: connection.client)
         let problems = RegistrationPrecheck.problems(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId,
                                                      certificate: chosen.profile)
         if !problems.isEmpty {
-            Output.error("kyso: not registered (no PIN was asked, nothing was signed):\n" + problems.map { "  - \(TerminalText.field($0))" }.joined(separator: "\n"))
+            Output.error(tr("register.precheckFailed") + "\n" + problems.map { "  - \(TerminalText.field($0))" }.joined(separator: "\n"))
             throw ExitCode.failure
         }
         let pin = try pinInput.read(prompt: chosen.tokenId.isEmpty ? await TokenNaming.prompt(certificate: chosen.sha256, client: connection.client)
@@ -90,14 +75,9 @@ struct RegisterCommand: AsyncParsableCommand {
         // An account bound already (to the certificate this one renews) moves with rebind, not bind.
         let account = role == .declarant ? (userId ?? "") : taxCode
         let existing = try? await connection.client.request(.GET, "/v1/bindings/\(AccountPath.segment(account))").decode(BindingInfo.self)
-        let next = existing.map { "rebind with: kyso rebind \($0.account) " } ?? "bind with: kyso bind "
-        Output.errorText("""
-            signed on token \(TerminalText.field(registered.tokenId)) with certificate \(TerminalText.field(registered.certificateSha256))
-            → \(folder.path)/statement.json, signature.der, certificate.der; \(next)\(folder.path)/statement.json \(folder.path)/signature.der
-
-            """)
-        if registered.warnings?.contains("unknown-ca") == true {
-            Output.error("warning: the certificate's issuer is not a known licensed CA (unknown-ca)")
-        }
+        let files = ["token": TerminalText.field(registered.tokenId), "certificate": TerminalText.field(registered.certificateSha256),
+                     "folder": folder.path, "account": existing?.account ?? ""]
+        Output.errorText(tr(existing == nil ? "register.done.bind" : "register.done.rebind", files) + "\n")
+        if registered.warnings?.contains("unknown-ca") == true { Output.error(tr("warning.unknownCA")) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KysoAPI
 import KysoCore
+import KysoText
 
 /// Everything about a registration that needs no token, checked before the PIN is asked and reported all at once
 /// (issue 13 friction: User ID length, a missing Terminal ID, the tax code's check digit, an expired certificate
@@ -14,34 +15,38 @@ enum RegistrationPrecheck {
         do {
             accountTaxCode = try TaxCode(taxCode)
         } catch {
-            problems.append("--tax-code \(taxCode): \(error) [invalid-field taxCode]")
+            problems.append(tr("precheck.value", ["option": "--tax-code", "value": taxCode, "reason": tr(error.message), "code": "invalid-field taxCode"]))
         }
         switch role {
         case .admin:
-            if userId != nil { problems.append("--user-id: an admin account has no User ID; it is named by its tax code [invalid-field userId]") }
-            if terminalId != nil { problems.append("--terminal-id: an admin account has no Terminal ID [invalid-field terminalId]") }
+            if userId != nil { problems.append(tr("precheck.adminUserId")) }
+            if terminalId != nil { problems.append(tr("precheck.adminTerminalId")) }
         case .declarant:
             if let userId {
-                do { _ = try UserID(userId) } catch { problems.append("--user-id \(userId): \(error.reason) [invalid-field userId]") }
+                do { _ = try UserID(userId) } catch {
+                    problems.append(tr("precheck.value", ["option": "--user-id", "value": userId, "reason": tr(error.message), "code": "invalid-field userId"]))
+                }
             } else {
-                problems.append("--user-id is needed for a declarant account: 8 letters or digits [invalid-field userId]")
+                problems.append(tr("precheck.userIdMissing"))
             }
             if let terminalId {
-                do { _ = try TerminalID(terminalId) } catch { problems.append("--terminal-id \(terminalId): \(error.reason) [invalid-field terminalId]") }
+                do { _ = try TerminalID(terminalId) } catch {
+                    problems.append(tr("precheck.value", ["option": "--terminal-id", "value": terminalId, "reason": tr(error.message), "code": "invalid-field terminalId"]))
+                }
             } else {
-                problems.append("--terminal-id is needed for a declarant account: exactly 6 letters or digits [invalid-field terminalId]")
+                problems.append(tr("precheck.terminalIdMissing"))
             }
         }
         if let certificate {
             let status = CertificateStatus(validity: certificate.validity, now: now)
             if status == .expired {
-                problems.append("the certificate expired on \(BindingText.day(certificate.validity.notAfter)) [certificate-expired]")
+                problems.append(tr("precheck.expired", ["day": BindingText.day(certificate.validity.notAfter)]))
             } else if status == .notYetValid {
-                problems.append("the certificate is not valid before \(BindingText.day(certificate.validity.notBefore)) [certificate-not-yet-valid]")
+                problems.append(tr("precheck.notYetValid", ["day": BindingText.day(certificate.validity.notBefore)]))
             }
             if let accountTaxCode, !(certificate.taxCode?.servesAccount(of: accountTaxCode) ?? false) {
-                problems.append("the certificate's tax code \(certificate.taxCode?.value ?? "(none)") is neither --tax-code \(accountTaxCode.value) "
-                    + "nor one of its branches [tax-code-mismatch]")
+                problems.append(tr("precheck.taxCodeMismatch", ["certificateTaxCode": certificate.taxCode?.value ?? tr("precheck.none"),
+                                                                "taxCode": accountTaxCode.value]))
             }
         }
         return problems

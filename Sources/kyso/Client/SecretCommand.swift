@@ -1,26 +1,21 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoCore
 import KysoAPI
 
 /// `kyso secret`: reveal a stored terminal access key or VNACCS password.
 struct SecretCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "secret", abstract: "Print a declarant account's stored terminal access key or VNACCS password.",
-        discussion: """
-            Prints the value alone on standard output, for the declaration software's settings; kysod records the \
-            reveal in its audit log (never the value). A secret sealed to the token is opened on it: the token must be \
-            plugged in, and its PIN is asked for (or read from --pin-fd N / --pin-stdin). \
-            Exit status: 0 printed, 1 not stored or refused, 64 usage error, 69 kysod not running, \
-            77 access refused (needs the admin capability).
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "secret", abstract: tr("secret.abstract"), discussion: tr("secret.discussion"))
+    }
 
     @OptionGroup var connection: DaemonConnection
 
-    @Argument(help: ArgumentHelp("The declarant account's User ID.", valueName: "ACCOUNT"))
+    @Argument(help: ArgumentHelp(tr("secret.account.help"), valueName: "ACCOUNT"))
     var account: String
 
-    @Argument(help: ArgumentHelp("terminalAccessKey or password.", valueName: "KIND"))
+    @Argument(help: ArgumentHelp(tr("secret.kind.help"), valueName: "KIND"))
     var kind: SecretKind
 
     @OptionGroup var pinInput: PINInput

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoCore
 #if canImport(Glibc)
 import Glibc
@@ -8,12 +9,10 @@ import Glibc
 /// Where `kyso bind` and `kyso rebind` read an account's terminal access key and VNACCS password from: a file
 /// descriptor or a prompt without echo, never the command line (argv is visible to every user in `ps`).
 struct SecretInput: ParsableArguments {
-    @Option(name: .customLong("secrets-fd"), help: ArgumentHelp(
-        "Read the secrets from this file descriptor: line 1 the terminal access key, line 2 the VNACCS password (an empty or missing line stores none).",
-        valueName: "N"))
+    @Option(name: .customLong("secrets-fd"), help: ArgumentHelp(tr("secrets.fd.help"), valueName: "N"))
     var secretsFD: Int32?
 
-    @Flag(name: .customLong("ask-secrets"), help: "Ask for the terminal access key and the password on the terminal, without echo (empty skips).")
+    @Flag(name: .customLong("ask-secrets"), help: ArgumentHelp(tr("secrets.ask.help")))
     var askSecrets = false
 
     struct Secrets {
@@ -22,7 +21,7 @@ struct SecretInput: ParsableArguments {
     }
 
     func validate() throws {
-        if secretsFD != nil && askSecrets { throw ValidationError("use --secrets-fd or --ask-secrets, not both") }
+        if secretsFD != nil && askSecrets { throw ValidationError(tr("secrets.notBoth")) }
     }
 
     /// The secrets to store, or none when neither option is given.
@@ -32,9 +31,9 @@ struct SecretInput: ParsableArguments {
             return Secrets(terminalAccessKey: lines.first.flatMap(Self.nonEmpty), password: lines.dropFirst().first.flatMap(Self.nonEmpty))
         }
         if askSecrets {
-            guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("no terminal to ask for the secrets: use --secrets-fd N") }
-            let key = try TerminalPrompt.askWithoutEcho("Terminal access key (empty for none): ")
-            let password = try TerminalPrompt.askWithoutEcho("VNACCS password (empty for none): ")
+            guard isatty(STDIN_FILENO) == 1 else { throw ValidationError(tr("secrets.noTerminal")) }
+            let key = try TerminalPrompt.askWithoutEcho(tr("secrets.prompt.accessKey"))
+            let password = try TerminalPrompt.askWithoutEcho(tr("secrets.prompt.password"))
             return Secrets(terminalAccessKey: Self.nonEmpty(key), password: Self.nonEmpty(password))
         }
         return Secrets()
@@ -46,7 +45,7 @@ struct SecretInput: ParsableArguments {
     private static func lines(of fd: Int32, maximum: Int) throws -> [SecretBytes] {
         var lines: [SecretBytes] = []
         while lines.count < maximum, let line = try TerminalPrompt.line(from: fd) { lines.append(line) }
-        guard !lines.isEmpty else { throw ValidationError("nothing to read on file descriptor \(fd)") }
+        guard !lines.isEmpty else { throw ValidationError(tr("secrets.noneOnFD", ["fd": String(fd)])) }
         return lines
     }
 }

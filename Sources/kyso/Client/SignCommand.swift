@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoAPI
 import KysoCore
 #if canImport(Glibc)
@@ -8,36 +9,29 @@ import Glibc
 
 /// `kyso sign`: a signature made on the token by kysod.
 struct SignCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sign", abstract: "Sign a file on a token (the key never leaves it).",
-        discussion: """
-            Writes the signature (raw, or a detached CMS with --cms) to --out or standard output. The PIN is asked \
-            without echo, or read from --pin-fd / --pin-stdin; it is never taken from the command line. Kyso checks \
-            the token's PIN counters first and never tries a PIN twice. \
-            Exit status: 0 signed, 1 refused (wrong PIN, bad input), 69 kysod not running, 77 access refused.
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "sign", abstract: tr("sign.abstract"), discussion: tr("sign.discussion"))
+    }
 
     @OptionGroup var connection: DaemonConnection
     @OptionGroup var pinInput: PINInput
 
-    @Argument(help: ArgumentHelp(
-        "The token: its id, label or serial, or a certificate's serial number or SHA-256 (then that certificate signs); see `kyso tokens`.",
-        valueName: "TOKEN"))
+    @Argument(help: ArgumentHelp(tr("sign.token.help"), valueName: "TOKEN"))
     var token: String
 
-    @Argument(help: ArgumentHelp("The file to sign (- for standard input).", valueName: "FILE"))
+    @Argument(help: ArgumentHelp(tr("sign.file.help"), valueName: "FILE"))
     var file: String
 
-    @Option(help: "The certificate (SHA-256) whose key signs, when the token holds several.")
+    @Option(help: ArgumentHelp(tr("sign.certificate.help")))
     var certificate: String?
 
-    @Option(help: "rsa-pkcs1-sha256, rsa-pss-sha256 or ecdsa-sha256 (default: the key's own, ecdsa-sha256 for an EC key).")
+    @Option(help: ArgumentHelp(tr("sign.mechanism.help")))
     var mechanism: SignatureMechanism?
 
-    @Flag(help: "Write a detached CMS SignedData (DER) instead of the raw signature.")
+    @Flag(help: ArgumentHelp(tr("sign.cms.help")))
     var cms = false
 
-    @Option(help: ArgumentHelp("Write the signature here (- for standard output).", valueName: "PATH"))
+    @Option(help: ArgumentHelp(tr("sign.out.help"), valueName: "PATH"))
     var out: String?
 
     /// Where the signature goes: nil for standard output.
@@ -47,7 +41,7 @@ struct SignCommand: AsyncParsableCommand {
         // The signature is binary, not text: a terminal would take its bytes for control sequences. Checked before
         // the PIN is asked, so no signature is made for nothing.
         if outPath == nil, isatty(STDOUT_FILENO) == 1 {
-            throw ValidationError("the signature is binary: write it with --out PATH or into a pipe, not onto the terminal")
+            throw ValidationError(tr("sign.error.binary"))
         }
     }
 
@@ -83,15 +77,16 @@ struct SignCommand: AsyncParsableCommand {
             if error is ValidationError { throw error }
             throw ClientExit.fail(error)
         }
-        if let warning = signed.warning { Output.error("kyso: \(warning)") }
+        if let warning = signed.warning { Output.error(tr("kyso.prefix", ["message": warning])) }
         if let output {
             do {
                 try output.commit(signed.signature)
             } catch {
-                Output.error("kyso: \(error)")
+                Output.error(tr("kyso.prefix", ["message": "\(error)"]))
                 throw ExitCode.failure
             }
-            Output.error("signed with certificate \(TerminalText.field(signed.certificate)) (\(signed.mechanism.rawValue), \(signed.output.rawValue)) → \(output.path)")
+            Output.error(tr("sign.done", ["certificate": TerminalText.field(signed.certificate), "mechanism": signed.mechanism.rawValue,
+                                          "output": signed.output.rawValue, "path": output.path]))
         } else {
             FileHandle.standardOutput.write(signed.signature)
         }
@@ -106,19 +101,19 @@ extension SignCommand {
         let withKeys = token.certificates.filter(\.privateKeyOnToken)
         let chosen = named.map { name in token.certificates.first { $0.sha256 == name.lowercased() } } ?? (withKeys.count == 1 ? withKeys.first : nil)
         guard let profile = chosen?.profile, profile.status == .expired else { return nil }
-        return "kyso: warning: certificate \(profile.serialNumber.hex) expired on \(BindingText.day(profile.validity.notAfter)); "
-            + "the signature is made, but customs does not accept signatures by an expired certificate"
+        return tr("sign.expiredWarning", ["serial": profile.serialNumber.hex, "day": BindingText.day(profile.validity.notAfter)])
     }
 }
 
 /// `kyso logout`: forget cached logins.
 struct LogoutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "logout", abstract: "Drop kysod's cached token logins (all, or one token's).")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "logout", abstract: tr("logout.abstract"))
+    }
 
     @OptionGroup var connection: DaemonConnection
 
-    @Argument(help: ArgumentHelp("Only this token.", valueName: "TOKEN"))
+    @Argument(help: ArgumentHelp(tr("logout.token.help"), valueName: "TOKEN"))
     var token: String?
 
     func run() async throws {

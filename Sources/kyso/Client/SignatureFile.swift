@@ -1,4 +1,5 @@
 import Foundation
+import KysoText
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,15 +16,15 @@ struct SignatureFile {
     init(path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw FileProblem("cannot write --out \(path): it is a folder; name a file") }
-            guard access(path, W_OK) == 0 else { throw FileProblem("cannot write --out \(path): \(FileProblem.reason())") }
+            if isDirectory.boolValue { throw FileProblem(tr("out.isFolder", ["path": path])) }
+            guard access(path, W_OK) == 0 else { throw FileProblem(tr("out.cannotWrite", ["path": path, "reason": FileProblem.reason()])) }
         }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         self.path = path
         partial = folder + "/." + url.lastPathComponent + ".kyso-\(getpid())"
         descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileProblem("cannot write --out \(path): \(FileProblem.reason()) (in \(folder))") }
+        guard descriptor >= 0 else { throw FileProblem(tr("out.cannotWriteIn", ["path": path, "reason": FileProblem.reason(), "folder": folder])) }
     }
 
     /// Writes the signature and renames it into place.
@@ -34,13 +35,13 @@ struct SignatureFile {
             try handle.synchronize()
         } catch {
             discard()
-            throw FileProblem("cannot write --out \(path): \(error.localizedDescription)")
+            throw FileProblem(tr("out.cannotWrite", ["path": path, "reason": error.localizedDescription]))
         }
         close(descriptor)
         guard rename(partial, path) == 0 else {
             let reason = FileProblem.reason()
             unlink(partial)
-            throw FileProblem("cannot write --out \(path): \(reason)")
+            throw FileProblem(tr("out.cannotWrite", ["path": path, "reason": reason]))
         }
     }
 

@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import KysoAPI
 import KysoCore
+import KysoText
 
 /// `kyso status`: the daemon's state.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show kysod's version, uptime, PC/SC readers, PKCS#11 modules and audit pruning.",
-        discussion: "Exit status: 0 ok, 69 kysod not running, 77 access refused, 1 other errors.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "status", abstract: tr("status.abstract"), discussion: tr("exit.daemonCommon"))
+    }
 
     @OptionGroup var connection: DaemonConnection
-    @Flag(help: "Print the daemon's JSON.") var json = false
+    @Flag(help: ArgumentHelp(tr("option.daemonJSON.help"))) var json = false
 
     func run() async throws {
         let status: StatusResponse
@@ -22,49 +23,62 @@ struct StatusCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         let f = TerminalText.field
-        Output.line("kysod \(f(status.version)), up \(Int(status.uptimeSeconds)) s, \(status.tokenCount) token(s)")
-        Output.line("PC/SC: \(status.pcsc.state.rawValue)\(status.pcsc.error.map { " (\(f($0)))" } ?? "")")
-        if let hint = status.pcsc.hint { Output.line("  fix: \(f(hint))") }
+        Output.line(tr("status.daemon", ["version": f(status.version), "uptime": tr.number(Int(status.uptimeSeconds)),
+                                         "tokens": tr.number(status.tokenCount)]))
+        let pcsc = tr("status.pcsc.\(status.pcsc.state.rawValue)")
+        Output.line(status.pcsc.error.map { tr("status.pcscWithError", ["state": pcsc, "error": f($0)]) } ?? tr("status.pcsc", ["state": pcsc]))
+        if let hint = status.pcsc.hint { Output.line("  " + tr("status.fix", ["fix": f(hint)])) }
         for reader in status.pcsc.readers {
-            Output.line("  - \(f(reader.name)): \(reader.cardPresent ? "card, ATR \(f(reader.atr ?? ""))" : "no card")")
+            let card = reader.cardPresent ? tr("status.reader.card", ["atr": f(reader.atr ?? "")]) : tr("status.reader.noCard")
+            Output.line("  - \(f(reader.name)): \(card)")
         }
-        Output.line("Modules:")
+        Output.line(tr("status.modules"))
         for module in status.modules {
             Output.line("  - \(f(module.name))\(module.path.isEmpty ? "" : " (\(f(module.path)))"): \(f(Self.health(of: module)))")
-            if let fix = Self.fix(for: module) { Output.line("    fix: \(fix)") }
+            if let fix = Self.fix(for: module) { Output.line("    " + tr("status.fix", ["fix": fix])) }
         }
         // Pruning is never silent: what the audit retention removed, by category.
         for pruned in status.audit.pruned {
-            print("Audit: \(pruned.records) \(pruned.category) record(s) pruned by retention, the last at \(pruned.lastPrunedAt.formatted(.iso8601))")
+            Output.line(tr("status.auditPruned", ["records": tr.number(pruned.records), "category": pruned.category,
+                                                  "last": tr.dateTime(pruned.lastPrunedAt)]))
         }
     }
 
     /// One line on a module's health: its tokens while loaded, otherwise what is wrong and since when.
     static func health(of module: ModuleStatus, now: Date = Date()) -> String {
-        let since = module.since.map { " for \(Int(now.timeIntervalSince($0).rounded())) s" } ?? ""
+        let since = module.since.map { tr("status.since", ["seconds": tr.number(Int(now.timeIntervalSince($0).rounded()))]) } ?? ""
         let host = module.host.map { host in
-            " [host" + (host.pid.map { " pid \($0)" } ?? "") + (host.restarts > 0 ? ", \(host.restarts) restart(s)" : "")
-                + (host.crashes > 0 ? ", \(host.crashes) crash(es), last: \(host.lastExit ?? "?")" : "") + "]"
-        } ?? (module.isolation == .inProcess ? " [in-process]" : "")
+            var parts = [tr("status.host")]
+            if let pid = host.pid { parts[0] = tr("status.hostPID", ["pid": String(pid)]) }
+            if host.restarts > 0 { parts.append(tr("status.hostRestarts", ["count": tr.number(host.restarts)])) }
+            if host.crashes > 0 {
+                parts.append(tr("status.hostCrashes", ["count": tr.number(host.crashes), "lastExit": host.lastExit ?? "?"]))
+            }
+            return " [" + parts.joined(separator: ", ") + "]"
+        } ?? (module.isolation == .inProcess ? " [\(tr("status.inProcess"))]" : "")
+        let call = module.pendingCall ?? tr("status.aCall")
         switch module.state {
-        case .loaded: return "\(module.tokenCount) token(s), \(module.watch.rawValue)\(host)"
-        case .starting: return "starting\(host)" + (module.error.map { "; previously: \($0)" } ?? "")
+        case .loaded:
+            return tr("status.module.loaded", ["tokens": tr.number(module.tokenCount), "watch": module.watch.rawValue]) + host
+        case .starting:
+            return tr("status.module.starting") + host + (module.error.map { "; " + tr("status.previously", ["error": $0]) } ?? "")
         case .stuck where module.host != nil:
-            return "STUCK in \(module.pendingCall ?? "a call")\(since); its host is being restarted\(host)"
-        case .stuck: return "STUCK in \(module.pendingCall ?? "a call")\(since); its tokens are withdrawn until it answers"
-        default: return "FAILED\(module.watch == .none ? "" : since): \(module.error ?? "")\(host)"
+            return tr("status.module.stuckRestarting", ["call": call, "since": since]) + host
+        case .stuck:
+            return tr("status.module.stuck", ["call": call, "since": since])
+        default:
+            return tr("status.module.failed", ["since": module.watch == .none ? "" : since, "error": module.error ?? ""]) + host
         }
     }
 
     static func fix(for module: ModuleStatus) -> String? {
         switch module.state {
         case .stuck where module.host != nil, .failed where module.host != nil:
-            return "kysod restarts the module's host by itself; if it keeps failing, re-plug the token and check the module with `kyso doctor`"
+            return tr("status.fix.hostRestarts")
         case .stuck:
-            return "re-plug the token or card; if the module stays stuck, restart kysod (systemctl restart kysod): "
-                + "a call inside a vendor module cannot be cancelled from outside"
+            return tr("status.fix.stuck")
         case .failed where module.watch != .none:
-            return "kysod retries at every poll interval; re-plug the token, and check the module with `kyso doctor`"
+            return tr("status.fix.failed")
         default:
             return nil
         }

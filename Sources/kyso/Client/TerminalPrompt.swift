@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import KysoCore
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ enum TerminalPrompt {
     static func askWithoutEcho(_ prompt: String) throws -> SecretBytes {
         Output.errorText(prompt)
         guard tcgetattr(STDIN_FILENO, EchoGuard.saved) == 0 else {
-            throw ValidationError("cannot read the terminal's settings: \(String(cString: strerror(errno)))")
+            throw ValidationError(tr("terminal.cannotReadSettings", ["reason": String(cString: strerror(errno))]))
         }
         EchoGuard.arm()
         var silent = EchoGuard.saved.pointee
@@ -40,7 +41,7 @@ enum TerminalPrompt {
             let count = Glibc.read(fd, &byte, 1)
             if count < 0 {
                 SecretBytes.wipe(&bytes)
-                throw ValidationError("cannot read file descriptor \(fd): \(String(cString: strerror(errno)))")
+                throw ValidationError(tr("terminal.cannotReadFD", ["fd": String(fd), "reason": String(cString: strerror(errno))]))
             }
             if count == 0 || byte == UInt8(ascii: "\n") { break }
             sawAnything = true

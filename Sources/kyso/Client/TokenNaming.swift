@@ -1,4 +1,5 @@
 import Foundation
+import KysoText
 import KysoAPI
 import KysoCore
 
@@ -7,8 +8,8 @@ import KysoCore
 /// it (kysod unreachable, token absent) the id or certificate is named, and the request's answer says why.
 enum TokenNaming {
     static func prompt(label: String?, id: String) -> String {
-        guard let label else { return "PIN for token [\(id)]: " }
-        return "PIN for token “\(TerminalText.field(label))” [\(id)]: "
+        guard let label else { return tr("pin.prompt.id", ["id": id]) }
+        return tr("pin.prompt.label", ["label": TerminalText.field(label), "id": id])
     }
 
     /// The prompt for the token `id`.
@@ -22,7 +23,7 @@ enum TokenNaming {
         guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit),
               let certificate = try? await client.request(.GET, "/v1/certificates/\(sha256.lowercased())").decode(CertificateResponse.self),
               let location = certificate.locations.first(where: \.privateKeyOnToken) ?? certificate.locations.first
-        else { return "PIN for the token holding certificate \(sha256.prefix(16))…: " }
+        else { return tr("pin.prompt.certificate", ["sha256": String(sha256.prefix(16))]) }
         return prompt(label: location.tokenLabel, id: location.tokenId)
     }
 
@@ -38,7 +39,10 @@ enum TokenNaming {
 /// "field pin" in messages to people who typed `--allow-final-try` and a PIN at a prompt).
 enum CLIWords {
     static func translate(_ text: String) -> String {
-        text.replacingOccurrences(of: "repeat with allowFinalTry", with: "repeat with --allow-final-try")
+        // kysod words its details in the language kyso asks for (Accept-Language); the Vietnamese ones already
+        // name kyso's flags.
+        guard tr.language == .en else { return text }
+        return text.replacingOccurrences(of: "repeat with allowFinalTry", with: "repeat with --allow-final-try")
             .replacingOccurrences(of: "allowFinalTry", with: "--allow-final-try")
             .replacingOccurrences(of: "in the request body (field pin)", with: "(at the prompt, or with --pin-fd N or --pin-stdin)")
     }

@@ -1,15 +1,16 @@
 import ArgumentParser
 import KysoAPI
 import KysoCore
+import KysoText
 
 /// `kyso tokens`: every token kysod sees, with its certificates, as a table.
 struct TokensCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "tokens", abstract: "List tokens and their certificates: tax code, CA, serial, validity, bound account.",
-        discussion: "Exit status: 0 ok, 69 kysod not running, 77 access refused, 1 other errors.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "tokens", abstract: tr("tokens.abstract"), discussion: tr("exit.daemonCommon"))
+    }
 
     @OptionGroup var connection: DaemonConnection
-    @Flag(help: "Print the daemon's JSON.") var json = false
+    @Flag(help: ArgumentHelp(tr("option.daemonJSON.help"))) var json = false
 
     func run() async throws {
         let list: TokenListResponse
@@ -21,23 +22,25 @@ struct TokensCommand: AsyncParsableCommand {
             throw ClientExit.fail(error)
         }
         if list.tokens.isEmpty {
-            Output.line("No token. Plug one in, or run `kyso doctor` to see why none shows.")
+            Output.line(tr("tokens.none"))
             return
         }
-        var rows: [[String]] = [["TOKEN", "ID", "PIN", "TAX CODE", "HOLDER", "CA", "SERIAL", "VALID UNTIL", "STATUS", "ACCOUNT"]]
+        var rows: [[String]] = [["tokens.column.token", "tokens.column.id", "tokens.column.pin", "tokens.column.taxCode",
+                                 "tokens.column.holder", "tokens.column.ca", "tokens.column.serial", "tokens.column.validUntil",
+                                 "tokens.column.status", "tokens.column.account"].map { tr($0) }]
         for token in list.tokens {
             let pin = token.pin.state.words
             if token.certificates.isEmpty {
-                rows.append([token.label, token.id, pin, "-", "(no certificate)", "", "", "", "", ""])
+                rows.append([token.label, token.id, pin, "-", tr("tokens.noCertificate"), "", "", "", "", ""])
             }
             for certificate in token.certificates {
                 let profile = certificate.profile
                 rows.append([
                     token.label, token.id, pin, profile.taxCode?.value ?? "-",
                     String((profile.commonName ?? profile.subject.rfc4514).prefix(34)),
-                    profile.provider.displayName + (profile.provider.isTest ? " [TEST]" : ""),
-                    profile.serialNumber.hex, String(profile.validity.notAfter.formatted(.iso8601.year().month().day())),
-                    profile.status.words + (certificate.privateKeyOnToken ? "" : " (no key)"),
+                    profile.provider.displayName + (profile.provider.isTest ? " [\(tr("cert.value.test"))]" : ""),
+                    profile.serialNumber.hex, tr.date(profile.validity.notAfter),
+                    certificate.privateKeyOnToken ? profile.status.words : tr("tokens.statusNoKey", ["status": profile.status.words]),
                     (certificate.accounts ?? []).map(\.words).joined(separator: ", ").nonEmpty ?? "-",
                 ])
             }
@@ -51,17 +54,18 @@ extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
 }
 
-/// Left-aligned columns, sized to their widest cell (in characters, so Vietnamese text lines up); cells are escaped.
+/// Left-aligned columns, sized to their widest cell in display columns (KysoText.displayWidth), so Vietnamese text,
+/// precomposed or decomposed, lines up; cells are escaped.
 enum TextTable {
     static func render(_ rows: [[String]]) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }
         // Cells come from others (labels, names, programs): escaped whole, so none can forge a line or a column.
         let rows = rows.map { $0.map(TerminalText.field) }
         var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], displayWidth(cell)) } }
         return rows.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+                index == row.count - 1 ? cell : padded(cell, toWidth: widths[index])
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }

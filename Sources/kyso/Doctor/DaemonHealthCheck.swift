@@ -1,4 +1,5 @@
 import Foundation
+import KysoText
 import KysoAPI
 import Synchronization
 
@@ -13,29 +14,27 @@ enum DaemonHealthCheck {
         guard let status = await fetchStatus(client) else { return (nil, []) }
         var problems: [Problem] = []
         for module in status.modules {
-            let since = module.since.map { " for \(Int(now.timeIntervalSince($0).rounded())) s" } ?? ""
+            let since = module.since.map { tr("status.since", ["seconds": tr.number(Int(now.timeIntervalSince($0).rounded()))]) } ?? ""
             switch module.state {
             case .stuck where module.host != nil, .failed where module.host != nil:
                 problems.append(Problem(
                     severity: .error,
-                    what: "kysod reports PKCS#11 module \(module.name) \(module.state)\(since): \(module.error ?? "")"
-                        + " (its host restarted \(module.host?.restarts ?? 0) time(s), crashed \(module.host?.crashes ?? 0)).",
-                    fix: "kysod restarts the module's host by itself. If it keeps failing, re-plug the token and check the "
-                        + "vendor module with its own tool; `kyso doctor --module PATH` loads it here to show the error."))
+                    what: tr("doctor.daemon.hostFailing.what", [
+                        "module": module.name, "state": tr("doctor.daemon.state.\(module.state.rawValue)"), "since": since,
+                        "error": module.error ?? "", "restarts": tr.number(module.host?.restarts ?? 0),
+                        "crashes": tr.number(module.host?.crashes ?? 0)]),
+                    fix: tr("doctor.daemon.hostFailing.fix")))
             case .stuck:
                 problems.append(Problem(
                     severity: .error,
-                    what: "kysod reports PKCS#11 module \(module.name) stuck: \(module.pendingCall ?? "a call") has not returned\(since); "
-                        + "its tokens are withdrawn until it does.",
-                    fix: "Re-plug the token or card. If the module stays stuck, restart kysod (systemctl restart kysod): a call "
-                        + "inside a vendor module cannot be cancelled from outside, and OpenSC 0.23 can deadlock on a card pulled mid-operation."))
+                    what: tr("doctor.daemon.stuck.what", ["module": module.name, "call": module.pendingCall ?? tr("status.aCall"), "since": since]),
+                    fix: tr("doctor.daemon.stuck.fix")))
             case .failed where module.watch != .none:
                 problems.append(Problem(
                     severity: .error,
-                    what: "kysod reports PKCS#11 module \(module.name) failed\(since): \(module.error ?? "its slot list cannot be read"); "
-                        + "its tokens are withdrawn while kysod retries.",
-                    fix: "Re-plug the token. A module isolated by p11-kit (remote:) whose helper process died comes back after "
-                        + "a kysod restart (systemctl restart kysod); check the vendor module with its own tool."))
+                    what: tr("doctor.daemon.failed.what", ["module": module.name, "since": since,
+                                                            "error": module.error ?? tr("doctor.daemon.noSlotList")]),
+                    fix: tr("doctor.daemon.failed.fix")))
             default:
                 break  // loaded, or never loaded: doctor's own load of the module explains that case
             }
@@ -59,10 +58,10 @@ enum DaemonHealthCheck {
             let ended = notAfter <= now
             return Problem(
                 severity: ended ? .error : .warning,
-                what: "account \(binding.account)'s certificate \(binding.certificate.serialNumber) "
-                    + (ended ? "ended on \(BindingText.day(notAfter)): it can no longer declare." : "ends on \(BindingText.day(notAfter)) (\(days) day(s) left)."),
-                fix: "Ask the CA (\(CAName.display(binding.certificate.provider))) for a renewal, then `kyso register` the account on the new "
-                    + "certificate and `kyso rebind \(binding.account) …`.")
+                what: tr(ended ? "doctor.binding.ended.what" : "doctor.binding.ending.what", [
+                    "account": binding.account, "serial": binding.certificate.serialNumber, "day": BindingText.day(notAfter),
+                    "days": tr.number(days)]),
+                fix: tr("doctor.binding.fix", ["ca": CAName.display(binding.certificate.provider), "account": binding.account]))
         }
     }
 

@@ -1,28 +1,25 @@
 import ArgumentParser
 import Foundation
+import KysoText
 import TokenScan
 
 /// `kyso doctor`: what to run first when "the token doesn't work". Needs no daemon.
 struct DoctorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "doctor",
-        abstract: "Check pcscd, readers, PKCS#11 modules, tokens and their certificates, and explain any problem.",
-        discussion: """
-            Reads tokens without logging in, so it never spends a PIN try. Exit status: 0 when no error \
-            was found, 1 when an error was (problems marked ERROR), 64 on bad usage.
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "doctor", abstract: tr("doctor.abstract"), discussion: tr("doctor.discussion"))
+    }
 
-    @Option(name: .customLong("module"), help: ArgumentHelp("Also load this PKCS#11 module (repeatable).", valueName: "PATH"))
+    @Option(name: .customLong("module"), help: ArgumentHelp(tr("doctor.module.help"), valueName: "PATH"))
     var modules: [String] = []
 
-    @Flag(name: .customLong("no-registered-modules"), help: "Skip the modules registered with p11-kit.")
+    @Flag(name: .customLong("no-registered-modules"), help: ArgumentHelp(tr("doctor.noRegistered.help")))
     var noRegisteredModules = false
 
-    @Flag(help: "Print the report as JSON.")
+    @Flag(help: ArgumentHelp(tr("doctor.json.help")))
     var json = false
 
     @Option(name: .customLong("module-timeout"),
-            help: ArgumentHelp("Give up on a module that has not answered after this long (it is reported stuck).", valueName: "SECONDS"))
+            help: ArgumentHelp(tr("doctor.moduleTimeout.help"), valueName: "SECONDS"))
     var moduleTimeout: Double = 30
 
     @OptionGroup var connection: DaemonConnection
@@ -31,7 +28,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let now = Date()
         let modules = self.modules
         let registered = !noRegisteredModules
-        guard moduleTimeout > 0, moduleTimeout <= 3600 else { throw ValidationError("--module-timeout must be between 0 and 3600 seconds") }
+        guard moduleTimeout > 0, moduleTimeout <= 3600 else { throw ValidationError(tr("doctor.error.moduleTimeout")) }
         let timeout = Duration.milliseconds(Int64(moduleTimeout * 1000))
         let (daemon, daemonProblems) = await DaemonHealthCheck.run(client: connection.client, socket: connection.resolvedSocket, now: now)
         // PC/SC and PKCS#11 calls block; they run on a thread of their own, never on the cooperative pool.

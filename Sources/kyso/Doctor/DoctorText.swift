@@ -1,57 +1,62 @@
 import KysoCore
+import KysoText
 
-/// The human-readable doctor report.
+/// The human-readable doctor report, in the reader's language.
 enum DoctorText {
     static func render(_ report: DoctorReport) -> String {
         var lines: [String] = []
-        lines.append("PC/SC (pcscd)")
+        lines.append(tr("doctor.section.pcsc"))
         if report.pcsc.reachable {
-            lines.append("  pcscd: running, \(report.pcsc.readers.count) reader(s)")
+            lines.append("  " + tr("doctor.pcsc.running", ["count": tr.number(report.pcsc.readers.count)]))
             for reader in report.pcsc.readers {
-                let card = reader.cardPresent ? "card present, ATR \(reader.atr ?? "")" : "no card"
+                let card = reader.cardPresent ? tr("doctor.reader.card", ["atr": reader.atr ?? ""]) : tr("status.reader.noCard")
                 lines.append("  - \(reader.name): \(card) [\(reader.state.joined(separator: ", "))]")
             }
         } else {
-            lines.append("  pcscd: not reachable (\(report.pcsc.error ?? "unknown error"))")
+            lines.append("  " + tr("doctor.pcsc.unreachable", ["error": report.pcsc.error ?? tr("doctor.unknownError")]))
         }
         lines.append("")
-        lines.append("PKCS#11 modules")
+        lines.append(tr("doctor.section.modules"))
         for module in report.modules {
+            let head = "\(module.name) (\(module.path)) [\(module.source)]"
             if module.stuck == true {
-                lines.append("  ✗ \(module.name) (\(module.path)) [\(module.source)]: \(module.error ?? "stuck")")
+                lines.append("  ✗ \(head): \(module.error ?? tr("doctor.module.stuck"))")
                 continue
             }
             if !module.loaded {
-                lines.append("  ✗ \(module.name) (\(module.path)) [\(module.source)]: \(module.error ?? "failed")")
+                lines.append("  ✗ \(head): \(module.error ?? tr("doctor.module.failed"))")
                 continue
             }
-            var head = "  ✓ \(module.name) (\(module.path)) [\(module.source)]"
             if let library = module.library {
-                head += ": \(library.description) \(library.version) by \(library.manufacturer), Cryptoki \(library.cryptokiVersion)"
+                lines.append("  ✓ " + tr("doctor.module.library", [
+                    "module": head, "description": library.description, "version": library.version,
+                    "manufacturer": library.manufacturer, "cryptoki": library.cryptokiVersion]))
+            } else {
+                lines.append("  ✓ \(head)")
             }
-            lines.append(head)
-            if module.trustPolicy { lines.append("    trust anchors only (not a signing token)"); continue }
-            if let error = module.error { lines.append("    error: \(error)") }
-            if module.tokens.isEmpty { lines.append("    no token") }
+            if module.trustPolicy { lines.append("    " + tr("doctor.module.trustOnly")); continue }
+            if let error = module.error { lines.append("    " + tr("doctor.error", ["error": error])) }
+            if module.tokens.isEmpty { lines.append("    " + tr("doctor.module.noToken")) }
             for token in module.tokens { lines += tokenLines(token) }
         }
         if let daemon = report.daemon {
             lines.append("")
             lines.append("kysod \(daemon.version) (\(daemon.socket))")
             for module in daemon.modules {
-                let health = module.state == .loaded ? "\(module.tokenCount) token(s)"
-                    : module.state == .stuck ? "STUCK in \(module.pendingCall ?? "a call")" : "FAILED: \(module.error ?? "")"
+                let health = module.state == .loaded ? tr("doctor.daemon.tokens", ["count": tr.number(module.tokenCount)])
+                    : module.state == .stuck ? tr("doctor.daemon.stuckIn", ["call": module.pendingCall ?? tr("status.aCall")])
+                    : tr("doctor.daemon.failedWith", ["error": module.error ?? ""])
                 lines.append("  \(module.state == .loaded ? "✓" : "✗") \(module.name): \(health)")
             }
         }
         lines.append("")
         if report.problems.isEmpty {
-            lines.append("No problems found.")
+            lines.append(tr("doctor.noProblems"))
         } else {
-            lines.append("Problems")
+            lines.append(tr("doctor.section.problems"))
             for problem in report.problems {
-                lines.append("  \(problem.severity.rawValue.uppercased()): \(problem.what)")
-                lines.append("    fix: \(problem.fix)")
+                lines.append("  \(tr("doctor.severity.\(problem.severity.rawValue)")): \(problem.what)")
+                lines.append("    " + tr("status.fix", ["fix": problem.fix]))
             }
         }
         // Each line is escaped whole: a reader, module or token name cannot add a line or a control sequence.
@@ -60,24 +65,24 @@ enum DoctorText {
 
     private static func tokenLines(_ token: TokenSection) -> [String] {
         var lines = [
-            "    Token \"\(token.label)\"  slot \(token.slot) (\(token.slotDescription))",
-            "      manufacturer \(token.manufacturer), model \(token.model), serial \(token.serialNumber)",
-            "      PIN: \(token.pinWords)",
-            "      flags: \(token.flags.joined(separator: " "))",
+            "    " + tr("doctor.token.head", ["label": token.label, "slot": String(token.slot), "description": token.slotDescription]),
+            "      " + tr("doctor.token.hardware", ["manufacturer": token.manufacturer, "model": token.model, "serial": token.serialNumber]),
+            "      " + tr("doctor.token.pin", ["pin": token.pinWords]),
+            "      " + tr("doctor.token.flags", ["flags": token.flags.joined(separator: " ")]),
             "      uri: \(token.uri)",
         ]
-        if let error = token.error { lines.append("      error: \(error)") }
+        if let error = token.error { lines.append("      " + tr("doctor.error", ["error": error])) }
         for certificate in token.certificates {
-            lines.append("      Certificate \"\(certificate.label)\" (id \(certificate.objectID))")
+            lines.append("      " + tr("doctor.certificate.head", ["label": certificate.label, "id": certificate.objectID]))
             if let profile = certificate.profile {
                 lines += certificateLines(profile, indent: "        ")
             } else if let error = certificate.error {
                 lines.append("        \(error)")
             }
             let key = certificate.privateKeyOnToken
-                ? (certificate.keyEvidence == "privateKeyObject" ? "yes" : "yes (its public key is on the token; the private key shows after login)")
-                : "no (certificate only)"
-            lines.append("        private key on token: \(key)")
+                ? tr(certificate.keyEvidence == "privateKeyObject" ? "doctor.key.yes" : "doctor.key.yesAfterLogin")
+                : tr("doctor.key.no")
+            lines.append("        " + tr("doctor.key", ["key": key]))
             lines.append("        uri: \(certificate.uri)")
         }
         return lines

@@ -1,4 +1,5 @@
 import Foundation
+import KysoText
 import KysoCore
 import TokenScan
 import PKCS11
@@ -18,7 +19,7 @@ enum ModuleChecks {
                 case .failed(let name, let path, let error):
                     sections.append(failedSection(name: name, path: path, source: "p11-kit", error: error))
                     problems.append(Problem(
-                        severity: .warning, what: "PKCS#11 module \(name) (\(path)) failed to start: \(error)",
+                        severity: .warning, what: tr("doctor.module.failedStart", ["module": name, "path": path, "error": "\(error)"]),
                         fix: fixForFailedInitialize(name: name, error: error)))
                 }
             }
@@ -28,7 +29,7 @@ enum ModuleChecks {
                 loaded.append((try PKCS11Module.load(path: path), "--module"))
             } catch {
                 sections.append(failedSection(name: (path as NSString).lastPathComponent, path: path, source: "--module", error: error))
-                problems.append(Problem(severity: .error, what: "PKCS#11 module \(path) could not be used: \(error)",
+                problems.append(Problem(severity: .error, what: tr("doctor.module.unusable", ["path": path, "error": "\(error)"]),
                                         fix: fixForFailedLoad(path: path, error: error)))
             }
         }
@@ -38,13 +39,12 @@ enum ModuleChecks {
                 // Stuck inside the module: C_Finalize would wait behind the same call, so leave it unfinalised.
                 var section = ModuleSection(
                     name: module.name, path: module.path, source: source, loaded: true,
-                    error: "did not answer within \(Int(timeout.components.seconds)) s", trustPolicy: module.isTrustPolicy, library: nil, tokens: [])
+                    error: tr("doctor.module.noAnswer", ["seconds": String(timeout.components.seconds)]), trustPolicy: module.isTrustPolicy, library: nil, tokens: [])
                 section.stuck = true
                 sections.append(section)
                 problems.append(Problem(
-                    severity: .error, what: "PKCS#11 module \(module.name) did not answer within \(Int(timeout.components.seconds)) s: a call into it is stuck.",
-                    fix: "Re-plug the token or card. A module stuck inside the token's driver (OpenSC 0.23 after a card is pulled "
-                        + "mid-operation) stays stuck until the program using it restarts: restart kysod (systemctl restart kysod)."))
+                    severity: .error, what: tr("doctor.module.stuck.what", ["module": module.name, "seconds": String(timeout.components.seconds)]),
+                    fix: tr("doctor.module.stuck.fix")))
                 continue
             }
             sections.append(section)
@@ -55,10 +55,7 @@ enum ModuleChecks {
         let tokenCount = sections.filter { !$0.trustPolicy }.reduce(0) { $0 + $1.tokens.count }
         if tokenCount == 0 {
             problems.append(Problem(
-                severity: .warning, what: "No token was found in any PKCS#11 module.",
-                fix: "Plug the token in (for a smartcard, check that its reader is listed above). Tokens whose vendor "
-                    + "module is not registered with p11-kit need it named: kyso doctor --module /path/to/vendor-pkcs11.so "
-                    + "(e.g. Feitian libcastle.so, SafeNet libeTPkcs11.so)."))
+                severity: .warning, what: tr("doctor.noToken.what"), fix: tr("doctor.noToken.fix")))
         }
         return (sections, problems)
     }
@@ -105,13 +102,13 @@ enum ModuleChecks {
             }
             for failure in scan.failedSlots {
                 problems.append(Problem(
-                    severity: .warning, what: "\(module.name): the token in slot \(failure.slot) could not be read: \(failure.error)",
+                    severity: .warning, what: tr("doctor.slot.unreadable", ["module": module.name, "slot": String(failure.slot), "error": "\(failure.error)"]),
                     fix: fixForTokenError(failure.error)))
             }
         } catch {
             section.error = error.description
-            problems.append(Problem(severity: .warning, what: "\(module.name): could not list slots: \(error)",
-                                    fix: "Re-plug the token; if it persists, run the module's own tool to check it."))
+            problems.append(Problem(severity: .warning, what: tr("doctor.slots.unlisted", ["module": module.name, "error": "\(error)"]),
+                                    fix: tr("doctor.slots.unlisted.fix")))
         }
         return (section, problems)
     }
@@ -123,25 +120,23 @@ enum ModuleChecks {
 
     static func fixForFailedLoad(path: String, error: PKCS11Error) -> String {
         if !FileManager.default.fileExists(atPath: path) {
-            return "There is no file at \(path). Check the path, or install the vendor's PKCS#11 module (for OpenSC: apt install opensc-pkcs11)."
+            return tr("doctor.fix.noFile", ["path": path])
         }
-        return "The file exists but is not a loadable PKCS#11 module for this system. Check it with `file \(path)`: "
-            + "a 32-bit module (some CA vendors ship one) cannot load in a 64-bit program; ask the vendor for a 64-bit Linux module."
+        return tr("doctor.fix.notLoadable", ["path": path])
     }
 
     static func fixForFailedInitialize(name: String, error: PKCS11Error) -> String {
         if name.contains("softhsm") {
-            return "SoftHSM could not read its configuration or token folder: set SOFTHSM2_CONF to a readable softhsm2.conf, "
-                + "or ignore this if you do not use SoftHSM."
+            return tr("doctor.fix.softhsm")
         }
-        return "The module refused to start. Reinstall it, or remove its file from /usr/share/p11-kit/modules if it is not needed."
+        return tr("doctor.fix.refusedStart")
     }
 
     static func fixForTokenError(_ error: PKCS11Error) -> String {
         switch error.returnValue {
-        case .tokenNotRecognized?: "The module does not recognise this token: it may need its vendor's module (--module PATH)."
-        case .deviceRemoved?, .tokenNotPresent?: "The token was removed while being read; plug it in again."
-        default: "Re-plug the token; if it persists, check it with the vendor's tool or `pkcs11-tool -L`."
+        case .tokenNotRecognized?: tr("doctor.fix.tokenNotRecognized")
+        case .deviceRemoved?, .tokenNotPresent?: tr("doctor.fix.tokenRemoved")
+        default: tr("doctor.fix.tokenOther")
         }
     }
 }

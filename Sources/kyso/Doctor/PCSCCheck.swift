@@ -1,3 +1,4 @@
+import KysoText
 import PCSC
 
 /// The readers and cards pcscd sees, for `kyso doctor`. Round trips to pcscd only; never connects to a card.
@@ -11,27 +12,23 @@ enum PCSCCheck {
             var problems: [Problem] = []
             if readers.isEmpty {
                 problems.append(Problem(
-                    severity: .note, what: "pcscd is running but sees no smartcard reader.",
-                    fix: "Plug the reader or token in. Tokens that are not CCID devices are reached through their vendor's "
-                        + "PKCS#11 module only (--module PATH); check `lsusb` for the device."))
+                    severity: .note, what: tr("doctor.pcsc.noReaders.what"), fix: tr("doctor.pcsc.noReaders.fix")))
             }
             for reader in readers where reader.flags.contains(.mute) {
                 problems.append(Problem(
-                    severity: .warning, what: "The card in \(reader.name) does not answer (mute).",
-                    fix: "Take the card out and put it back, the right way round; if it stays mute the card or token is faulty."))
+                    severity: .warning, what: tr("doctor.pcsc.mute.what", ["reader": reader.name]), fix: tr("doctor.pcsc.mute.fix")))
             }
             for reader in readers where reader.flags.contains(.exclusive) {
                 problems.append(Problem(
-                    severity: .warning, what: "Another program holds the card in \(reader.name) exclusively.",
-                    fix: "Close the vendor tool or browser that uses it; other programs cannot reach the card meanwhile."))
+                    severity: .warning, what: tr("doctor.pcsc.exclusive.what", ["reader": reader.name]), fix: tr("doctor.pcsc.exclusive.fix")))
             }
             return (section, problems)
         } catch {
             let section = PCSCSection(reachable: false, error: "\(error.function): \(error.code.name)", readers: [])
-            let fix = error.code.hint ?? "Check that pcscd is installed and running: `systemctl status pcscd`."
+            let fix = error.code.hintMessage.map { tr($0) } ?? tr("doctor.pcsc.unusable.fix")
             // Without pcscd, smartcards and CCID tokens are invisible; tokens with their own module still work.
             let severity: Problem.Severity = error.code == .noService ? .warning : .error
-            return (section, [Problem(severity: severity, what: "PC/SC is not usable (\(error.function): \(error.code.name)); smartcards and CCID tokens cannot be seen.", fix: fix)])
+            return (section, [Problem(severity: severity, what: tr("doctor.pcsc.unusable.what", ["function": error.function, "code": error.code.name]), fix: fix)])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KysoText
 import KysoCore
 import TokenScan
 
@@ -6,31 +7,27 @@ import TokenScan
 enum TokenReport {
     static func section(for token: ScannedToken, now: Date) -> (TokenSection, [Problem]) {
         var problems: [Problem] = []
-        let name = "Token \"\(token.info.label)\" (serial \(token.info.serialNumber))"
+        let name = tr("doctor.token.name", ["label": token.info.label, "serial": token.info.serialNumber])
         let pin = token.pinStatus
         guard token.info.flags.contains(.tokenInitialized) else {
-            let blank = Problem(severity: .note, what: "The token in slot \(token.slot) (\(token.slotDescription)) is blank (not initialised).",
-                                fix: "Nothing to do for SoftHSM's spare slot. A real token that shows blank was reset: ask your CA to issue the certificate onto it again.")
+            let blank = Problem(severity: .note, what: tr("doctor.token.blank.what", ["slot": String(token.slot), "description": token.slotDescription]),
+                                fix: tr("doctor.token.blank.fix"))
             return (section(token, pin: pin, certificates: []), [blank])
         }
         switch pin.state {
         case .locked:
-            problems.append(Problem(severity: .error, what: "\(name): the PIN is locked.",
-                                    fix: "Unlock it with the SO PIN (PUK) using the vendor's tool or your CA's support; Kyso will not try any PIN on it."))
+            problems.append(Problem(severity: .error, what: tr("doctor.pin.locked.what", ["token": name]), fix: tr("doctor.pin.locked.fix")))
         case .finalTry:
-            problems.append(Problem(severity: .warning, what: "\(name): one PIN try is left; a wrong PIN now locks the token.",
-                                    fix: "Make sure of the PIN before the next login (your CA's hand-over letter has it)."))
+            problems.append(Problem(severity: .warning, what: tr("doctor.pin.finalTry.what", ["token": name]), fix: tr("doctor.pin.finalTry.fix")))
         case .countLow:
-            problems.append(Problem(severity: .note, what: "\(name): a wrong PIN was entered recently.",
-                                    fix: "Check the PIN before trying again; the token locks after a few wrong tries."))
+            problems.append(Problem(severity: .note, what: tr("doctor.pin.countLow.what", ["token": name]), fix: tr("doctor.pin.countLow.fix")))
         case .notInitialized:
-            problems.append(Problem(severity: .warning, what: "\(name): the user PIN is not initialised.",
-                                    fix: "The token is blank or was reset; ask your CA to issue the certificate onto it again."))
+            problems.append(Problem(severity: .warning, what: tr("doctor.pin.notInitialized.what", ["token": name]), fix: tr("doctor.pin.notInitialized.fix")))
         case .ok:
             break
         }
         if let error = token.readError {
-            problems.append(Problem(severity: .warning, what: "\(name): its objects could not be read: \(error)",
+            problems.append(Problem(severity: .warning, what: tr("doctor.token.unreadable", ["token": name, "error": "\(error)"]),
                                     fix: ModuleChecks.fixForTokenError(error)))
         }
 
@@ -45,15 +42,14 @@ enum TokenReport {
                 section.profile = profile
                 problems += CertificateProblems.for(profile, onToken: name, hasKey: certificate.hasPrivateKey)
             } catch {
-                section.error = "not a readable X.509 certificate: \(error)"
-                problems.append(Problem(severity: .warning, what: "\(name): certificate \"\(certificate.label)\" cannot be read.",
-                                        fix: "The object is damaged or not X.509; your CA can write the certificate again."))
+                section.error = tr("doctor.certificate.notX509", ["error": "\(error)"])
+                problems.append(Problem(severity: .warning, what: tr("doctor.certificate.unreadable.what", ["token": name, "label": certificate.label]),
+                                        fix: tr("doctor.certificate.unreadable.fix")))
             }
             certificates.append(section)
         }
         if token.certificates.isEmpty && token.readError == nil {
-            problems.append(Problem(severity: .note, what: "\(name) holds no certificate.",
-                                    fix: "A token for customs declarations carries the business's certificate; ask your CA to install it."))
+            problems.append(Problem(severity: .note, what: tr("doctor.token.noCertificate.what", ["token": name]), fix: tr("doctor.token.noCertificate.fix")))
         }
 
         return (section(token, pin: pin, certificates: certificates), problems)
@@ -64,7 +60,7 @@ enum TokenReport {
             slot: token.slot, slotDescription: token.slotDescription, label: token.info.label,
             manufacturer: token.info.manufacturerID, model: token.info.model, serialNumber: token.info.serialNumber,
             flags: token.info.flags.names, pin: pin,
-            pinWords: token.info.flags.contains(.tokenInitialized) ? pin.words : "blank token (not initialised)",
+            pinWords: token.info.flags.contains(.tokenInitialized) ? pin.words(tr) : tr("doctor.token.blankPIN"),
             uri: token.uri, error: token.readError?.description, certificates: certificates)
     }
 }

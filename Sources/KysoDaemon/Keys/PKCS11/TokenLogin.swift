@@ -78,7 +78,7 @@ extension TokenKeys {
                 return .failure(SigningProblems.tokenRemoved("\(error): the token went away during the login; the PIN was not retried"))
             }
             inventory.updatePIN(tokenId: tokenId, flags: after.flags.names, pin: after.pinStatus)
-            return .failure(SigningProblems.pinIncorrect(after.pinStatus.words))
+            return .failure(SigningProblems.pinIncorrect(after.pinStatus))
         } catch where error.returnValue == .pinLocked {
             session.close()
             pinLeftovers.forget(tokenId: tokenId)
