@@ -74,7 +74,7 @@ let package = Package(
         // `kyso notify`: kysod's events as desktop notifications, each reminder once (its state in $XDG_STATE_HOME).
         .target(
             name: "KysoNotify",
-            dependencies: ["KysoAPI", "KysoCore", "DesktopNotifications", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["KysoAPI", "KysoCore", "KysoText", "DesktopNotifications", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         // prctl and unshare for processes that confine themselves (kysod, the module host).

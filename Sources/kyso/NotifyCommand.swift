@@ -9,9 +9,9 @@ import KysoNotify
 /// Run by the systemd user unit kyso-notify.service (systemd/kyso-notify.service), or by hand in a session.
 struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "notify", abstract: tr("help.notify.abstract"), discussion: tr("help.notify.discussion"))
+        commandName: "notify", abstract: tr("notify.abstract"), discussion: tr("notify.discussion"))
 
-    @Option(help: ArgumentHelp(tr("help.notify.stateFile"), valueName: "PATH")) var stateFile: String?
+    @Option(help: ArgumentHelp(tr("notify.stateFile.help"), valueName: "PATH")) var stateFile: String?
     @OptionGroup var connection: DaemonConnection
 
     func run() async throws {
