@@ -12,6 +12,7 @@ struct InstallLayoutTests {
         let binaries = scratch.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: binaries, withIntermediateDirectories: true)
         for program in ["kyso", "kysod"] {
+            try? FileManager.default.removeItem(at: binaries.appendingPathComponent(program))  // a second install
             try FileManager.default.createSymbolicLink(at: binaries.appendingPathComponent(program),
                                                        withDestinationURL: productsDirectory.appendingPathComponent(program))
         }

@@ -56,7 +56,7 @@ struct ManualPageTests {
             #expect(!bashText.hasPrefix("#!"), "a sourced file needs no #! line")
             #expect(try runProgram("bash", ["-n", bash.path]).status == 0)
             #expect(try String(contentsOf: zsh, encoding: .utf8).hasPrefix("#compdef kyso"))
-            #expect(try String(contentsOf: fish, encoding: .utf8).contains("complete -c kyso"))
+            #expect(try String(contentsOf: fish, encoding: .utf8).contains("complete -c 'kyso'"))
             // bash really completes: `kyso no<TAB>` offers notify.
             let completed = try runProgram("bash", ["-c", """
                 source \(bash.path)
