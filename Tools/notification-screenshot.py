@@ -5,8 +5,8 @@
 
 Makes a token lab in a temporary folder, starts kysod on it, a session bus of its own (dbus-daemon), Xvfb on a
 free display with notification-daemon on that bus, and `kyso notify` in the language asked (Vietnamese by default,
-through LANG=vi_VN.UTF-8: no generated locale needed); then adds a token to the lab (a token plugged in, as kysod
-sees it on its next poll), waits for the Notify call on the bus (dbus-monitor), captures the screen with xwd and
+through LANG=vi_VN.UTF-8: no generated locale needed); then adds a token to the lab and restarts kysod, which
+finds it (a token plugged in, for kyso notify, which knew the others), waits for the Notify call on the bus (dbus-monitor), captures the screen with xwd and
 keeps the corner the notification is drawn in. Needs xvfb, x11-apps (xwd), dbus-daemon, dbus-bin and
 notification-daemon (scripts/install-deps) and a debug build. Every process it started is stopped by its pid.
 """
@@ -45,16 +45,20 @@ try:
     lab = f"{work}/lab"
     subprocess.run([os.path.join(ROOT, "Tools/kyso-lab"), "init", lab], check=True, stdout=subprocess.DEVNULL)
     socket = f"{work}/kysod.sock"
-    start([f"{args.bin}/kysod", "--socket", socket, "--state-dir", f"{work}/state", "--no-registered-modules",
-           "--module", "/usr/lib/softhsm/libsofthsm2.so", "--no-pcsc", "--poll-interval", "0.5"],
-          env=dict(os.environ, SOFTHSM2_CONF=f"{lab}/softhsm2.conf"))
+
+    def kysod():
+        return start([f"{args.bin}/kysod", "--socket", socket, "--state-dir", f"{work}/state", "--no-registered-modules",
+                      "--module", "/usr/lib/softhsm/libsofthsm2.so", "--no-pcsc"],
+                     env=dict(os.environ, SOFTHSM2_CONF=f"{lab}/softhsm2.conf"))
+    first = kysod()
     bus = f"unix:path={work}/bus"
     start(["dbus-daemon", "--session", "--nofork", "--nopidfile", f"--address={bus}"])
     wait_for("session bus", lambda: os.path.exists(f"{work}/bus"))
     start(["Xvfb", args.display, "-screen", "0", "1024x600x24", "-nolisten", "tcp"])
     wait_for("Xvfb", lambda: os.path.exists(f"/tmp/.X11-unix/X{args.display[1:]}"))
     session = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus, DISPLAY=args.display)
-    start(["/usr/lib/notification-daemon/notification-daemon"], env=session)
+    # NO_AT_BRIDGE: GTK would start the accessibility bus (at-spi), which would outlive this script.
+    start(["/usr/lib/notification-daemon/notification-daemon"], env=dict(session, NO_AT_BRIDGE="1", GTK_A11Y="none"))
     monitor_log = open(f"{work}/monitor.log", "w")
     start(["dbus-monitor", "--address", bus, "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
           stdout=monitor_log)
@@ -64,13 +68,18 @@ try:
                         XDG_STATE_HOME=f"{work}/state-home")
     start([f"{args.bin}/kyso", "notify", "--socket", socket], env=notifier_env)
     time.sleep(2)  # its first snapshot: the lab's tokens were there before, so nothing is shown for them
-    subprocess.run([os.path.join(ROOT, "Tools/kyso-lab"), "add-token", lab, "--label", "VNPT-CA 54-0101234567",
+    # SoftHSM sees a new token only when initialised again: kysod restarts (kyso notify waits for it) and finds one
+    # more token than before, which kyso notify announces as plugged in.
+    first.terminate()
+    first.wait(timeout=30)
+    subprocess.run([os.path.join(ROOT, "Tools/kyso-lab"), "add-token", lab, "--label", "VNPT-CA Token",
                     "--provider", "vnpt"], check=True, stdout=subprocess.DEVNULL)
+    kysod()
     wait_for("Notify call", lambda: "member=Notify" in open(f"{work}/monitor.log").read())
     time.sleep(1.5)  # drawn
     screen = subprocess.run(["xwd", "-root", "-silent", "-display", args.display], check=True, capture_output=True).stdout
     with open(args.output, "wb") as f:
-        f.write(xwd_to_png(screen, box=(544, 0, 480, 200)))  # notification-daemon draws in the top right corner
+        f.write(xwd_to_png(screen, box=(544, 0, 480, 160)))  # notification-daemon draws in the top right corner
     print(f"saved {args.output}")
 finally:
     for process in reversed(started):
