@@ -107,7 +107,8 @@ done
 install -d -m 0755 "$DESTDIR$BASHCOMPLETIONDIR" "$DESTDIR$ZSHCOMPLETIONDIR" "$DESTDIR$FISHCOMPLETIONDIR"
 for pair in "bash:$BASHCOMPLETIONDIR/kyso" "zsh:$ZSHCOMPLETIONDIR/_kyso" "fish:$FISHCOMPLETIONDIR/kyso.fish"; do
     # Into a variable first: a kyso that fails stops the install (sh has no pipefail).
-    script=$("$bins/kyso" --generate-completion-script "${pair%%:*}")
+    # In English whatever the installer's locale: the files serve every user of the machine.
+    script=$(LANG=C.UTF-8 LANGUAGE='' LC_ALL='' LC_MESSAGES='' "$bins/kyso" --generate-completion-script "${pair%%:*}")
     [ -n "$script" ] || { echo "install.sh: kyso gave no ${pair%%:*} completion script" >&2; exit 1; }
     printf '%s\n' "$script" | sed '1{/^#!/d}' > "$DESTDIR${pair#*:}"
 done
