@@ -10,18 +10,20 @@ import Glibc
 ///
 /// The file is `$XDG_STATE_HOME/kyso/notify-reminders.json` (`~/.local/state/kyso/…` without it), rewritten whole
 /// and atomically (a temporary file, fsync, rename) so a crash leaves the old list or the new one, never half of
-/// one. It keeps the newest `limit` keys: a key is a certificate's fingerprint and threshold, so old ones stop
+/// one. It keeps the newest `limit` (500) keys: a key is a certificate's fingerprint and threshold, so old ones stop
 /// mattering once the certificate has ended.
 final class GivenReminders {
-    static let limit = 500
+    static let defaultLimit = 500
 
     let file: URL
+    let limit: Int
     private var keys: [String]
     private var index: Set<String>
 
     /// Reads the list; a missing file is an empty one, and so is an unreadable one (reported through `problem`).
-    init(file: URL, problem: (String) -> Void = { _ in }) {
+    init(file: URL, limit: Int = defaultLimit, problem: (String) -> Void = { _ in }) {
         self.file = file
+        self.limit = limit
         keys = []
         if let data = FileManager.default.contents(atPath: file.path) {
             if let stored = try? JSONDecoder().decode(Stored.self, from: data) {
@@ -39,8 +41,8 @@ final class GivenReminders {
     func record(_ key: String) async throws {
         guard index.insert(key).inserted else { return }
         keys.append(key)
-        if keys.count > Self.limit {
-            let dropped = keys.prefix(keys.count - Self.limit)
+        if keys.count > limit {
+            let dropped = keys.prefix(keys.count - limit)
             dropped.forEach { index.remove($0) }
             keys.removeFirst(dropped.count)
         }

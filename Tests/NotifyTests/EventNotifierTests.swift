@@ -87,9 +87,10 @@ struct EventNotifierTests {
         #expect(!GivenReminders(file: file) { reported.append($0) }.contains("expired def"))
         #expect(reported == [file.path])
         // The newest `limit` keys are kept.
-        let many = GivenReminders(file: file)
-        for index in 0...GivenReminders.limit { try await many.record("key \(index)") }
-        #expect(!GivenReminders(file: file).contains("key 0") && GivenReminders(file: file).contains("key \(GivenReminders.limit)"))
+        let few = GivenReminders(file: file, limit: 3)
+        for index in 0..<5 { try await few.record("key \(index)") }
+        let kept = GivenReminders(file: file)
+        #expect(!kept.contains("key 1") && kept.contains("key 2") && kept.contains("key 4"))
     }
 
     @Test("bodies are escaped for servers that read markup")

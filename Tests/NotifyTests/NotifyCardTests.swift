@@ -63,6 +63,7 @@ struct NotifyCardTests {
 
         // Each once, in each language.
         let summaries = bus.shown().map(\.summary)
+        print("NotifyCardTests: shown \(summaries)")
         for summary in ["Token plugged in", "Đã cắm chữ ký số", "Final PIN try", "Lần nhập mã PIN cuối cùng",
                         "PIN locked", "Mã PIN đã bị khóa", "Token pulled out", "Đã rút chữ ký số"] {
             #expect(summaries.filter { $0.hasPrefix(summary) }.count == 1, "\(summary): \(summaries)")
