@@ -172,7 +172,7 @@ let package = Package(
         .executableTarget(
             name: "kysod",
             dependencies: [
-                "KysoDaemon", "KysoAPI", "KysoStore", "ReaderMonitoring",
+                "KysoDaemon", "KysoAPI", "KysoStore", "ReaderMonitoring", "KysoText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
