@@ -39,6 +39,9 @@ struct ManualPageTests {
                                                        environment: ["MANWIDTH": "80"]).standardOutput)
             #expect(english.contains("Digital-signature tokens") || english.contains("tokens"), "\(english.prefix(400))")
             #expect(vietnamese.contains("chữ ký số"), "\(vietnamese.prefix(400))")
+            let kysod = Self.plain(try runProgram("man", ["-l", destination.appendingPathComponent(Self.pages[3].0).path],
+                                                  environment: ["MANWIDTH": "80"]).standardOutput)
+            #expect(kysod.contains("Dịch vụ nền của Kyso") && !kysod.contains("The Kyso daemon"), "\(kysod.prefix(400))")
         }
     }
 
