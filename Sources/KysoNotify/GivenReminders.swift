@@ -21,11 +21,21 @@ final class GivenReminders {
     private var index: Set<String>
 
     /// Reads the list; a missing file is an empty one, and so is an unreadable one (reported through `problem`).
-    init(file: URL, limit: Int = defaultLimit, problem: (String) -> Void = { _ in }) {
+    convenience init(file: URL, limit: Int = defaultLimit, problem: (String) -> Void = { _ in }) {
+        self.init(file: file, limit: limit, contents: FileManager.default.contents(atPath: file.path), problem: problem)
+    }
+
+    /// The list as `kyso notify` starts: the file read on a thread pool thread, not the cooperative pool.
+    static func load(file: URL, problem: (String) -> Void) async -> GivenReminders {
+        let contents = (try? await NIOThreadPool.singleton.runIfActive { FileManager.default.contents(atPath: file.path) }) ?? nil
+        return GivenReminders(file: file, limit: defaultLimit, contents: contents, problem: problem)
+    }
+
+    private init(file: URL, limit: Int, contents: Data?, problem: (String) -> Void) {
         self.file = file
         self.limit = limit
         keys = []
-        if let data = FileManager.default.contents(atPath: file.path) {
+        if let data = contents {
             if let stored = try? JSONDecoder().decode(Stored.self, from: data) {
                 keys = stored.given
             } else {

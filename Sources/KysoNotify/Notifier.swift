@@ -42,7 +42,7 @@ public struct Notifier: Sendable {
     /// Runs until cancelled; throws only when kysod refuses this user.
     public func run() async throws {
         let messages = Messages.forLanguage(language)
-        let given = GivenReminders(file: stateFile) { path in log(messages("notify.log.stateUnreadable", ["path": path])) }
+        let given = await GivenReminders.load(file: stateFile) { path in log(messages("notify.log.stateUnreadable", ["path": path])) }
         var notifier = EventNotifier(text: NotificationText(language: language))
         var lastEventID: UInt64?
         var retry = Self.firstRetry
