@@ -59,6 +59,24 @@ let package = Package(
             pkgConfig: "p11-kit-1",
             providers: [.apt(["libp11-kit-dev"])]
         ),
+        // sd-bus (libsystemd): the session D-Bus, for desktop notifications; imported by DesktopNotifications only.
+        .systemLibrary(
+            name: "CSystemdBus",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // The only importer of CSystemdBus: freedesktop notifications shown from a thread of its own.
+        .target(
+            name: "DesktopNotifications",
+            dependencies: ["CSystemdBus", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // `kyso notify`: kysod's events as desktop notifications, each reminder once (its state in $XDG_STATE_HOME).
+        .target(
+            name: "KysoNotify",
+            dependencies: ["KysoAPI", "KysoCore", "KysoText", "DesktopNotifications", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // prctl and unshare for processes that confine themselves (kysod, the module host).
         .systemLibrary(name: "CLinuxProcess"),
         // The only importer of CLinuxProcess: no core dumps, not dumpable, die with the parent, no network.
@@ -153,7 +171,7 @@ let package = Package(
         .executableTarget(
             name: "kysod",
             dependencies: [
-                "KysoDaemon", "KysoAPI", "KysoStore", "ReaderMonitoring",
+                "KysoDaemon", "KysoAPI", "KysoStore", "ReaderMonitoring", "KysoText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,7 +198,7 @@ let package = Package(
         .executableTarget(
             name: "kyso",
             dependencies: [
-                "KysoText", "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI", "KysoBrowser",
+                "KysoText", "PCSC", "PKCS11", "KysoCore", "TokenScan", "ReaderMonitoring", "KysoAPI", "KysoBrowser", "KysoNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -243,7 +261,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "PackagingTests", swiftSettings: strict),
+        // kyso and kysod: `make install` in the tests writes manual pages and completions from the built binaries.
+        .testTarget(name: "PackagingTests", dependencies: ["kyso", "kysod"], swiftSettings: strict),
+        // `kyso notify` against kysod, seen by a notification server on a private session bus (dbus-daemon, Xvfb).
+        .testTarget(
+            name: "NotifyTests",
+            dependencies: ["KysoAPI", "KysoCore", "KysoNotify", "DesktopNotifications", "KysoTestSupport", "kysod", "kyso",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: strict
+        ),
         // The browser bridge: the host's pieces, and Chromium headless with the extension against kysod on the lab.
         .testTarget(
             name: "BrowserTests",

@@ -9,33 +9,17 @@ waits for the dialog, captures the screen (xwd, converted here with the standard
 dialog. Needs xvfb, x11-apps (xwd) and a pinentry with a GUI (scripts/install-deps). Every process it started is
 stopped by its pid.
 """
-import argparse, base64, hashlib, json, os, shutil, signal, struct, subprocess, sys, tempfile, time, zlib
+import argparse, base64, hashlib, json, os, shutil, signal, struct, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Tools"))
+from xwdpng import xwd_to_png  # noqa: E402
 parser = argparse.ArgumentParser()
 parser.add_argument("output", nargs="?", default=os.path.join(ROOT, "docs/browser-dialog.png"))
 parser.add_argument("--pinentry", default="/usr/bin/pinentry-gtk-2")
 parser.add_argument("--bin", default=os.path.join(ROOT, ".build/debug"), help="folder with kysod and kyso-browser-host")
 parser.add_argument("--display", default=":77")
 args = parser.parse_args()
-
-
-def xwd_to_png(data):
-    """XWD ZPixmap at 24 or 32 bits per pixel (Xvfb's root window) to an RGB PNG."""
-    h = struct.unpack(">25I", data[:100])
-    header_size, width, height, byte_order, bpp, bytes_per_line, ncolors = h[0], h[4], h[5], h[7], h[11], h[12], h[19]
-    pixels, step, rows = data[header_size + ncolors * 12:], h[11] // 8, []
-    for y in range(height):
-        line, out = pixels[y * bytes_per_line:(y + 1) * bytes_per_line], bytearray(b"\x00")
-        for x in range(width):
-            p = line[x * step:x * step + step]
-            out += bytes((p[2], p[1], p[0]) if byte_order == 0 else (p[-3], p[-2], p[-1]))
-        rows.append(bytes(out))
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
 
 
 work = tempfile.mkdtemp(prefix="kyso-dialog-")

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs Kyso: binaries, systemd units, sysusers/tmpfiles entries, udev rules, the polkit rule and
-# an example configuration. Called by `make install`, which passes the directories below; run from
+# Installs Kyso: binaries, systemd units (and the user unit kyso-notify.service), sysusers/tmpfiles entries, udev
+# rules, the polkit rule, an example configuration, manual pages in English and Vietnamese and shell completions. Called by `make install`, which passes the directories below; run from
 # the repository root. See the Makefile's install section for why each directory is where it is.
 #
 # With DESTDIR set (package builds, tests) only files under DESTDIR are written. Without it, the
@@ -16,6 +16,11 @@ set -eu
 : "${SYSCONFDIR:=/etc}"
 : "${BINDIR:=$PREFIX/bin}"
 : "${UNITDIR:=$PREFIX/lib/systemd/system}"
+: "${USERUNITDIR:=$PREFIX/lib/systemd/user}"   # systemd --user reads /usr/local/lib/systemd/user and /usr/lib/systemd/user
+: "${MANDIR:=$PREFIX/share/man}"
+: "${BASHCOMPLETIONDIR:=$PREFIX/share/bash-completion/completions}"
+: "${ZSHCOMPLETIONDIR:=$PREFIX/share/zsh/vendor-completions}"
+: "${FISHCOMPLETIONDIR:=$PREFIX/share/fish/vendor_completions.d}"
 : "${SYSUSERSDIR:=$PREFIX/lib/sysusers.d}"
 : "${TMPFILESDIR:=$PREFIX/lib/tmpfiles.d}"
 : "${UDEVRULESDIR:=$PREFIX/lib/udev/rules.d}"
@@ -62,6 +67,11 @@ for unit in kysod.service kysod.socket; do
         "systemd/$unit" > "$DESTDIR$UNITDIR/$unit"
     chmod 0644 "$DESTDIR$UNITDIR/$unit"
 done
+# kyso notify, per user: installed, enabled by nobody (`systemctl --user enable --now kyso-notify.service`).
+install -d -m 0755 "$DESTDIR$USERUNITDIR"
+sed -e "s|/usr/local/bin/|$BINDIR/|g" -e "s|/usr/local/share/doc/kyso/|$DOCDIR/|g" \
+    systemd/kyso-notify.service > "$DESTDIR$USERUNITDIR/kyso-notify.service"
+chmod 0644 "$DESTDIR$USERUNITDIR/kyso-notify.service"
 install -D -m 0644 systemd/sysusers.d/kyso.conf "$DESTDIR$SYSUSERSDIR/kyso.conf"
 install -D -m 0644 systemd/tmpfiles.d/kyso.conf "$DESTDIR$TMPFILESDIR/kyso.conf"
 install -D -m 0644 udev/70-kyso-tokens.rules "$DESTDIR$UDEVRULESDIR/70-kyso-tokens.rules"
@@ -83,6 +93,27 @@ if [ ! -e "$DESTDIR$SYSCONFDIR/kyso/kysod.json" ]; then
 fi
 install -D -m 0644 README.md "$DESTDIR$DOCDIR/README.md"
 
+# Manual pages, written now from the binaries being installed (their --experimental-dump-help, in each language), so
+# they always say what this kyso's and kysod's --help say: kyso(1) and kysod(8), English and Vietnamese.
+for lang in en vi; do
+    dir="$DESTDIR$MANDIR"
+    [ "$lang" = en ] || dir="$dir/$lang"
+    Tools/man/kyso-man --program "$bins/kyso" --section 1 --lang "$lang" --output "$dir/man1/kyso.1"
+    Tools/man/kyso-man --program "$bins/kysod" --section 8 --lang "$lang" --output "$dir/man8/kysod.8"
+    chmod 0644 "$dir/man1/kyso.1" "$dir/man8/kysod.8"
+done
+# Shell completions from argument-parser, where Debian's bash-completion, zsh and fish look for them. A completion
+# file is sourced, not run: argument-parser's #!/bin/bash line goes.
+install -d -m 0755 "$DESTDIR$BASHCOMPLETIONDIR" "$DESTDIR$ZSHCOMPLETIONDIR" "$DESTDIR$FISHCOMPLETIONDIR"
+for pair in "bash:$BASHCOMPLETIONDIR/kyso" "zsh:$ZSHCOMPLETIONDIR/_kyso" "fish:$FISHCOMPLETIONDIR/kyso.fish"; do
+    # Into a variable first: a kyso that fails stops the install (sh has no pipefail).
+    # In English whatever the installer's locale: the files serve every user of the machine.
+    script=$(LANG=C.UTF-8 LANGUAGE='' LC_ALL='' LC_MESSAGES='' "$bins/kyso" --generate-completion-script "${pair%%:*}")
+    [ -n "$script" ] || { echo "install.sh: kyso gave no ${pair%%:*} completion script" >&2; exit 1; }
+    printf '%s\n' "$script" | sed '1{/^#!/d}' > "$DESTDIR${pair#*:}"
+done
+chmod 0644 "$DESTDIR$BASHCOMPLETIONDIR/kyso" "$DESTDIR$ZSHCOMPLETIONDIR/_kyso" "$DESTDIR$FISHCOMPLETIONDIR/kyso.fish"
+
 if [ -n "$DESTDIR" ]; then
     exit 0
 fi
@@ -94,3 +125,4 @@ if [ -d /run/systemd/system ]; then
 fi
 echo "Kyso installed. Start it: systemctl enable --now kysod.socket kysod.service"
 echo "Let a user read the API: usermod -aG kyso USER (then log in again)"
+echo "Desktop notifications, per user: systemctl --user enable --now kyso-notify.service"

@@ -3,9 +3,14 @@ import Foundation
 import KysoAPI
 import KysoDaemon
 import KysoStore
+import KysoText
 import ReaderMonitoring
 import Logging
 import ServiceLifecycle
+
+/// kysod's --help (and so kysod(8), Tools/man/kyso-man) in the language of LANGUAGE/LC_ALL/LC_MESSAGES/LANG, as kyso
+/// chooses it; its logs stay English (they are for the journal and its readers' tools).
+let kysodText = Messages.forLanguage(Language.resolve(environment: ProcessInfo.processInfo.environment, override: nil))
 
 /// kysod: keeps the inventory of tokens and serves it on a Unix socket.
 @main
@@ -14,43 +19,35 @@ struct Kysod: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "kysod",
-        abstract: "The Kyso daemon: watches tokens and smartcards and serves them to local tools on a Unix socket.",
-        discussion: """
-            Started by systemd (kysod.socket, kysod.service) it adopts the listening socket (LISTEN_FDS), says \
-            READY=1 once the socket listens and the first inventory is complete, and pings the watchdog when \
-            WATCHDOG_USEC is set. SIGTERM or SIGINT finishes requests in flight, ends event streams, closes \
-            sessions and finalises the modules; SIGHUP drops every cached login. Logs go to stderr; no PIN or \
-            secret is ever logged.
-            """,
+        abstract: kysodText("kysod.abstract"),
+        discussion: kysodText("kysod.discussion"),
         version: version)
 
-    @Option(help: ArgumentHelp("The API socket. Default: /run/kyso/kysod.sock as root, $XDG_RUNTIME_DIR/kyso/kysod.sock otherwise.", valueName: "PATH"))
+    @Option(help: ArgumentHelp(kysodText("kysod.socket.help"), valueName: "PATH"))
     var socket: String?
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where kysod keeps its state.", valueName: "DIR"))
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp(kysodText("kysod.stateDir.help"), valueName: "DIR"))
     var stateDirectory: String = "/var/lib/kyso"
 
-    @Option(help: ArgumentHelp("Configuration file (JSON).", valueName: "FILE"))
+    @Option(help: ArgumentHelp(kysodText("kysod.config.help"), valueName: "FILE"))
     var config: String?
 
-    @Option(name: .customLong("module"), help: ArgumentHelp("Also load this PKCS#11 module (repeatable).", valueName: "PATH"))
+    @Option(name: .customLong("module"), help: ArgumentHelp(kysodText("kysod.module.help"), valueName: "PATH"))
     var modules: [String] = []
 
-    @Flag(name: .customLong("no-registered-modules"), help: "Do not load the modules registered with p11-kit.")
+    @Flag(name: .customLong("no-registered-modules"), help: ArgumentHelp(kysodText("kysod.noRegisteredModules.help")))
     var noRegisteredModules = false
 
-    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Seconds between slot-list polls for modules without slot events (default 2).", valueName: "SECONDS"))
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp(kysodText("kysod.pollInterval.help"), valueName: "SECONDS"))
     var pollInterval: Double?
 
-    @Option(name: .customLong("module-isolation"), help: ArgumentHelp(
-        "host: each PKCS#11 module runs in a kyso-module-host process that kysod restarts when it crashes or hangs (the default); in-process: modules are loaded into kysod.",
-        valueName: "host|in-process"))
+    @Option(name: .customLong("module-isolation"), help: ArgumentHelp(kysodText("kysod.moduleIsolation.help"), valueName: "host|in-process"))
     var moduleIsolation: String?
 
-    @Flag(name: .customLong("no-pcsc"), help: "Do not watch PC/SC readers (for machines without pcscd).")
+    @Flag(name: .customLong("no-pcsc"), help: ArgumentHelp(kysodText("kysod.noPCSC.help")))
     var noPCSC = false
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    @Option(name: .customLong("log-level"), help: ArgumentHelp(kysodText("kysod.logLevel.help")))
     var logLevel: String = "info"
 
     func run() async throws {

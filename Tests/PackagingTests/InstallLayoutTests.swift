@@ -1,15 +1,22 @@
 import Foundation
 import Testing
 
-/// `make install DESTDIR=…` with stub binaries (KYSO_BINARIES), so the test needs no release build
-/// and takes well under a second; the release build itself is `make install` without KYSO_BINARIES.
+/// `make install DESTDIR=…` with this build's debug kyso and kysod (install.sh writes the manual pages and completions
+/// from them) and stubs for the rest (KYSO_BINARIES), so the test needs no release build and takes about a second;
+/// the release build itself is `make install` without KYSO_BINARIES.
 @Suite(.enabled(if: isInstalled("make"), "make is missing"))
 struct InstallLayoutTests {
-    /// Runs `make install` from the repository root into `destination` with stub kyso, kysod and kyso-module-host.
+    /// Runs `make install` from the repository root into `destination` with the built kyso and kysod and stub
+    /// kyso-module-host and kyso-browser-host.
     static func makeInstall(into destination: URL, scratch: URL, _ extra: [String] = []) throws -> ProcessResult {
         let binaries = scratch.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: binaries, withIntermediateDirectories: true)
-        for program in ["kyso", "kysod", "kyso-module-host", "kyso-browser-host"] {
+        for program in ["kyso", "kysod"] {
+            try? FileManager.default.removeItem(at: binaries.appendingPathComponent(program))  // a second install
+            try FileManager.default.createSymbolicLink(at: binaries.appendingPathComponent(program),
+                                                       withDestinationURL: productsDirectory.appendingPathComponent(program))
+        }
+        for program in ["kyso-module-host", "kyso-browser-host"] {
             try writeStubExecutable(at: binaries.appendingPathComponent(program))
         }
         return try runProgram(
@@ -36,6 +43,8 @@ struct InstallLayoutTests {
         ("etc/kyso/kysod.json.example", 0o644),
         ("etc/kyso/kysod.json", 0o644),
         ("usr/local/share/doc/kyso/README.md", 0o644),
+        // kyso notify's user unit, where systemd --user looks (ManualPageTests checks the pages and completions).
+        ("usr/local/lib/systemd/user/kyso-notify.service", 0o644),
         // The PC/SC engineer's rule; polkitd reads it as its own user, hence world-readable.
         ("etc/polkit-1/rules.d/50-kyso-pcscd.rules", 0o644),
     ]

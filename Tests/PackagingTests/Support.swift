@@ -4,6 +4,15 @@ import Foundation
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+/// Where SwiftPM put this build's executables (kyso, kysod): the folder of the test bundle, or one above it.
+let productsDirectory: URL = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("kysod").path) {
+        url.deleteLastPathComponent()
+    }
+    return url
+}()
+
 func repositoryFile(_ relativePath: String) -> URL {
     repositoryRoot.appendingPathComponent(relativePath)
 }
