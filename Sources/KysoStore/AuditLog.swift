@@ -12,6 +12,9 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let unbind = AuditAction(rawValue: "unbind")
     public static let rebind = AuditAction(rawValue: "rebind")
     public static let secretReveal = AuditAction(rawValue: "secret.reveal")
+    /// A remote signing service's secret (client secret, service password) set or revealed by an administrator.
+    public static let remoteSecretStore = AuditAction(rawValue: "remote-secret.store")
+    public static let remoteSecretReveal = AuditAction(rawValue: "remote-secret.reveal")
     /// One uid's refusals beyond the per-minute threshold, counted into one record (`detail` says how many).
     public static let refusalsCounted = AuditAction(rawValue: "refusals.counted")
 

@@ -7,11 +7,12 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case status, tokens, token, sign, logoutToken, logoutAll, certificate, events
     case register, listBindings, bind, bindingInfo, rebind, unbind, revealHostSecret, revealTokenSecret, audit
     case metrics
+    case sendOTP, setRemoteSecret, revealRemoteSecret
 
     public var method: HTTPMethod {
         switch self {
-        case .sign, .logoutToken, .logoutAll, .register, .bind, .revealTokenSecret: .POST
-        case .rebind: .PUT
+        case .sign, .logoutToken, .logoutAll, .register, .bind, .revealTokenSecret, .sendOTP: .POST
+        case .rebind, .setRemoteSecret: .PUT
         case .unbind: .DELETE
         default: .GET
         }
@@ -35,14 +36,16 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .revealHostSecret, .revealTokenSecret: "/v1/bindings/{account}/secrets/{kind}"
         case .audit: "/v1/audit"
         case .metrics: "/metrics"
+        case .sendOTP: "/v1/tokens/{id}/otp"
+        case .setRemoteSecret, .revealRemoteSecret: "/v1/remote-services/{name}/secrets/{kind}"
         }
     }
 
     public var capability: Capability {
         switch self {
         case .status, .tokens, .token, .certificate, .events, .listBindings, .bindingInfo, .metrics: .read
-        case .sign, .logoutToken, .logoutAll, .register: .sign
-        case .bind, .rebind, .unbind, .revealHostSecret, .revealTokenSecret, .audit: .admin
+        case .sign, .logoutToken, .logoutAll, .register, .sendOTP: .sign
+        case .bind, .rebind, .unbind, .revealHostSecret, .revealTokenSecret, .audit, .setRemoteSecret, .revealRemoteSecret: .admin
         }
     }
 
