@@ -11,7 +11,7 @@ struct Kyso: AsyncParsableCommand {
             DoctorCommand.self, CertCommand.self, StatusCommand.self, TokensCommand.self, WatchCommand.self,
             SignCommand.self, LogoutCommand.self,
             RegisterCommand.self, BindCommand.self, BindingsCommand.self, UnbindCommand.self, RebindCommand.self,
-            SecretCommand.self, AccountCommand.self, AuditCommand.self, BrowserCommand.self,
+            SecretCommand.self, AccountCommand.self, AuditCommand.self, BrowserCommand.self, RemoteCommand.self,
         ]
     )
 }

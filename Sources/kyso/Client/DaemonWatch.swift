@@ -105,6 +105,8 @@ enum DaemonWatch {
             what = "certificate \(data.certificate ?? "?") on [\(data.tokenId ?? "?")] has expired"
         case .bindingExpiring:
             what = "\(data.account ?? "?"): its certificate \(data.certificate ?? "?") expires within 30 days"
+        case .signatureAwaitingApproval:
+            what = RemoteTokenText.awaitingApproval(data)
         }
         // Labels, reader and module names and errors come from others: escaped, line breaks too.
         return "\(time) #\(event.id) \(event.type.rawValue) \(TerminalText.field(what))"

@@ -26,7 +26,8 @@ struct TokensCommand: AsyncParsableCommand {
         }
         var rows: [[String]] = [["TOKEN", "ID", "PIN", "TAX CODE", "HOLDER", "CA", "SERIAL", "VALID UNTIL", "STATUS", "ACCOUNT"]]
         for token in list.tokens {
-            let pin = token.pin.state.words
+            let pin = RemoteTokenText.pinColumn(token) ?? token.pin.state.words
+            let token = RemoteTokenText.labelled(token)
             if token.certificates.isEmpty {
                 rows.append([token.label, token.id, pin, "-", "(no certificate)", "", "", "", "", ""])
             }
