@@ -1,5 +1,6 @@
 import Foundation
 import KysoAPI
+import NIOHTTP1
 import KysoCore
 import KysoTestSupport
 import Testing
@@ -46,17 +47,17 @@ final class RemoteDaemon: Sendable {
     @discardableResult
     func setPassword(_ password: String) async throws -> KysoClient.Response {
         let body = Array(try APIJSON.encoder().encode(RemoteSecretRequest(value: SecretBytes(password))))
-        let response = try await client.request(.PUT, "/v1/remote-services/lab/secrets/password", body: body)
+        let response = try await checked(.PUT, "/v1/remote-services/lab/secrets/password", "/v1/remote-services/{name}/secrets/{kind}", body: body)
         #expect(response.status == 204, "\(String(decoding: response.body, as: UTF8.self))")
         return response
     }
 
     func tokens() async throws -> [TokenInfoResponse] {
-        try await client.request(.GET, "/v1/tokens").decode(TokenListResponse.self).tokens
+        try await checked(.GET, "/v1/tokens", "/v1/tokens").decode(TokenListResponse.self).tokens
     }
 
     func remoteStatus() async throws -> RemoteServiceStatus? {
-        try await client.request(.GET, "/v1/status").decode(StatusResponse.self).remoteServices?.first
+        try await checked(.GET, "/v1/status", "/v1/status").decode(StatusResponse.self).remoteServices?.first
     }
 
     /// Waits until the service's state is `state` (kysod asks it every second).
@@ -83,7 +84,51 @@ final class RemoteDaemon: Sendable {
               otp: String? = nil) async throws -> KysoClient.Response {
         let request = SignRequest(certificate: token.certificates.first?.sha256, digest: Data(digest), output: output,
                                   pin: pin.map { SecretBytes($0) }, otp: otp.map { SecretBytes($0) })
-        return try await client.request(.POST, "/v1/tokens/\(token.id)/sign", body: Array(try APIJSON.encoder().encode(request)))
+        return try await checked(.POST, "/v1/tokens/\(token.id)/sign", "/v1/tokens/{id}/sign", body: Array(try APIJSON.encoder().encode(request)))
+    }
+
+    /// `POST /v1/tokens/{id}/otp`.
+    func sendOTP(_ token: TokenInfoResponse) async throws -> KysoClient.Response {
+        try await checked(.POST, "/v1/tokens/\(token.id)/otp", "/v1/tokens/{id}/otp")
+    }
+
+    /// A request whose answer (status, headers, body) is checked against openapi.yaml, as the contract test does.
+    func checked(_ method: HTTPMethod, _ path: String, _ template: String, body: [UInt8]? = nil) async throws -> KysoClient.Response {
+        let response = try await client.request(method, path, body: body)
+        let verdict = try Contract.response(method: method, template: template, response)
+        #expect(verdict.ok, "\(method.rawValue) \(path): \(verdict.output)")
+        return response
+    }
+}
+
+/// Tests/DaemonTests/openapi-check.py, the contract test's checker, on remote signing's answers and events.
+enum Contract {
+    static let script = Lab.repositoryRoot.appendingPathComponent("Tests/DaemonTests/openapi-check.py").path
+    static let spec = Lab.repositoryRoot.appendingPathComponent("Sources/KysoAPI/openapi.yaml").path
+
+    static func run(_ arguments: [String]) throws -> (ok: Bool, output: String) {
+        do {
+            return (true, String(decoding: try Shell.run("python3", [script] + arguments), as: UTF8.self))
+        } catch let failure as Shell.Failure {
+            return (false, failure.output)
+        }
+    }
+
+    static func response(method: HTTPMethod, template: String, _ response: KysoClient.Response) throws -> (ok: Bool, output: String) {
+        let body = try OpenSSL.scratch().appendingPathComponent("body")
+        try Data(response.body).write(to: body)
+        var arguments = ["response", spec, "--method", method.rawValue.lowercased(), "--status", String(response.status),
+                         "--body", body.path, "--path", template]
+        if let contentType = response.header("content-type"), !response.body.isEmpty { arguments += ["--content-type", contentType] }
+        for (name, value) in response.headers { arguments += ["--header", "\(name)=\(value)"] }
+        return try run(arguments)
+    }
+
+    /// An event's JSON against the document's `DaemonEvent`.
+    static func event(_ json: String) throws -> (ok: Bool, output: String) {
+        let file = try OpenSSL.scratch().appendingPathComponent("event.json")
+        try Data((json + "\n").utf8).write(to: file)
+        return try run(["schema", spec, "DaemonEvent", file.path])
     }
 }
 

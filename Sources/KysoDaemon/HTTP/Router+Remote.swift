@@ -10,9 +10,10 @@ extension Router {
         switch endpoint {
         case .sendOTP:
             guard let backend = remote?.backend(holding: parameters[0]) else {
+                // A token that is not a remote credential has no one-time password to send: as good as absent here.
                 return .problem(inventory.token(id: parameters[0]) == nil
                     ? Problems.notFound("no token with id \(parameters[0]) is present")
-                    : OperationFailure(.mechanismUnsupported, "token \(parameters[0]) is not a remote credential: it has no one-time password"))
+                    : OperationFailure(.tokenNotFound, "token \(parameters[0]) is not a remote credential: it has no one-time password"))
             }
             switch await backend.sendOTP(tokenId: parameters[0]) {
             case .success: return .noContent
