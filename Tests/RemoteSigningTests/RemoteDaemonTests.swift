@@ -89,7 +89,7 @@ struct RemoteDaemonTests {
         try await remote.daemon.stop()
     }
 
-    @Test("kyso sign with a remote credential writes a CMS that openssl verifies")
+    @Test("kyso sign and kyso register with a remote credential write CMS signatures that openssl verifies")
     func kysoSign() async throws {
         let service = try await CSCTestService(tokens: ["kyso-vnpt"])
         let remote = try await RemoteDaemon(service: service)
@@ -102,6 +102,17 @@ struct RemoteDaemonTests {
                                   socket: remote.daemon.socketPath, input: CSCTestService.pin + "\n")
         #expect(run.status == 0, "\(run.stderr)")
         try OpenSSL.cmsVerify(cms: Array(try Data(contentsOf: out)), content: Array(try Data(contentsOf: file)), lab: service.lab)
+        // kyso register on the remote credential's certificate writes the statement and its signature.
+        let taxCode = try #require(token.certificates.first?.profile.taxCode?.value)
+        let registration = folder.appendingPathComponent("registration")
+        let registered = try KysoCLI.run(["register", "declarant", "--tax-code", taxCode, "--user-id", "REMOT002", "--terminal-id", "T00003",
+                                          "--certificate", token.certificates.first?.sha256 ?? "", "--pin-stdin", "--out", registration.path],
+                                         socket: remote.daemon.socketPath, input: CSCTestService.pin + "\n")
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let statement = try Data(contentsOf: registration.appendingPathComponent("statement.json"))
+        try OpenSSL.cmsVerify(cms: Array(try Data(contentsOf: registration.appendingPathComponent("signature.der"))),
+                              content: Array("kyso-registration-v1\0".utf8) + Array(statement), lab: service.lab)
+        #expect(try service.stats().signHashCalls == 2)
         try await service.stop()
         try await remote.daemon.stop()
     }
@@ -157,6 +168,13 @@ struct RemoteDaemonTests {
         #expect(ahead >= 1 && ahead <= 4, "\(ahead)")
         let answer = try await granted
         #expect(answer.status == 200, "\(answer.text)")
+        // kyso sign tells the holder to approve on the phone while kysod waits.
+        let folder = try OpenSSL.scratch()
+        let file = folder.appendingPathComponent("declaration.xml")
+        try Data("<ToKhai>2</ToKhai>".utf8).write(to: file)
+        let cli = try KysoCLI.run(["sign", token.id, file.path, "--out", folder.appendingPathComponent("sig").path, "--pin-stdin"],
+                                  socket: remote.daemon.socketPath, input: CSCTestService.pin + "\n")
+        #expect(cli.status == 0 && cli.stderr.contains("approve the signature on your phone"), "\(cli.stderr)")
 
         try service.control("behaviour", #"{"approval": "refuse"}"#)
         let refused = try await remote.sign(token, digest: try OpenSSL.sha256(Array("refuse me".utf8)))
@@ -168,7 +186,7 @@ struct RemoteDaemonTests {
         #expect(timedOut.status == 504 && timedOut.problemCode == ProblemCode.approvalTimedOut.rawValue, "\(timedOut.text)")
         #expect(ContinuousClock.now - started < .seconds(10))
         let stats = try service.stats()
-        #expect(stats.signHashCalls == 3 && stats.signaturesMade == 1, "\(stats.calls)")
+        #expect(stats.signHashCalls == 4 && stats.signaturesMade == 2, "\(stats.calls)")
         try await service.stop()
         try await remote.daemon.stop()
     }
