@@ -145,6 +145,36 @@ struct RemoteDaemonTests {
         try await remote.daemon.stop()
     }
 
+    @Test("renewal: a binding moves to the holder's other remote credential")
+    func renewal() async throws {
+        let service = try await CSCTestService(tokens: ["kyso-two-certs"])
+        let remote = try await RemoteDaemon(service: service)
+        try await remote.waitFor(.available)
+        let credentials = try await remote.tokens().filter { $0.kind == .remote }.compactMap { token in token.certificates.first.map { (token, $0) } }
+        try #require(credentials.count == 2)
+        let taxCode = try #require(credentials[0].1.profile.taxCode?.value)
+        func register(_ certificate: TokenCertificate) async throws -> RegistrationResponse {
+            let answer = try await remote.checked(.POST, "/v1/registrations", "/v1/registrations", body: Array(try APIJSON.encoder().encode(RegistrationRequest(
+                role: .declarant, taxCode: taxCode, userId: "REMOT003", terminalId: "TERM03", certificate: certificate.sha256,
+                pin: SecretBytes(CSCTestService.pin)))))
+            #expect(answer.status == 200, "\(answer.text)")
+            return try answer.decode(RegistrationResponse.self)
+        }
+        let first = try await register(credentials[0].1)
+        let bound = try await remote.checked(.POST, "/v1/bindings", "/v1/bindings", body: Array(try APIJSON.encoder().encode(
+            BindingCreateRequest(statement: first.statement, signature: first.signature))))
+        #expect(bound.status == 201, "\(bound.text)")
+        let second = try await register(credentials[1].1)
+        let moved = try await remote.checked(.PUT, "/v1/bindings/REMOT003", "/v1/bindings/{account}", body: Array(try APIJSON.encoder().encode(
+            BindingCreateRequest(statement: second.statement, signature: second.signature))))
+        #expect(moved.status == 200, "\(moved.text)")
+        let info = try moved.decode(BindingInfo.self)
+        #expect(info.certificate.sha256 == credentials[1].1.sha256)
+        #expect(try service.stats().signHashCalls == 2)
+        try await service.stop()
+        try await remote.daemon.stop()
+    }
+
     @Test("approval on the phone: announced, granted, refused, timed out; each signature asked once")
     func approval() async throws {
         let service = try await CSCTestService(tokens: ["kyso-vnpt"], arguments: ["--approval", "grant", "--approval-delay-ms", "400"])
