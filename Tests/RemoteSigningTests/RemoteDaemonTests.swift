@@ -274,8 +274,16 @@ struct RemoteDaemonTests {
         let rejected = try await remote.waitFor(.loginRejected)
         #expect(rejected.error?.contains("refused Kyso's login") == true && rejected.credentialCount == 0)
         #expect(try await remote.tokens().isEmpty)
-        try await remote.setPassword(CSCTestService.password)
+        // The administrator sets the right one with kyso, from standard input (never argv), and reads it back.
+        let set = try KysoCLI.run(["remote", "secret", "lab", "password", "--stdin"], socket: remote.daemon.socketPath,
+                                  input: CSCTestService.password + "\n")
+        #expect(set.status == 0 && set.stderr.contains("stored sealed"), "\(set.stderr)")
         let token = try await remote.token(serving: "kyso-vnpt")
+        let shown = try KysoCLI.run(["remote", "secret", "lab", "password", "--reveal"], socket: remote.daemon.socketPath)
+        #expect(String(decoding: shown.stdout, as: UTF8.self) == CSCTestService.password + "\n")
+        let audit = try await remote.client.request(.GET, "/v1/audit?limit=20").decode(AuditResponse.self).entries
+        #expect(audit.filter { $0.action == "remote-secret.store" }.count == 2 && audit.contains { $0.action == "remote-secret.reveal" })
+        #expect(!audit.contains { ($0.detail ?? "").contains(CSCTestService.password) })
         var events = remote.client.events().makeAsyncIterator()
         _ = try await events.next()
         try await service.stop()
