@@ -214,7 +214,8 @@ struct RemoteDaemonTests {
         let started = ContinuousClock.now
         let timedOut = try await remote.sign(token, digest: try OpenSSL.sha256(Array("ignore me".utf8)))
         #expect(timedOut.status == 504 && timedOut.problemCode == ProblemCode.approvalTimedOut.rawValue, "\(timedOut.text)")
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Bounded by the 3 s deadline plus the service's answers (slow on a loaded machine), not by the service's own 8 s.
+        #expect(ContinuousClock.now - started < .seconds(30))
         let stats = try service.stats()
         #expect(stats.signHashCalls == 4 && stats.signaturesMade == 2, "\(stats.calls)")
         try await service.stop()
@@ -315,7 +316,7 @@ struct RemoteDaemonTests {
         _ = try await first.daemon.nextEvent(&events, [EventType.signatureAwaitingApproval.rawValue])
         let stopping = ContinuousClock.now
         #expect(try await first.daemon.stop() == 0)
-        #expect(ContinuousClock.now - stopping < .seconds(10), "a waiting approval held kysod's stop")
+        #expect(ContinuousClock.now - stopping < .seconds(25), "a waiting approval (60 s) held kysod's stop")
         let answer = try? await pending.value
         #expect(answer == nil || answer?.problemCode == ProblemCode.shuttingDown.rawValue, "\(answer?.text ?? "")")
         // The holder approves late: the service signs its one request; the new kysod asks nothing of it.
