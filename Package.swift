@@ -312,7 +312,7 @@ let package = Package(
         .executableTarget(
             name: "kyso-bench",
             dependencies: [
-                "KysoAPI", "KysoCore", "KysoTestSupport", "PKCS11", "PCSC",
+                "KysoAPI", "KysoCore", "KysoTestSupport", "PKCS11", "PCSC", "KysoRemote",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -351,6 +351,7 @@ let package = Package(
             dependencies: [
                 "KysoRemote", "KysoCore", "KysoTestSupport", "KysoDaemon", "KysoAPI", "KysoStore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -16,7 +16,7 @@ public enum SealingMode: String, Codable, Sendable, CaseIterable {
 // enumerated field is read last, so a request missing a required field is still reported as malformed first.
 
 extension RegistrationRequest {
-    enum CodingKeys: String, CodingKey { case role, taxCode, userId, terminalId, challenge, certificate, pin, allowFinalTry }
+    enum CodingKeys: String, CodingKey { case role, taxCode, userId, terminalId, challenge, certificate, pin, allowFinalTry, otp }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -27,11 +27,12 @@ extension RegistrationRequest {
         let certificate = try container.decode(String.self, forKey: .certificate)
         let pin = try container.decodeIfPresent(SecretBytes.self, forKey: .pin)
         let allowFinalTry = try container.decodeIfPresent(Bool.self, forKey: .allowFinalTry)
+        let otp = try container.decodeIfPresent(SecretBytes.self, forKey: .otp)
         guard let role = try container.decodeWireEnum(AccountRole.self, forKey: .role) else {
             throw DecodingError.keyNotFound(CodingKeys.role, .init(codingPath: container.codingPath, debugDescription: "role is required"))
         }
         self.init(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge, certificate: certificate,
-                  pin: pin, allowFinalTry: allowFinalTry)
+                  pin: pin, allowFinalTry: allowFinalTry, otp: otp)
     }
 }
 

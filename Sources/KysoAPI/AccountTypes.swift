@@ -15,9 +15,12 @@ public struct RegistrationRequest: Codable, Sendable {
     public var certificate: String
     public var pin: SecretBytes?
     public var allowFinalTry: Bool?
+    /// A one-time password, for a remote credential that asks for one.
+    public var otp: SecretBytes?
 
     public init(role: AccountRole, taxCode: String, userId: String? = nil, terminalId: String? = nil, challenge: Data? = nil,
-                certificate: String, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil) {
+                certificate: String, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil, otp: SecretBytes? = nil) {
+        self.otp = otp
         self.role = role
         self.taxCode = taxCode
         self.userId = userId

@@ -46,6 +46,9 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case certificateExpiring = "certificate.expiring"
     /// A certificate on a present token has ended (once).
     case certificateExpired = "certificate.expired"
+    /// A remote signing service waits for the holder to approve a signature on their phone (`tokenId`,
+    /// `certificate`, `deadline`): tell them. The request answers once they approve, refuse, or the deadline passes.
+    case signatureAwaitingApproval = "signature.awaiting-approval"
 }
 
 /// The payload of an event; which fields are set depends on the type.
@@ -65,12 +68,16 @@ public struct EventData: Codable, Sendable, Equatable {
     public var certificate: String?
     /// For `certificate.expiring` and `certificate.expired`: whole days until the certificate ends (negative after).
     public var daysLeft: Int?
+    /// For `signature.awaiting-approval`: when kysod stops waiting for the holder.
+    public var deadline: Date?
 
     public init(
         tokens: [TokenInfoResponse]? = nil, token: TokenInfoResponse? = nil, tokenId: String? = nil,
         reader: String? = nil, atr: String? = nil, module: String? = nil, error: String? = nil,
-        binding: BindingInfo? = nil, account: String? = nil, certificate: String? = nil, daysLeft: Int? = nil
+        binding: BindingInfo? = nil, account: String? = nil, certificate: String? = nil, daysLeft: Int? = nil,
+        deadline: Date? = nil
     ) {
+        self.deadline = deadline
         self.tokens = tokens
         self.token = token
         self.tokenId = tokenId

@@ -26,6 +26,11 @@ public enum ProblemCode: String, CaseIterable, Codable, Sendable {
     case registrationContext = "registration-context"
     case keyCertificateMismatch = "key-certificate-mismatch"
     case signingFailed = "signing-failed"
+    // Remote signing services.
+    case otpRequired = "otp-required"
+    case approvalRefused = "approval-refused"
+    case approvalTimedOut = "approval-timed-out"
+    case remoteServiceUnavailable = "remote-service-unavailable"
     // PINs.
     case pinRequired = "pin-required"
     case pinIncorrect = "pin-incorrect"

@@ -24,9 +24,14 @@ public struct SignRequest: Codable, Sendable {
     /// The web page that asked, when the request comes from the browser host (`https://…` or `http://localhost…`,
     /// see `BrowserOrigin`): recorded in the audit log and kysod's log, so a signature is traced to its site.
     public var origin: String?
+    /// A one-time password, for a remote credential that asks for one (`POST /v1/tokens/{id}/otp` has the service send
+    /// it); like the PIN, it goes to the service only and is never kept.
+    public var otp: SecretBytes?
 
     public init(certificate: String? = nil, data: Data? = nil, digest: Data? = nil, mechanism: SignatureMechanism? = nil,
-                output: SignatureOutput? = nil, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil, origin: String? = nil) {
+                output: SignatureOutput? = nil, pin: SecretBytes? = nil, allowFinalTry: Bool? = nil, origin: String? = nil,
+                otp: SecretBytes? = nil) {
+        self.otp = otp
         self.certificate = certificate
         self.data = data
         self.digest = digest
@@ -37,7 +42,7 @@ public struct SignRequest: Codable, Sendable {
         self.origin = origin
     }
 
-    enum CodingKeys: String, CodingKey { case certificate, data, digest, mechanism, output, pin, allowFinalTry, origin }
+    enum CodingKeys: String, CodingKey { case certificate, data, digest, mechanism, output, pin, allowFinalTry, origin, otp }
 
     /// Decodes as usual, except that a mechanism or output the API does not know is `UnknownWireValue` (the
     /// answer then names the field and the values it takes) rather than a bare decoding error.
@@ -51,6 +56,7 @@ public struct SignRequest: Codable, Sendable {
         pin = try container.decodeIfPresent(SecretBytes.self, forKey: .pin)
         allowFinalTry = try container.decodeIfPresent(Bool.self, forKey: .allowFinalTry)
         origin = try container.decodeIfPresent(String.self, forKey: .origin)
+        otp = try container.decodeIfPresent(SecretBytes.self, forKey: .otp)
     }
 }
 

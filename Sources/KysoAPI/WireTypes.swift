@@ -13,9 +13,12 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var modules: [ModuleStatus]
     public var tokenCount: Int
     public var audit: AuditStatus
+    /// The configured remote signing services (absent when none is configured).
+    public var remoteServices: [RemoteServiceStatus]?
 
     public init(version: String, startedAt: Date, uptimeSeconds: Double, pcsc: PCSCStatus, modules: [ModuleStatus], tokenCount: Int,
-                audit: AuditStatus = AuditStatus(pruned: [])) {
+                audit: AuditStatus = AuditStatus(pruned: []), remoteServices: [RemoteServiceStatus]? = nil) {
+        self.remoteServices = remoteServices
         self.version = version
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
@@ -141,12 +144,18 @@ public struct TokenInfoResponse: Codable, Sendable, Equatable {
     public var pinWords: String
     public var insertedAt: Date
     public var certificates: [TokenCertificate]
+    /// `pkcs11` or `remote` (absent from kysod before remote signing: read as `pkcs11`).
+    public var kind: TokenKind?
+    /// For a remote credential: its service, provider and authorisation.
+    public var remote: RemoteCredentialDetails?
 
     public init(
         id: String, uri: String, module: String, slot: UInt, label: String, manufacturer: String, model: String,
         serialNumber: String, flags: [String], pin: PINStatus, pinWords: String, insertedAt: Date,
-        certificates: [TokenCertificate]
+        certificates: [TokenCertificate], kind: TokenKind = .pkcs11, remote: RemoteCredentialDetails? = nil
     ) {
+        self.kind = kind
+        self.remote = remote
         self.id = id
         self.uri = uri
         self.module = module

@@ -28,7 +28,7 @@ public final class APIServer: Service, Sendable {
     private let listener: APIListener
 
     public init(listener: APIListener, settings: DaemonSettings, inventory: Inventory, signer: Signer, accounts: AccountService, signatureAudit: SignatureAuditWriter,
-                metrics: DaemonMetrics, readiness: Readiness, version: String, logger: Logger) {
+                metrics: DaemonMetrics, readiness: Readiness, version: String, logger: Logger, remote: RemoteServices? = nil) {
         self.listener = listener
         self.settings = settings
         self.inventory = inventory
@@ -36,7 +36,7 @@ public final class APIServer: Service, Sendable {
         self.logger = logger
         self.signatureAudit = signatureAudit
         router = Router(inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, access: settings.access,
-                        metrics: metrics, version: version)
+                        metrics: metrics, version: version, remote: remote)
         listening = readiness.step("socket")
         self.readiness = readiness
     }

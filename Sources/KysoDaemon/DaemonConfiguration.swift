@@ -21,10 +21,13 @@ public struct DaemonConfiguration: Codable, Sendable, Equatable {
     /// Binding rules (BindingSettings.swift).
     public var bindings: Bindings?
     public var audit: Audit?
+    /// Remote signing services (CSC API) by name (RemoteServiceConfiguration.swift).
+    public var remoteServices: [String: RemoteService]?
 
     // Each section lists its keys once, in its CodingKeys: UnknownKeys refuses any other.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case socket, group, pollIntervalSeconds, loginCacheSeconds, signDeadlineSeconds, modules, access, limits, bindings, audit
+        case socket, group, pollIntervalSeconds, loginCacheSeconds, signDeadlineSeconds, modules, access, limits, bindings, audit,
+             remoteServices
     }
 
     public struct Modules: Codable, Sendable, Equatable {
@@ -166,8 +169,19 @@ enum UnknownKeys {
             "": keys(C.CodingKeys.self), "bindings": keys(C.Bindings.CodingKeys.self), "audit": keys(C.Audit.CodingKeys.self),
             "modules": keys(C.Modules.CodingKeys.self), "access": keys(C.Access.CodingKeys.self),
             "access.*": keys(C.Grant.CodingKeys.self, comment: false), "limits": keys(C.Limits.CodingKeys.self),
+            "remoteServices.*": keys(C.RemoteService.CodingKeys.self),
         ]
     }()
+
+    /// Sections whose keys are names the administrator chooses (services, method names); their values are checked.
+    static let named: Set<String> = ["remoteServices", "remoteServices.*.methodPaths"]
+
+    /// The section pattern of a path: a service's name stands as `*` (`remoteServices.mysign` → `remoteServices.*`).
+    static func pattern(_ path: String) -> String {
+        var parts = path.split(separator: ".").map(String.init)
+        if parts.first == "remoteServices", parts.count >= 2 { parts[1] = "*" }
+        return parts.joined(separator: ".")
+    }
 
     static func check(_ data: Data) throws {
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -177,9 +191,9 @@ enum UnknownKeys {
     }
 
     private static func check(_ object: [String: Any], at path: String) throws {
-        let allowed = known[path] ?? known[path.split(separator: ".").first.map { "\($0).*" } ?? ""] ?? []
+        let allowed = known[pattern(path)] ?? known[path.split(separator: ".").first.map { "\($0).*" } ?? ""] ?? []
         for (key, value) in object {
-            guard allowed.contains(key) else {
+            guard named.contains(pattern(path)) || allowed.contains(key) else {
                 throw ConfigurationError(path: "", reason: "has an unknown key \"\(path.isEmpty ? key : path + "." + key)\"")
             }
             try ConfigurationRanges.checkWholeNumber(value, key: path.isEmpty ? key : path + "." + key)
@@ -218,6 +232,8 @@ public struct DaemonSettings: Sendable {
     public var watchReaders: Bool
     /// Statement age limit and the unknown-CA policy (`bindings` in the file).
     public var bindingRules: BindingRules
+    /// The remote signing services, by name.
+    public var remoteServices: [RemoteServiceSettings]
 
     /// Whether a module (p11-kit name and file) runs in a module host.
     func isolates(name: String, path: String) -> Bool {
@@ -274,6 +290,7 @@ public struct DaemonSettings: Sendable {
                                                      range: auditRange)
         self.watchReaders = watchReaders
         bindingRules = try BindingRules(configuration: configuration.bindings)
+        remoteServices = try (configuration.remoteServices ?? [:]).sorted { $0.key < $1.key }.map { try RemoteServiceSettings(name: $0.key, $0.value) }
     }
 
     /// Where kysod listens unless told otherwise (KysoSocket.defaultPath, shared with the clients).

@@ -24,6 +24,8 @@ public final class Inventory: Sendable {
     private let decorator = Mutex<DecoratorBox?>(nil)
     public let startedAt = Date()
     private let expiringSoonDays: Int
+    /// The remote signing services' states (RemoteServices publishes them), for `GET /v1/status`.
+    private let remoteServiceStatuses = Mutex<[RemoteServiceStatus]>([])
 
     public init(eventBufferSize: Int = 1024, maxSubscribers: Int = 64, expiringSoonDays: Int = 30) {
         state = Mutex(State(events: EventLog(capacity: eventBufferSize, maxSubscribers: maxSubscribers)))
@@ -66,11 +68,17 @@ public final class Inventory: Sendable {
     }
 
     public func status(version: String) -> StatusResponse {
-        state.withLock { state in
+        let remote = remoteServiceStatuses.withLock { $0 }
+        return state.withLock { state in
             StatusResponse(
                 version: version, startedAt: startedAt, uptimeSeconds: Date().timeIntervalSince(startedAt),
-                pcsc: state.pcsc, modules: state.moduleOrder.compactMap { state.modules[$0] }, tokenCount: state.tokens.count)
+                pcsc: state.pcsc, modules: state.moduleOrder.compactMap { state.modules[$0] }, tokenCount: state.tokens.count,
+                remoteServices: remote.isEmpty ? nil : remote)
         }
+    }
+
+    func setRemoteServiceStatuses(_ statuses: [RemoteServiceStatus]) {
+        remoteServiceStatuses.withLock { $0 = statuses }
     }
 
     public var lastEventID: UInt64 { state.withLock { $0.events.lastID } }

@@ -58,6 +58,10 @@ struct EventNotifier {
         case .bindingRemoved:
             guard let account = data.account else { return [] }
             return [PlannedNotification(notification: text.unbound(account: account))]
+        case .signatureAwaitingApproval:
+            // A remote signature waits for the holder's phone: the person may not be looking at the terminal.
+            let label = data.tokenId.flatMap { tokens[$0]?.label } ?? data.tokenId ?? "?"
+            return [PlannedNotification(notification: text.approvalWanted(label: label, deadline: data.deadline))]
         case .readerAdded, .readerRemoved, .cardInserted, .cardRemoved, .moduleFailed, .moduleStuck, .moduleRecovered,
              .pcscUnavailable, .pcscAvailable, .bindingExpiring:
             // Readers and cards without a token are not what a declarant plugs in; module and pcscd trouble is

@@ -105,6 +105,14 @@ struct NotificationText: Sendable {
                             body: messages("notify.binding.removed.body"), category: "x-kyso.binding", icon: "dialog-information")
     }
 
+    /// A remote signature waiting for the holder to approve it in the signing service's app.
+    func approvalWanted(label: String, deadline: Date?) -> DesktopNotification {
+        let body = deadline.map { messages("notify.approval.bodyUntil", ["token": label, "deadline": messages.dateTime($0)]) }
+            ?? messages("notify.approval.body", ["token": label])
+        return DesktopNotification(summary: messages("notify.approval.summary"), body: body,
+                                   category: "x-kyso.signature.approval", icon: "dialog-password")
+    }
+
     // MARK: Pieces
 
     /// "{holder}, MST {taxCode}, {ca}: còn {days} ngày", or that it has ended.

@@ -17,6 +17,9 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     /// The store written out for another machine, and read back in.
     public static let backup = AuditAction(rawValue: "backup")
     public static let restore = AuditAction(rawValue: "restore")
+    /// A remote signing service's secret (client secret, service password) set or revealed by an administrator.
+    public static let remoteSecretStore = AuditAction(rawValue: "remote-secret.store")
+    public static let remoteSecretReveal = AuditAction(rawValue: "remote-secret.reveal")
     /// One uid's refusals beyond the per-minute threshold, counted into one record (`detail` says how many).
     public static let refusalsCounted = AuditAction(rawValue: "refusals.counted")
 

@@ -13,7 +13,8 @@ public enum AuditCategory: String, Sendable, Hashable, CaseIterable, Codable {
     case refusal
 
     /// Actions only the `admin` capability reaches. Kept in step with the SQL of the "v4 audit category" migration.
-    static let adminActions: Set<AuditAction> = [.bind, .rebind, .unbind, .secretReveal, .secretStore, .backup, .restore]
+    static let adminActions: Set<AuditAction> = [.bind, .rebind, .unbind, .secretReveal, .secretStore, .backup, .restore,
+                                                  .remoteSecretStore, .remoteSecretReveal]
 
     public init(_ entry: AuditEntry) {
         if Self.adminActions.contains(entry.action) { self = .admin } else { self = entry.outcome == .success ? .operation : .refusal }

@@ -23,7 +23,7 @@ struct KysoBench: AsyncParsableCommand {
     @Option(name: .customLong("idle-seconds"), help: "How long kysod is watched idle (default 60, 10 with --quick).")
     var idleSeconds: Double?
 
-    @Option(help: "Only these sections (comma-separated): api, memory, signing, listing, startup, cards. Default: all.")
+    @Option(help: "Only these sections (comma-separated): api, memory, signing, remote, listing, startup, cards. Default: all.")
     var only: String?
 
     @Flag(help: "Keep the temporary folder (labs, daemon logs) for inspection.")
@@ -38,7 +38,7 @@ struct KysoBench: AsyncParsableCommand {
     func run() async throws {
         let began = Date()
         let clockStart = Clock.nanoseconds()
-        let sections = Set((only ?? "api,memory,signing,listing,startup,cards").split(separator: ",").map(String.init))
+        let sections = Set((only ?? "api,memory,signing,remote,listing,startup,cards").split(separator: ",").map(String.init))
         let plan = BenchPlan(quick: quick, idleSeconds: idleSeconds ?? (quick ? 10 : 60), cardCycles: max(1, cardCycles ?? (quick ? 50 : 1000)),
                              pullCycles: max(1, pullCycles ?? (quick ? 36 : 200)), sections: sections)
         let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kyso-bench-\(UUID().uuidString.prefix(8))")
@@ -72,6 +72,7 @@ struct KysoBench: AsyncParsableCommand {
             await section("api") { try await APIBench(context).run(memory: false) }
         }
         if sections.contains("signing") { await section("signing") { try await SigningBench(context).run() } }
+        if sections.contains("remote") { await section("remote") { try await RemoteBench(context).run() } }
         if sections.contains("listing") { await section("listing") { try await ListingBench(context).run() } }
         if sections.contains("startup") { await section("startup") { try await StartupBench(context).run() } }
         if sections.contains("cards") {

@@ -14,7 +14,7 @@ struct Kyso: AsyncParsableCommand {
             SignCommand.self, LogoutCommand.self,
             RegisterCommand.self, BindCommand.self, BindingsCommand.self, UnbindCommand.self, RebindCommand.self,
             SecretCommand.self, AccountCommand.self, AuditCommand.self, BackupCommand.self, RestoreCommand.self, BrowserCommand.self,
-            NotifyCommand.self,
+            RemoteCommand.self, NotifyCommand.self,
         ]
     )
     }

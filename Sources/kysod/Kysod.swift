@@ -79,16 +79,19 @@ struct Kysod: AsyncParsableCommand {
         let moduleService = ModuleService(inventory: inventory, settings: settings, readiness: readiness, logger: logger)
         let tokenKeys = TokenKeys(inventory: inventory, modules: moduleService, loginCacheTTL: settings.loginCacheTTL,
                                   deadline: settings.signDeadline, logger: logger)
-        let signer = Signer(inventory: inventory, backends: [tokenKeys], logger: logger)
         let state = URL(fileURLWithPath: settings.stateDirectory)
+        let sealer = try HostSealer(stateDirectory: state)
+        // Remote signing services' credentials are tokens of their own backend, beside the PKCS#11 tokens.
+        let remote = RemoteServices(settings: settings.remoteServices, inventory: inventory, stateDirectory: state, sealer: sealer, logger: logger)
+        let signer = Signer(inventory: inventory, backends: [tokenKeys as any KeyBackend] + remote.backends, logger: logger)
         let database = try KysoDatabase(stateDirectory: state, auditRetention: settings.auditRetention)
         let refusals = RefusalLimiter(perMinute: settings.refusalsRecordedPerMinute)
         let signatureAudit = SignatureAuditWriter(database: database, refusals: refusals, logger: logger)
         let accounts = try await AccountService(
-            database: database, sealer: try HostSealer(stateDirectory: state), inventory: inventory, signer: signer, refusals: refusals,
+            database: database, sealer: sealer, inventory: inventory, signer: signer, refusals: refusals,
             signatureAudit: signatureAudit, rules: settings.bindingRules, logger: logger)
         let api = APIServer(listener: listener, settings: settings, inventory: inventory, signer: signer, accounts: accounts, signatureAudit: signatureAudit, metrics: metrics,
-                            readiness: readiness, version: Self.version, logger: logger)
+                            readiness: readiness, version: Self.version, logger: logger, remote: remote)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: moduleService),
             .init(service: api),
@@ -96,6 +99,9 @@ struct Kysod: AsyncParsableCommand {
             .init(service: HangupService(signer: signer, logger: logger)),
             .init(service: LoginJanitor(signer: signer, inventory: inventory, logger: logger)),
             .init(service: accounts),
+            // Last: a graceful shutdown goes in reverse order, so signatures waiting for a holder's approval end
+            // before the API waits for its requests in flight.
+            .init(service: remote),
         ]
         if settings.watchReaders {
             let monitor = ReaderMonitor(logger: logger)

@@ -34,11 +34,14 @@ final class CSCTestService: Sendable {
     let child: ChildProcess
     let ready: Ready
     let manifest: LabManifest
+    /// The service's lab copy (its `pki/` holds the TEST CAs the credentials chain to).
+    let lab: URL
 
     /// Serves the certificates of the lab tokens `tokens`; `arguments` are the service's behaviour flags.
     init(tokens: [String] = ["kyso-vnpt", "kyso-ec-p256"], arguments: [String] = []) async throws {
         let (lab, manifest) = try await Lab.copy()
         self.manifest = manifest
+        self.lab = lab
         let state = lab.appendingPathComponent("csc-state")
         child = try ChildProcess(
             Lab.repositoryRoot.appendingPathComponent("Tools/csc-test-service/csc-test-service").path,

@@ -16,7 +16,7 @@ struct RemoteKeyBackendTests {
     ) async throws -> RemoteKeyBackend {
         let backend = RemoteKeyBackend(
             service: "lab", client: try service.client(version), approvalTimeout: .seconds(20),
-            awaitingApproval: { key in approvals?.add(key.tokenId) })
+            awaitingApproval: { key, _ in approvals?.add(key.tokenId) })
         try await backend.refresh()
         return backend
     }

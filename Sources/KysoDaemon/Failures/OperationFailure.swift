@@ -57,7 +57,7 @@ public struct OperationFailure: Error, Sendable, Equatable, CustomStringConverti
         switch code {
         case .pinRequired, .pinIncorrect, .tokenRemoved, .tokenTimeout, .tokenError, .keyCertificateMismatch, .signingFailed,
              .internalError, .storeError, .auditUnavailable, .shuttingDown, .tooManyConnections, .tooManySubscribers,
-             .sealingFailed, .secretUnavailable:
+             .sealingFailed, .secretUnavailable, .otpRequired, .approvalTimedOut, .remoteServiceUnavailable:
             .failed
         default:
             .refused

@@ -8,11 +8,12 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case register, listBindings, bind, bindingInfo, rebind, unbind, revealHostSecret, revealTokenSecret, audit
     case storeSecret, backup, restore
     case metrics
+    case sendOTP, setRemoteSecret, revealRemoteSecret
 
     public var method: HTTPMethod {
         switch self {
-        case .sign, .logoutToken, .logoutAll, .register, .bind, .revealTokenSecret, .backup, .restore: .POST
-        case .rebind, .storeSecret: .PUT
+        case .sign, .logoutToken, .logoutAll, .register, .bind, .revealTokenSecret, .backup, .restore, .sendOTP: .POST
+        case .rebind, .storeSecret, .setRemoteSecret: .PUT
         case .unbind: .DELETE
         default: .GET
         }
@@ -39,14 +40,17 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .backup: "/v1/backup"
         case .restore: "/v1/restore"
         case .metrics: "/metrics"
+        case .sendOTP: "/v1/tokens/{id}/otp"
+        case .setRemoteSecret, .revealRemoteSecret: "/v1/remote-services/{name}/secrets/{kind}"
         }
     }
 
     public var capability: Capability {
         switch self {
         case .status, .tokens, .token, .certificate, .events, .listBindings, .bindingInfo, .metrics: .read
-        case .sign, .logoutToken, .logoutAll, .register: .sign
-        case .bind, .rebind, .unbind, .revealHostSecret, .revealTokenSecret, .audit, .storeSecret, .backup, .restore: .admin
+        case .sign, .logoutToken, .logoutAll, .register, .sendOTP: .sign
+        case .bind, .rebind, .unbind, .revealHostSecret, .revealTokenSecret, .audit, .storeSecret, .backup, .restore, .setRemoteSecret,
+             .revealRemoteSecret: .admin
         }
     }
 

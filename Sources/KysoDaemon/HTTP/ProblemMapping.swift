@@ -53,6 +53,10 @@ extension ProblemDetails {
         case .registrationContext: 400
         case .keyCertificateMismatch: 500
         case .signingFailed: 500
+        case .otpRequired: 401
+        case .approvalRefused: 403
+        case .approvalTimedOut: 504
+        case .remoteServiceUnavailable: 502
         case .pinRequired: 401
         case .pinIncorrect: 401
         case .pinFinalTry: 409

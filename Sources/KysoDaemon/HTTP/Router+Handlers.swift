@@ -119,6 +119,8 @@ extension Router {
             return .events(lastEventID: header.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) })
         case .metrics:
             return .body(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: metrics.exposition(inventory: inventory))
+        case .sendOTP, .setRemoteSecret, .revealRemoteSecret:
+            return await handleRemote(endpoint, request, parameters: parameters)
         }
     }
 
@@ -146,7 +148,7 @@ extension Router {
         return .success(SignatureOrder(
             tokenId: tokenId, certificate: request.certificate, content: content, mechanism: request.mechanism,
             output: request.output ?? .raw,
-            authorization: KeyAuthorization(caller: caller, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false),
+            authorization: KeyAuthorization(caller: caller, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false, otp: request.otp),
             origin: request.origin))
     }
 

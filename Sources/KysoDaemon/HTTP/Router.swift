@@ -80,6 +80,8 @@ struct Router: Sendable {
     let access: AccessPolicy
     let metrics: DaemonMetrics
     let version: String
+    /// The remote signing services (nil when none is configured).
+    var remote: RemoteServices? = nil
     /// The encoded token list, reused until the next event: every change to tokens or their accounts is published
     /// as an event, so the event id is the list's version.
     let tokenListCache = EncodedResponseCache()

@@ -6,7 +6,7 @@ extension RegistrationOrder {
     init(_ request: RegistrationRequest, caller: UInt32) {
         self.init(role: request.role, taxCode: request.taxCode, userId: request.userId, terminalId: request.terminalId,
                   challenge: request.challenge.map(Array.init), certificate: request.certificate,
-                  authorization: KeyAuthorization(caller: caller, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false))
+                  authorization: KeyAuthorization(caller: caller, pin: request.pin, allowFinalTry: request.allowFinalTry ?? false, otp: request.otp))
     }
 }
 

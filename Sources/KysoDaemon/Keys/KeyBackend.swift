@@ -38,11 +38,14 @@ public struct KeyAuthorization: Sendable {
     public var caller: UInt32
     public var pin: SecretBytes?
     public var allowFinalTry: Bool
+    /// A one-time password, for a remote credential that asks for one (wiped like the PIN; never kept).
+    public var otp: SecretBytes?
 
-    public init(caller: UInt32, pin: SecretBytes?, allowFinalTry: Bool) {
+    public init(caller: UInt32, pin: SecretBytes?, allowFinalTry: Bool, otp: SecretBytes? = nil) {
         self.caller = caller
         self.pin = pin
         self.allowFinalTry = allowFinalTry
+        self.otp = otp
     }
 }
 

@@ -111,6 +111,8 @@ enum DaemonWatch {
             what = tr("watch.certificateExpired", ["certificate": data.certificate ?? "?", "id": data.tokenId ?? "?"])
         case .bindingExpiring:
             what = tr("watch.bindingExpiring", ["account": data.account ?? "?", "certificate": data.certificate ?? "?"])
+        case .signatureAwaitingApproval:
+            what = RemoteTokenText.awaitingApproval(data)
         }
         // Labels, reader and module names and errors come from others: escaped, line breaks too.
         return "\(time) #\(event.id) \(event.type.rawValue) \(TerminalText.field(what))"

@@ -12,6 +12,7 @@ struct RegisterCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: DaemonConnection
     @OptionGroup var pinInput: PINInput
+    @OptionGroup var otpInput: OTPInput
 
     @Argument(help: ArgumentHelp(tr("register.role.help"), valueName: "ROLE"))
     var role: AccountRole
@@ -53,12 +54,19 @@ struct RegisterCommand: AsyncParsableCommand {
         }
         let pin = try pinInput.read(prompt: chosen.tokenId.isEmpty ? await TokenNaming.prompt(certificate: chosen.sha256, client: connection.client)
                                                                    : TokenNaming.prompt(label: chosen.tokenLabel, id: chosen.tokenId))
-        let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
-                                          certificate: chosen.sha256, pin: pin, allowFinalTry: pinInput.allowFinalTry)
+        // A remote credential may need a one-time password, and its holder's approval on the phone.
+        let token = chosen.tokenId.isEmpty ? nil : try? await connection.client.request(.GET, "/v1/tokens/\(chosen.tokenId)").decode(TokenInfoResponse.self)
         let registered: RegistrationResponse
         do {
+            let otp = try await otpInput.read(for: token, client: connection.client)
+            let request = RegistrationRequest(role: role, taxCode: taxCode, userId: userId, terminalId: terminalId, challenge: challenge,
+                                              certificate: chosen.sha256, pin: pin, allowFinalTry: pinInput.allowFinalTry, otp: otp)
             let body = Array(try APIJSON.encoder().encode(request))
-            registered = try await connection.client.request(.POST, "/v1/registrations", body: body).decode(RegistrationResponse.self)
+            registered = try await ApprovalNotice.whileSigning(token, client: connection.client) {
+                try await connection.client.request(.POST, "/v1/registrations", body: body).decode(RegistrationResponse.self)
+            }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             throw ClientExit.fail(error)
         }

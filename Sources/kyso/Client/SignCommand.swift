@@ -15,6 +15,7 @@ struct SignCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: DaemonConnection
     @OptionGroup var pinInput: PINInput
+    @OptionGroup var otpInput: OTPInput
 
     @Argument(help: ArgumentHelp(tr("sign.token.help"), valueName: "TOKEN"))
     var token: String
@@ -68,10 +69,13 @@ struct SignCommand: AsyncParsableCommand {
             let info = try? await connection.client.request(.GET, "/v1/tokens/\(token)").decode(TokenInfoResponse.self)
             if let warning = Self.expiredWarning(info, certificate: certificate) { Output.error(warning) }
             let pin = try pinInput.read(prompt: TokenNaming.prompt(label: info?.label, id: token))
+            let otp = try await otpInput.read(for: info, client: connection.client)
             let request = SignRequest(certificate: certificate, digest: Data(digest), mechanism: mechanism, output: cms ? .cms : .raw,
-                                      pin: pin, allowFinalTry: pinInput.allowFinalTry)
+                                      pin: pin, allowFinalTry: pinInput.allowFinalTry, otp: otp)
             let body = Array(try APIJSON.encoder().encode(request))
-            signed = try await connection.client.request(.POST, "/v1/tokens/\(token)/sign", body: body).decode(SignResponse.self)
+            signed = try await ApprovalNotice.whileSigning(info, client: connection.client) {
+                try await connection.client.request(.POST, "/v1/tokens/\(token)/sign", body: body).decode(SignResponse.self)
+            }
         } catch {
             output?.discard()
             if error is ValidationError { throw error }

@@ -34,7 +34,8 @@ struct TokensCommand: AsyncParsableCommand {
                                  "tokens.column.holder", "tokens.column.ca", "tokens.column.serial", "tokens.column.validUntil",
                                  "tokens.column.status", "tokens.column.account"].map { tr($0) }]
         for token in list.tokens {
-            let pin = token.pin.state.words
+            let pin = RemoteTokenText.pinColumn(token) ?? token.pin.state.words
+            let token = RemoteTokenText.labelled(token)
             if token.certificates.isEmpty {
                 rows.append([token.label, token.id, pin, "-", tr("tokens.noCertificate"), "", "", "", "", ""])
             }

@@ -7,3 +7,4 @@ extension AccountRole: ExpressibleByArgument {}
 extension SecretKind: ExpressibleByArgument {}
 extension SealingMode: ExpressibleByArgument {}
 extension SignatureMechanism: ExpressibleByArgument {}
+extension RemoteSecretKind: ExpressibleByArgument {}

@@ -39,6 +39,7 @@ enum DaemonHealthCheck {
                 break  // loaded, or never loaded: doctor's own load of the module explains that case
             }
         }
+        problems += RemoteServiceChecks.problems(status.remoteServices ?? [], now: now)
         problems += await expiringBindings(client, now: now)
         let modules = status.modules.map {
             DaemonSection.DaemonModule(name: $0.name, state: $0.state, error: $0.error, pendingCall: $0.pendingCall, since: $0.since,

@@ -7,12 +7,12 @@ public import KysoRemote
 import Synchronization
 
 /// The credentials of one remote signing service (CSC API) behind the key-backend seam: each credential is one token
-/// of the inventory, and signing with it is `credentials/authorize` (the caller's PIN, bound to the digest) then
-/// `signatures/signHash`, waiting for the holder's approval when the service asks for it.
+/// of the inventory, and signing with it is `credentials/authorize` (the caller's PIN and OTP, bound to the digest)
+/// then `signatures/signHash`, waiting for the holder's approval when the service asks for it.
 ///
 /// The digest is known only inside `KeyOperations.sign`, so both calls happen there, on this backend's own queue
-/// (operations block until the service answers; never on the cooperative pool). A PIN is sent once per request and
-/// never kept: the service's SAD covers exactly the hashes of that request.
+/// (operations block until the service answers; never on the cooperative pool). A PIN or OTP is sent once per
+/// request and never kept: the service's SAD covers exactly the hashes of that request.
 public final class RemoteKeyBackend: KeyBackend {
     /// One credential as the inventory will know it.
     public struct Token: Sendable {
@@ -29,23 +29,28 @@ public final class RemoteKeyBackend: KeyBackend {
     }
 
     public let service: String
-    private let client: CSCClient
+    private let client: Mutex<CSCClient?>
     private let tokens: Mutex<[String: Token]>
     private let approvalTimeout: Duration
-    private let awaitingApproval: @Sendable (KeyReference) -> Void
+    /// The holder approves every signature on their phone, even where the service answers synchronously (v1).
+    private let holderApproves: Bool
+    private let awaitingApproval: @Sendable (KeyReference, Date) -> Void
     private let queue: DispatchQueue
+    let waits = RemoteWaits()
 
     /// - Parameters:
     ///   - service: the configured service name (part of each token id).
-    ///   - awaitingApproval: told when a signature waits for the holder (kysod's `signature.awaiting-approval`).
-    public init(service: String, client: CSCClient, approvalTimeout: Duration = .seconds(120),
-                awaitingApproval: @escaping @Sendable (KeyReference) -> Void = { _ in }) {
+    ///   - awaitingApproval: told when a signature waits for the holder, with the deadline (kysod's
+    ///     `signature.awaiting-approval`).
+    public init(service: String, client: CSCClient?, approvalTimeout: Duration = .seconds(120), holderApproves: Bool = false,
+                awaitingApproval: @escaping @Sendable (KeyReference, Date) -> Void = { _, _ in }) {
         self.service = service
-        self.client = client
+        self.client = Mutex(client)
         self.approvalTimeout = approvalTimeout
+        self.holderApproves = holderApproves
         self.awaitingApproval = awaitingApproval
         tokens = Mutex([:])
-        queue = DispatchQueue(label: "kyso.remote.\(service)")
+        queue = DispatchQueue(label: "kyso.remote.\(service)", attributes: .concurrent)
     }
 
     /// A stable token id for a service's credential: the same after a restart, distinct across services.
@@ -53,9 +58,20 @@ public final class RemoteKeyBackend: KeyBackend {
         "remote-" + Hex.lowercase(SHA256.hash(data: Array("\(service)\u{0}\(credentialID)".utf8))).prefix(16)
     }
 
+    /// Uses `client` from now on (new secrets); returns the one it replaces, for the caller to shut down.
+    public func use(_ client: CSCClient?) -> CSCClient? {
+        self.client.withLock { current in
+            defer { current = client }
+            return current
+        }
+    }
+
+    public var currentClient: CSCClient? { client.withLock { $0 } }
+
     /// Reads the service's credentials (`credentials/list`, `credentials/info`) and makes them this backend's tokens.
     @discardableResult
     public func refresh(now: Date = Date()) async throws -> [Token] {
+        guard let client = currentClient else { throw CSCError.loginRejected("no login configured") }
         let found = try await client.credentials(now: now).map {
             Token(tokenId: Self.tokenId(service: service, credentialID: $0.credentialID), credential: $0)
         }
@@ -63,27 +79,54 @@ public final class RemoteKeyBackend: KeyBackend {
         return found
     }
 
+    /// Forgets every credential (the service is down or refuses the login: nothing of it can sign).
+    public func withdraw() { tokens.withLock { $0 = [:] } }
+
     public var currentTokens: [Token] { tokens.withLock { Array($0.values) } }
 
     public func holds(tokenId: String) -> Bool { tokens.withLock { $0[tokenId] != nil } }
 
+    /// `credentials/sendOTP`: the service sends the holder a one-time password (SMS, app) for `tokenId`.
+    public func sendOTP(tokenId: String) async -> Result<Void, OperationFailure> {
+        guard let token = tokens.withLock({ $0[tokenId] }), let client = currentClient else {
+            return .failure(OperationFailure(.tokenNotFound, "no remote credential with token id \(tokenId)"))
+        }
+        guard token.credential.authorisation.otp != .absent else {
+            return .failure(OperationFailure(.mechanismUnsupported, "this credential needs no one-time password"))
+        }
+        do {
+            try await client.sendOTP(credentialID: token.credential.credentialID)
+            return .success(())
+        } catch let error as CSCError {
+            return .failure(Self.failure(error, approval: false))
+        } catch {
+            return .failure(OperationFailure(.remoteServiceUnavailable, "\(error)"))
+        }
+    }
+
     public func withKey<T: Sendable>(_ key: KeyReference, authorization: KeyAuthorization,
                                      _ body: @escaping @Sendable (any KeyOperations) throws -> T) async -> Result<KeyUse<T>, OperationFailure> {
-        guard let token = tokens.withLock({ $0[key.tokenId] }) else {
+        guard let token = tokens.withLock({ $0[key.tokenId] }), let client = currentClient else {
             return .failure(OperationFailure(.tokenNotFound, "no remote credential with token id \(key.tokenId)"))
         }
         guard token.certificateSHA256 == key.certificateSHA256 else {
             return .failure(OperationFailure(.certificateNotFound, "remote credential \(key.tokenId) holds no certificate \(key.certificateSHA256)"))
         }
-        if token.credential.authorisation.pin == .required, authorization.pin == nil {
-            return .failure(OperationFailure(.pinRequired, "the signing service asks for the credential's PIN"))
-        }
         if token.credential.authorisation.mode == .oauth2code {
             return .failure(OperationFailure(.mechanismUnsupported, "the credential is authorised in a browser (oauth2code), which Kyso does not do"))
         }
+        if token.credential.authorisation.pin == .required, authorization.pin == nil {
+            return .failure(OperationFailure(.pinRequired, "the signing service asks for the credential's PIN (field pin)"))
+        }
+        if token.credential.authorisation.otp == .required, authorization.otp == nil {
+            return .failure(OperationFailure(
+                .otpRequired, "the signing service asks for a one-time password (field otp); POST /v1/tokens/\(key.tokenId)/otp has it sent"))
+        }
+        let holderApproves = holderApproves
         let operations = RemoteKeyOperations(
-            client: client, token: token, pin: authorization.pin, approvalTimeout: approvalTimeout,
-            awaitingApproval: { [awaitingApproval] in awaitingApproval(key) })
+            client: client, token: token, pin: authorization.pin, otp: authorization.otp, approvalTimeout: approvalTimeout,
+            holderApproves: holderApproves, waits: waits,
+            awaitingApproval: { [awaitingApproval] deadline in awaitingApproval(key, deadline) })
         return await withCheckedContinuation { continuation in
             queue.async {
                 let outcome: Result<KeyUse<T>, OperationFailure>
@@ -92,7 +135,7 @@ public final class RemoteKeyBackend: KeyBackend {
                     outcome = .success(KeyUse(value: value, pin: PINStatus(locked: false, finalTry: false, countLow: false),
                                               warning: nil, cachedLogin: false))
                 } catch let error as CSCError {
-                    outcome = .failure(Self.failure(error))
+                    outcome = .failure(Self.failure(error, approval: holderApproves))
                 } catch let error as KeyOperationError {
                     outcome = .failure(Self.failure(error))
                 } catch {
@@ -107,6 +150,10 @@ public final class RemoteKeyBackend: KeyBackend {
     /// outlives its request).
     public func forgetAuthorizations(tokenId: String?) {}
 
+    /// Stops every wait for the service (kysod is stopping): those requests fail with `shutting-down`, and the
+    /// signature requests already sent are never sent again.
+    public func cancelWaits() { waits.cancelAll() }
+
     static func failure(_ error: KeyOperationError) -> OperationFailure {
         switch error {
         case .parametersRefused(let detail): OperationFailure(.mechanismUnsupported, detail)
@@ -115,21 +162,64 @@ public final class RemoteKeyBackend: KeyBackend {
         }
     }
 
-    /// The service's answers in the daemon's failure codes.
-    static func failure(_ error: CSCError) -> OperationFailure {
+    /// The service's answers in the daemon's failure codes. `approval`: the holder was asked on their phone, so a
+    /// refusal or a signHash held past its time is theirs.
+    static func failure(_ error: CSCError, approval: Bool) -> OperationFailure {
         switch error {
         case .invalidPIN(let left):
             OperationFailure(.pinIncorrect, left.map { "the signing service refused the PIN (\($0) tries left)" } ?? "the signing service refused the PIN")
-        case .invalidOTP: OperationFailure(.pinIncorrect, "the signing service refused the OTP")
+        case .invalidOTP(let left):
+            OperationFailure(.pinIncorrect, left.map { "the signing service refused the one-time password (\($0) tries left)" }
+                ?? "the signing service refused the one-time password")
         case .pinLocked, .otpLocked: OperationFailure(.pinLocked, "the signing service has locked the credential's PIN or OTP")
-        case .approvalTimedOut: OperationFailure(.tokenTimeout, "the holder did not approve the signature on their phone in time")
-        case .accessDenied(let detail): OperationFailure(.signingFailed, "the holder or the service refused the signature: \(detail)")
+        case .approvalTimedOut: OperationFailure(.approvalTimedOut, "the holder did not approve the signature on their phone in time")
+        case .timedOut(let method) where approval && method == "signatures/signHash":
+            OperationFailure(.approvalTimedOut, "the holder did not approve the signature on their phone in time")
+        case .accessDenied(let detail):
+            OperationFailure(.approvalRefused, "the holder or the service refused the signature" + (detail.isEmpty ? "" : ": \(detail)"))
+        case .sadExpired, .sadInvalid, .hashNotAuthorized:
+            OperationFailure(.tokenTimeout, "the signing service's authorisation ended before the signature (\(error)); sign again")
         case .timedOut(let method): OperationFailure(.tokenTimeout, "the signing service did not answer \(method) in time")
-        case .unreachable(_, let reason), .tlsFailure(_, let reason): OperationFailure(.tokenError, "the signing service is unreachable: \(reason)")
-        case .loginRejected(let detail), .accessTokenRejected(let detail): OperationFailure(.tokenError, "the signing service refused Kyso's login: \(detail)")
+        case .unreachable(_, let reason), .tlsFailure(_, let reason):
+            OperationFailure(.remoteServiceUnavailable, "the signing service is unreachable: \(reason)")
+        case .loginRejected(let detail), .accessTokenRejected(let detail):
+            OperationFailure(.remoteServiceUnavailable, "the signing service refused Kyso's login: \(detail)")
         case .credentialUnknown, .credentialDisabled: OperationFailure(.tokenRemoved, "the signing service no longer offers this credential")
         case .unsupported(let what): OperationFailure(.mechanismUnsupported, "the signing service does not support \(what)")
+        case .cancelled: OperationFailure(.shuttingDown, "kysod is stopping; the signature request was not sent again")
         default: OperationFailure(.signingFailed, "\(error)")
         }
+    }
+}
+
+/// The tasks waiting on a service, so a stopping kysod can end them rather than wait out an approval.
+final class RemoteWaits: Sendable {
+    private struct State {
+        var next = 0
+        var tasks: [Int: Task<Void, Never>] = [:]
+        var closed = false
+    }
+    private let state = Mutex(State())
+
+    /// Keeps `task` until `remove`; a task added after `cancelAll` is cancelled at once.
+    func add(_ task: Task<Void, Never>) -> Int {
+        let (id, closed) = state.withLock { state in
+            state.next += 1
+            if !state.closed { state.tasks[state.next] = task }
+            return (state.next, state.closed)
+        }
+        if closed { task.cancel() }
+        return id
+    }
+
+    func remove(_ id: Int) { _ = state.withLock { $0.tasks.removeValue(forKey: id) } }
+
+    func cancelAll() {
+        let tasks = state.withLock { state in
+            state.closed = true
+            defer { state.tasks = [:] }
+            return Array(state.tasks.values)
+        }
+        for task in tasks { task.cancel() }
     }
 }
