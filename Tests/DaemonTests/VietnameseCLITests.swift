@@ -73,9 +73,13 @@ struct VietnameseCLITests {
         #expect(certificate.stdout.contains(vi("cert.label.provider")), "\(certificate)")
         _ = try kyso(["cert", folder.appendingPathComponent("none.pem").path], expect: 1)
         _ = try kyso(["status"] + socket, expect: 0)
+        // The narrow table (issue 13) shows one status per certificate; --wide has the PIN column too. Both align.
         let table = try kyso(["tokens"] + socket, expect: 0)
-        #expect(table.stdout.contains(vi("tokens.column.status")) && table.stdout.contains(vi("pin.short.ok")), "\(table)")
+        #expect(table.stdout.contains(vi("tokens.column.status")) && table.stdout.contains(vi("tokens.status.valid")), "\(table)")
         Self.expectAligned(table.stdout)
+        let wide = try kyso(["tokens", "--wide"] + socket, expect: 0)
+        #expect(wide.stdout.contains(vi("tokens.column.pin")) && wide.stdout.contains(vi("pin.short.ok")), "\(wide)")
+        Self.expectAligned(wide.stdout)
         _ = try kyso(["bindings"] + socket, expect: 0)
         _ = try kyso(["audit"] + socket, expect: 0)
         // Refused before any PIN, each problem in Vietnamese.
