@@ -47,11 +47,13 @@ struct RemoteDaemonTests {
             #expect(profile == onToken.profile)
             #expect(profile.taxCode != nil && remoteCertificate.privateKeyOnToken)
         }
-        // `kyso tokens` shows them beside the hardware tokens.
+        // `kyso tokens` shows them beside the hardware tokens: the narrow table marks them remote, --wide has the id.
         let listed = try KysoCLI.run(["tokens"], socket: remote.daemon.socketPath)
         #expect(listed.status == 0)
         let text = String(decoding: listed.stdout, as: UTF8.self)
-        #expect(text.contains("Kyso TEST CSC") && text.contains("remote-"), "\(text)")
+        #expect(text.contains("[remote] "), "\(text)")
+        let wide = String(decoding: try KysoCLI.run(["tokens", "--wide"], socket: remote.daemon.socketPath).stdout, as: UTF8.self)
+        #expect(wide.contains("Kyso TEST CSC") && wide.contains("remote-"), "\(wide)")
         try await service.stop()
         try await remote.daemon.stop()
     }

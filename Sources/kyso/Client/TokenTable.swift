@@ -23,7 +23,9 @@ enum TokenTable {
 
     static func narrow(_ tokens: [TokenInfoResponse], colour: Bool) -> String {
         var rows: [(cells: [String], tone: Tone?)] = [(columns.map(\.title), nil)]
-        for token in tokens {
+        for var token in tokens {
+            // A remote credential's label is often its holder's name: the mark comes first, so a cut keeps it.
+            if token.kind == .remote { token.label = tr("tokens.remoteLabel", ["label": token.label]) }
             if token.certificates.isEmpty {
                 rows.append(([token.label, "-", tr("tokens.noCertificate"), "", pinStatus(token.pin.state)?.words ?? "", "-"], pinStatus(token.pin.state)?.tone))
             }
