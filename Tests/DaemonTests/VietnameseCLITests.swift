@@ -75,7 +75,7 @@ struct VietnameseCLITests {
         _ = try kyso(["cert", folder.appendingPathComponent("none.pem").path], expect: 1)
         _ = try kyso(["status"] + socket, expect: 0)
         let table = try kyso(["tokens"] + socket, expect: 0)
-        #expect(table.stdout.contains(vi("tokens.column.status")) && table.stdout.contains(vi("pin.short.ok")), "\(table)")
+        #expect(table.stdout.contains(vi("tokens.column.status")) && table.stdout.contains(vi("tokens.status.valid")), "\(table)")
         Self.expectAligned(table.stdout)
         _ = try kyso(["bindings"] + socket, expect: 0)
         _ = try kyso(["audit"] + socket, expect: 0)
