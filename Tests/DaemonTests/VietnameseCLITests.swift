@@ -111,6 +111,8 @@ struct VietnameseCLITests {
         #expect(saved.stdout.contains(vi("backup.saved", ["path": backupFile])), "\(saved)")
         let refused = try kyso(["restore", backupFile, "--passphrase-stdin"] + socket, input: "không phải cụm đó\n", expect: 1)
         #expect(refused.stderr.contains(vi("problem.backup.wrongPassphrase")), "\(refused)")
+        let preview = try kyso(["restore", backupFile, "--passphrase-stdin", "--dry-run"] + socket, input: "cụm mật khẩu sao lưu\n", expect: 0)
+        #expect(preview.stdout.contains(vi("restore.report.new")) && preview.stdout.contains(vi("restore.report.none")), "\(preview)")
         _ = try kyso(["backup", backupFile, "--passphrase-stdin"] + socket, input: "cụm mật khẩu sao lưu\n", expect: 64)
         _ = try kyso(["account", "set-secret", "ABCDE123", "password", "--stdin"] + socket, input: "pw#2026x\n", expect: 1)
         _ = try kyso(["browser", "origins", "--file", folder.appendingPathComponent("origins.json").path], expect: 0)
