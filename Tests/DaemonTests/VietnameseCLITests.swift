@@ -15,7 +15,7 @@ struct VietnameseCLITests {
     static let commands = [
         [], ["doctor"], ["cert"], ["status"], ["tokens"], ["watch"], ["sign"], ["logout"], ["register"], ["bind"],
         ["bindings"], ["unbind"], ["rebind"], ["secret"], ["account"], ["account", "show"], ["audit"], ["browser"],
-        ["browser", "origins"],
+        ["browser", "origins"], ["account", "set-secret"], ["backup"], ["restore"],
     ]
 
     @Test("every command's --help is in Vietnamese, and the detector finds English in the English help")
@@ -27,6 +27,7 @@ struct VietnameseCLITests {
             Self.expectNoEnglish(run, "\(command) --help")
             if let name = command.last {
                 let key = command == ["account", "show"] ? "account.show.abstract"
+                    : command == ["account", "set-secret"] ? "setSecret.abstract"
                     : command == ["browser", "origins"] ? "browser.origins.abstract" : "\(name).abstract"
                 #expect(Self.normalized(run.stdout).contains(Self.normalized(vi(key))), "\(command) --help lacks its abstract: \(run.stdout)")
             }
@@ -108,6 +109,16 @@ struct VietnameseCLITests {
         let wrongPIN = try kyso(["sign", token.id, document.path, "--out", folder.appendingPathComponent("sig2.bin").path, "--pin-stdin"] + socket,
                                 input: "000000\n", expect: 1)
         #expect(wrongPIN.stderr.contains("token từ chối mã PIN"), "\(wrongPIN)")
+        // Backup and a refused restore (issue 13's commands): kyso's lines and kysod's detail in Vietnamese.
+        let backupFile = folder.appendingPathComponent("kyso.backup").path
+        let saved = try kyso(["backup", backupFile, "--passphrase-stdin"] + socket, input: "cụm mật khẩu sao lưu\n", expect: 0)
+        #expect(saved.stdout.contains(vi("backup.saved", ["path": backupFile])), "\(saved)")
+        let refused = try kyso(["restore", backupFile, "--passphrase-stdin"] + socket, input: "không phải cụm đó\n", expect: 1)
+        #expect(refused.stderr.contains(vi("problem.backup.wrongPassphrase")), "\(refused)")
+        let preview = try kyso(["restore", backupFile, "--passphrase-stdin", "--dry-run"] + socket, input: "cụm mật khẩu sao lưu\n", expect: 0)
+        #expect(preview.stdout.contains(vi("restore.report.new")) && preview.stdout.contains(vi("restore.report.none")), "\(preview)")
+        _ = try kyso(["backup", backupFile, "--passphrase-stdin"] + socket, input: "cụm mật khẩu sao lưu\n", expect: 64)
+        _ = try kyso(["account", "set-secret", "ABCDE123", "password", "--stdin"] + socket, input: "pw#2026x\n", expect: 1)
         _ = try kyso(["browser", "origins", "--file", folder.appendingPathComponent("origins.json").path], expect: 0)
         _ = try kyso(["status", "--socket", folder.appendingPathComponent("none.sock").path], expect: 69)
 

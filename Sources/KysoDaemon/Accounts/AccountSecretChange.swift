@@ -34,13 +34,13 @@ extension AccountService {
         }
         let what = "\(order.account.prefix(16)) \(order.kind.prefix(24))"
         guard let kind = SecretKind(rawValue: order.kind) else {
-            return await refuse(.badRequest("kind is terminalAccessKey or password"), what: what)
+            return await refuse(BackupProblems.secretKindUnknown, what: what)
         }
         guard let userId = try? UserID(order.account) else {
-            return await refuse(.badRequest("secrets belong to declarant accounts (User ID)"), what: what)
+            return await refuse(BackupProblems.secretsAreDeclarants, what: what)
         }
         guard let binding = bindings.first(where: { $0.key == .declarant(userId) }) else {
-            return await refuse(OperationFailure(.notBound, "account \(userId.value) is not bound"), what: what)
+            return await refuse(BackupProblems.notBound(userId.value), what: what)
         }
         let sha256 = binding.certificate.sha256
         var plain = AccountSecrets.Plain()
@@ -72,7 +72,7 @@ extension AccountService {
                     try secrets.host.sealSecret(bytes, userId: userId, kind: kind, createdAt: now)
                 }
             } catch {
-                return await refuse(OperationFailure(.sealingFailed, error.reason), certificate: sha256, what: what)
+                return await refuse(BackupProblems.sealingFailed(error), certificate: sha256, what: what)
             }
         }
         guard let secret = sealed.first else { return .failure(OperationFailure(.internalError)) }

@@ -14,7 +14,7 @@ extension AccountService {
 
     public func backup(passphrase: SecretBytes, caller: PeerCredentials) async -> Result<BackupFile, OperationFailure> {
         guard passphrase.count >= Self.minimumPassphraseLength else {
-            let failure = OperationFailure.badRequest("the passphrase must have at least \(Self.minimumPassphraseLength) characters")
+            let failure = BackupProblems.passphraseTooShort(minimum: Self.minimumPassphraseLength)
             await audit(.backup, caller: caller, outcome: failure.auditOutcome, detail: failure.code.rawValue)
             return .failure(failure)
         }
@@ -29,7 +29,7 @@ extension AccountService {
             let createdAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
             var file = BackupFile(createdAt: createdAt, kdf: kdf, sealed: Data())
             var plaintext: [UInt8]
-            do { plaintext = Array(try APIJSON.encoder().encode(contents)) } catch { throw OperationFailure(.internalError, "the backup could not be encoded") }
+            do { plaintext = Array(try APIJSON.encoder().encode(contents)) } catch { throw BackupProblems.notEncoded }
             defer { SecretBytes.wipe(&plaintext) }
             file.sealed = try keys.sealContents(plaintext, header: BackupKeys.header(file))
             let summary = "\(contents.bindings.count) bindings, \(contents.secrets.count) secrets, \(contents.audit.count) audit records"
@@ -52,7 +52,7 @@ extension AccountService {
         case .host:
             var plain: [UInt8]
             do throws(SealingError) { plain = try secrets.host.openSecret(secret) } catch {
-                throw OperationFailure(.secretUnavailable, "\(secret.userId.value) \(secret.kind.rawValue): \(error.reason)")
+                throw BackupProblems.secretDoesNotOpen(account: secret.userId.value, kind: secret.kind, error)
             }
             defer { SecretBytes.wipe(&plain) }
             let sealed = try keys.sealSecret(plain, context: SealedSecret.context(userId: secret.userId, kind: secret.kind))
@@ -65,22 +65,21 @@ extension AccountService {
         let dryRun = request.dryRun ?? false
         do throws(OperationFailure) {
             let file = request.backup
-            guard file.format == BackupFile.formatName else { throw OperationFailure(.backupUnreadable, "not a Kyso backup") }
+            guard file.format == BackupFile.formatName else { throw BackupProblems.notKyso }
             guard file.version == BackupFile.currentVersion else {
-                throw OperationFailure(.backupUnreadable, "backup format version \(file.version); this kysod reads version \(BackupFile.currentVersion)")
+                throw BackupProblems.otherVersion(file.version, reads: BackupFile.currentVersion)
             }
             let keys = try await BackupKeys.derive(passphrase: request.passphrase, kdf: file.kdf)
             var plaintext = try keys.openContents(file.sealed, header: BackupKeys.header(file))
             defer { SecretBytes.wipe(&plaintext) }
             let contents: BackupContents
             do { contents = try APIJSON.decoder().decode(BackupContents.self, from: Data(plaintext)) } catch {
-                throw OperationFailure(.backupUnreadable, "the backup opened but its contents are not readable")
+                throw BackupProblems.contentsUnreadable
             }
             let plan = try RestoreDecision(backup: try contents.bindings.map { b throws(OperationFailure) in try b.binding() },
                                            current: bindings, choice: request.onConflict)
             if !plan.conflicts.isEmpty, request.onConflict == nil, !dryRun {
-                let names = plan.conflicts.map { "\($0.account) (here: \($0.currentAccount), \($0.currentIsNewer ? "newer" : "older") than the backup's)" }
-                throw OperationFailure(.restoreConflict, "bound differently here: \(names.joined(separator: ", ")); choose keep-current or replace")
+                throw BackupProblems.conflicts(plan.conflicts)
             }
             let storedSecrets = try restoredSecrets(contents.secrets, for: plan.writing, keys: keys)
             let audit = try contents.audit.map { a throws(OperationFailure) in try a.entry() }
@@ -122,12 +121,12 @@ extension AccountService {
         var sealed: [SealedSecret] = []
         for secret in carried where accounts.contains(secret.userId) {
             guard let userId = try? UserID(secret.userId), let kind = SecretKind(rawValue: secret.kind) else {
-                throw OperationFailure(.backupUnreadable, "a secret in the backup names no valid account or kind")
+                throw BackupProblems.secretNamesNothing
             }
             switch secret.sealing {
             case "token":
                 guard let certificate = secret.certificateSha256, let oaep = OAEPHash(rawValue: secret.oaep ?? "") else {
-                    throw OperationFailure(.backupUnreadable, "a token-sealed secret of \(userId.value) names no certificate")
+                    throw BackupProblems.tokenSecretWithoutCertificate(userId.value)
                 }
                 sealed.append(SealedSecret(userId: userId, kind: kind, sealing: .token(certificateSha256: certificate, oaep: oaep),
                                            ciphertext: Array(secret.ciphertext), createdAt: secret.createdAt))
@@ -137,10 +136,10 @@ extension AccountService {
                 do throws(SealingError) {
                     sealed.append(try secrets.host.sealSecret(plain, userId: userId, kind: kind, createdAt: secret.createdAt))
                 } catch {
-                    throw OperationFailure(.sealingFailed, error.reason)
+                    throw BackupProblems.sealingFailed(error)
                 }
             default:
-                throw OperationFailure(.backupUnreadable, "a secret in the backup is sealed as \(secret.sealing.prefix(16))")
+                throw BackupProblems.unknownSealing(secret.sealing)
             }
         }
         return sealed

@@ -43,7 +43,7 @@ struct BackupContents: Codable {
         func binding() throws(OperationFailure) -> AccountBinding {
             guard let taxCode = try? TaxCode(certificateTaxCode), sha256.count == 64, sha256.allSatisfy(\.isHexDigit),
                   !statement.isEmpty, !signature.isEmpty
-            else { throw OperationFailure(.backupUnreadable, "the backup's binding of \(account.key.text) is not valid") }
+            else { throw BackupProblems.bindingInvalid(account.key.text) }
             return AccountBinding(
                 account: account,
                 certificate: BoundCertificate(sha256: sha256.lowercased(), serialNumber: serialNumber, issuer: issuer, provider: provider,
@@ -96,7 +96,7 @@ struct BackupContents: Codable {
 
         func entry() throws(OperationFailure) -> AuditEntry {
             guard let outcome = AuditOutcome(rawValue: outcome) else {
-                throw OperationFailure(.backupUnreadable, "an audit record in the backup has outcome \(outcome.prefix(16))")
+                throw BackupProblems.auditOutcome(outcome)
             }
             return AuditEntry(time: Date(timeIntervalSince1970: Double(timeMilliseconds) / 1000), uid: uid, pid: pid,
                               executable: executable, action: AuditAction(rawValue: action), tokenId: tokenId,

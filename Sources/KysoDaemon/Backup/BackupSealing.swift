@@ -28,14 +28,14 @@ struct BackupKeys: Sendable {
               (1 << 14...1 << 20).contains(kdf.rounds), (1...16).contains(kdf.blockSize), (1...4).contains(kdf.parallelism),
               128 * kdf.rounds * kdf.blockSize <= 256 << 20
         else {
-            throw OperationFailure(.backupUnreadable, "the backup's key derivation (\(kdf.name.prefix(16)), N=\(kdf.rounds), r=\(kdf.blockSize), p=\(kdf.parallelism)) is not one this kysod accepts")
+            throw BackupProblems.kdfRefused(kdf)
         }
         let bytes = passphrase.bytes
         let master: SymmetricKey? = await onDedicatedThread(name: "kyso-backup-kdf") {
             try? KDF.Scrypt.deriveKey(from: bytes, salt: kdf.salt, outputByteCount: 32, rounds: kdf.rounds,
                                       blockSize: kdf.blockSize, parallelism: kdf.parallelism)
         }
-        guard let master else { throw OperationFailure(.internalError, "scrypt failed") }
+        guard let master else { throw BackupProblems.scryptFailed }
         func key(_ info: String) -> SymmetricKey {
             HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Array("kyso-backup-v1 \(info)".utf8), outputByteCount: 32)
         }
@@ -52,13 +52,13 @@ struct BackupKeys: Sendable {
     func sealContents(_ plaintext: [UInt8], header: [UInt8]) throws(OperationFailure) -> Data {
         do {
             guard let combined = try AES.GCM.seal(plaintext, using: contents, authenticating: header).combined else {
-                throw OperationFailure(.internalError, "AES-GCM gave no combined form")
+                throw BackupProblems.noCombinedForm
             }
             return combined
         } catch let failure as OperationFailure {
             throw failure
         } catch {
-            throw OperationFailure(.internalError, "the backup could not be encrypted")
+            throw BackupProblems.notEncrypted
         }
     }
 
@@ -66,20 +66,20 @@ struct BackupKeys: Sendable {
         do {
             return Array(try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: contents, authenticating: header))
         } catch {
-            throw OperationFailure(.backupUnreadable, "wrong passphrase, or the file was changed or damaged")
+            throw BackupProblems.wrongPassphrase
         }
     }
 
     func sealSecret(_ plaintext: [UInt8], context: [UInt8]) throws(OperationFailure) -> Data {
         guard let combined = try? AES.GCM.seal(plaintext, using: secrets, authenticating: context).combined else {
-            throw OperationFailure(.internalError, "a secret could not be sealed for the backup")
+            throw BackupProblems.secretNotSealed
         }
         return combined
     }
 
     func openSecret(_ sealed: Data, context: [UInt8]) throws(OperationFailure) -> [UInt8] {
         guard let box = try? AES.GCM.SealedBox(combined: sealed), let opened = try? AES.GCM.open(box, using: secrets, authenticating: context) else {
-            throw OperationFailure(.backupUnreadable, "a secret in the backup does not open (changed, or moved to another account)")
+            throw BackupProblems.backupSecretDoesNotOpen
         }
         return Array(opened)
     }

@@ -20,7 +20,7 @@ struct RestoreDecision {
 
     init(backup: [AccountBinding], current: [AccountBinding], choice: RestoreChoice?) throws(OperationFailure) {
         guard Set(backup.map(\.key)).count == backup.count else {
-            throw OperationFailure(.backupUnreadable, "the backup names an account twice")
+            throw BackupProblems.accountTwice
         }
         for binding in backup {
             let sameAccount = current.first { $0.key == binding.key }

@@ -2,42 +2,33 @@ import ArgumentParser
 import Foundation
 import KysoAPI
 import KysoCore
+import KysoText
 
 /// `kyso restore FILE`: a backup read back into kysod, on a new machine or the same one (issue 13).
 struct RestoreCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Restore bindings, stored secrets and the audit log from a `kyso backup` file.",
-        discussion: """
-            kysod opens the file with its passphrase (asked once; --passphrase-stdin reads the first line of standard \
-            input) and adds the backup's bindings, their secrets (host-sealed ones sealed again with this kysod's host \
-            key) and the audit records it does not have yet. An account bound differently here (another certificate \
-            or a later binding) or a certificate serving another account here is a conflict: kyso lists them and \
-            changes nothing unless you choose --keep-current (keep what is here, skip those accounts) or --replace \
-            (the backup's binding replaces the one here). --dry-run shows what would happen. Needs the admin right; \
-            recorded in kysod's audit log. \
-            Exit status: 0 restored (or shown), 1 conflicts without a choice, refused or unreadable, 64 usage error, \
-            69 kysod not running, 77 access refused.
-            """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "restore", abstract: tr("restore.abstract"), discussion: tr("restore.discussion"))
+    }
 
     @OptionGroup var connection: DaemonConnection
 
-    @Argument(help: ArgumentHelp("A file `kyso backup` saved.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp(tr("restore.file.help"), valueName: "FILE"))
     var file: String
 
-    @Flag(name: .customLong("passphrase-stdin"), help: "Read the passphrase from the first line of standard input.")
+    @Flag(name: .customLong("passphrase-stdin"), help: ArgumentHelp(tr("passphrase.stdin.help")))
     var passphraseStdin = false
 
-    @Flag(name: .customLong("keep-current"), help: "On a conflict, keep the binding here and skip the backup's.")
+    @Flag(name: .customLong("keep-current"), help: ArgumentHelp(tr("restore.keepCurrent.help")))
     var keepCurrent = false
 
-    @Flag(help: "On a conflict, replace the binding here with the backup's (and its secrets).")
+    @Flag(help: ArgumentHelp(tr("restore.replace.help")))
     var replace = false
 
-    @Flag(name: .customLong("dry-run"), help: "Show what the restore would do; change nothing.")
+    @Flag(name: .customLong("dry-run"), help: ArgumentHelp(tr("restore.dryRun.help")))
     var dryRun = false
 
     func validate() throws {
-        if keepCurrent && replace { throw ValidationError("choose --keep-current or --replace, not both") }
+        if keepCurrent && replace { throw ValidationError(tr("restore.notBoth")) }
     }
 
     func run() async throws {
@@ -45,12 +36,13 @@ struct RestoreCommand: AsyncParsableCommand {
         do {
             backup = try APIJSON.decoder().decode(BackupFile.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
         } catch {
-            Output.error("kyso: \(TerminalText.field(file)) is not a readable Kyso backup (\(error.localizedDescription))")
+            Output.error(tr("restore.unreadable", ["path": TerminalText.field(file), "reason": error.localizedDescription]))
             throw ExitCode.failure
         }
         guard backup.format == BackupFile.formatName, backup.version == BackupFile.currentVersion else {
-            Output.error("kyso: \(TerminalText.field(file)) is a \(TerminalText.field(backup.format)) version \(backup.version) file; "
-                + "this kyso reads \(BackupFile.formatName) version \(BackupFile.currentVersion)")
+            Output.error(tr("restore.otherFormat", ["path": TerminalText.field(file), "format": TerminalText.field(backup.format),
+                                                    "version": String(backup.version), "readsFormat": BackupFile.formatName,
+                                                    "readsVersion": String(BackupFile.currentVersion)]))
             throw ExitCode.failure
         }
         let passphrase = try Passphrase.read(fromStdin: passphraseStdin, twice: false)
@@ -64,7 +56,7 @@ struct RestoreCommand: AsyncParsableCommand {
             }
             if !preview.conflicts.isEmpty && choice == nil {
                 Self.showConflicts(preview.conflicts)
-                Output.error("kyso: nothing restored; choose --keep-current (keep what is here) or --replace (the backup's bindings win)")
+                Output.error(tr("restore.conflictsNoChoice"))
                 throw ExitCode.failure
             }
             Self.show(try await send(RestoreRequest(backup: backup, passphrase: passphrase, onConflict: choice)))
@@ -81,28 +73,32 @@ struct RestoreCommand: AsyncParsableCommand {
     }
 
     static func show(_ report: RestoreReport) {
-        let date = report.backupCreatedAt.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
-        Output.line((report.dryRun ? "Would restore" : "Restored") + " from the backup of \(date):")
+        let date = tr.language == .en ? report.backupCreatedAt.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
+            : tr.dateTime(report.backupCreatedAt)
+        Output.line(tr(report.dryRun ? "restore.report.wouldRestore" : "restore.report.restored", ["date": date]))
         func line(_ title: String, _ accounts: [String]) {
-            Output.line("  \(title): \(accounts.isEmpty ? "none" : accounts.joined(separator: ", "))")
+            Output.line(tr("restore.report.line", ["title": tr(title), "accounts": accounts.isEmpty ? tr("restore.report.none")
+                                                       : accounts.joined(separator: ", ")]))
         }
-        line("new accounts", report.restored)
-        line("unchanged", report.unchanged)
+        line("restore.report.new", report.restored)
+        line("restore.report.unchanged", report.unchanged)
         if !report.kept.isEmpty || !report.replaced.isEmpty {
-            line("kept as bound here", report.kept)
-            line("replaced by the backup's", report.replaced)
+            line("restore.report.kept", report.kept)
+            line("restore.report.replaced", report.replaced)
         }
-        Output.line("  secrets: \(report.secrets); audit records \(report.dryRun ? "in the backup" : "added"): \(report.auditRecords)")
+        Output.line(tr(report.dryRun ? "restore.report.counts.dryRun" : "restore.report.counts",
+                       ["secrets": tr.number(report.secrets), "records": tr.number(report.auditRecords)]))
         if !report.conflicts.isEmpty { showConflicts(report.conflicts) }
     }
 
     static func showConflicts(_ conflicts: [RestoreConflict]) {
-        Output.line("Bound differently here:")
-        let day = Date.ISO8601FormatStyle().year().month().day()
-        var rows = [["ACCOUNT", "HERE", "SERIAL HERE", "BOUND HERE", "SERIAL IN BACKUP", "BOUND IN BACKUP", "NEWER"]]
+        Output.line(tr("restore.conflicts.title"))
+        var rows = [["restore.column.account", "restore.column.here", "restore.column.serialHere", "restore.column.boundHere",
+                     "restore.column.serialBackup", "restore.column.boundBackup", "restore.column.newer"].map { tr($0) }]
         for conflict in conflicts {
-            rows.append([conflict.account, conflict.currentAccount, conflict.currentCertificateSerial, conflict.currentCreatedAt.formatted(day),
-                         conflict.backupCertificateSerial, conflict.backupCreatedAt.formatted(day), conflict.currentIsNewer ? "here" : "backup"])
+            rows.append([conflict.account, conflict.currentAccount, conflict.currentCertificateSerial, tr.date(conflict.currentCreatedAt),
+                         conflict.backupCertificateSerial, tr.date(conflict.backupCreatedAt),
+                         tr(conflict.currentIsNewer ? "restore.newer.here" : "restore.newer.backup")])
         }
         Output.text(TextTable.render(rows))
     }

@@ -14,7 +14,6 @@ import Glibc
 /// echo.
 enum TerminalPrompt {
     static func askWithoutEcho(_ prompt: String) throws -> SecretBytes {
-        Output.errorText(prompt)
         guard tcgetattr(STDIN_FILENO, EchoGuard.saved) == 0 else {
             throw ValidationError(tr("terminal.cannotReadSettings", ["reason": String(cString: strerror(errno))]))
         }
@@ -22,6 +21,8 @@ enum TerminalPrompt {
         var silent = EchoGuard.saved.pointee
         silent.c_lflag &= ~tcflag_t(ECHO)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        // Asked only once echo is off: whoever (or whatever) answers as soon as the prompt shows is not echoed.
+        Output.errorText(prompt)
         defer {
             tcsetattr(STDIN_FILENO, TCSAFLUSH, EchoGuard.saved)
             EchoGuard.disarm()
