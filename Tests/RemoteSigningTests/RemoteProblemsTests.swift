@@ -67,7 +67,7 @@ struct RemoteProblemsTests {
                 == "the signing service asks for a one-time password (field otp); POST /v1/tokens/\(token.id)/otp has it sent")
 
         let socket = remote.daemon.socketPath
-        let listed = try KysoCLI.run(["tokens", "--lang", "vi"], socket: socket)
+        let listed = try KysoCLI.run(["tokens", "--wide", "--lang", "vi"], socket: socket)
         let table = String(decoding: listed.stdout, as: UTF8.self)
         let provider = try #require(token.remote?.provider)
         #expect(listed.status == 0 && table.contains(vi("remote.tokens.label", ["label": token.label, "provider": provider]))
