@@ -81,7 +81,21 @@ struct RemoteProblemsTests {
         let unsigned = try KysoCLI.run(["sign", token.id, file.path, "--out", folder.appendingPathComponent("sig").path, "--pin-stdin",
                                         "--lang", "vi"], socket: socket, input: CSCTestService.pin + "\n")
         #expect(unsigned.status != 0 && unsigned.stderr.contains(vi("otp.error.noTerminal")), "\(unsigned.stderr)")
+        let set = try KysoCLI.run(["remote", "secret", "lab", "password", "--stdin", "--lang", "vi"], socket: socket,
+                                  input: CSCTestService.password + "\n")
+        #expect(set.status == 0 && set.stderr.contains(vi("remote.secret.stored", ["kind": vi("remote.secret.kind.password"), "service": "lab"])),
+                "\(set.stderr)")
+        // The service down: kyso doctor says so in Vietnamese.
         try await service.stop()
+        let down = try await remote.waitFor(.unreachable)
+        let doctor = try KysoCLI.run(["doctor", "--no-registered-modules", "--lang", "vi"], socket: socket)
+        let report = Self.words(String(decoding: doctor.stdout, as: UTF8.self))
+        let name = vi("doctor.remote.name", ["service": "lab", "provider": down.provider, "url": down.baseURL])
+        #expect(doctor.status == 1 && report.contains(Self.words("Không kết nối được \(name)"))
+                && report.contains(Self.words(vi("doctor.remote.unreachable.fix", ["service": "lab"]))), "\(report)")
         try await remote.daemon.stop()
     }
+
+    /// Words apart from how the report wraps them.
+    static func words(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
 }
