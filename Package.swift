@@ -349,7 +349,7 @@ let package = Package(
         .testTarget(
             name: "RemoteSigningTests",
             dependencies: [
-                "KysoRemote", "KysoCore", "KysoTestSupport", "KysoDaemon", "KysoAPI", "KysoStore",
+                "KysoRemote", "KysoCore", "KysoTestSupport", "KysoDaemon", "KysoAPI", "KysoStore", "KysoText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -2,6 +2,7 @@ import Foundation
 import KysoAPI
 import KysoCore
 import KysoStore
+import KysoText
 
 /// The remote signing endpoints: have a one-time password sent, and the services' sealed secrets (admin).
 extension Router {
@@ -13,7 +14,7 @@ extension Router {
                 // A token that is not a remote credential has no one-time password to send: as good as absent here.
                 return .problem(inventory.token(id: parameters[0]) == nil
                     ? Problems.notFound("no token with id \(parameters[0]) is present")
-                    : OperationFailure(.tokenNotFound, "token \(parameters[0]) is not a remote credential: it has no one-time password"))
+                    : OperationFailure(.tokenNotFound, Message("problem.remote.notRemote", ["id": parameters[0]])))
             }
             switch await backend.sendOTP(tokenId: parameters[0]) {
             case .success: return .noContent

@@ -2,6 +2,7 @@ import Foundation
 import KysoAPI
 import KysoCore
 import KysoStore
+import KysoText
 
 /// Setting and revealing the secrets of a service's login (admin only; every attempt audited).
 extension RemoteServices {
@@ -12,10 +13,10 @@ extension RemoteServices {
             return .failure(.badRequest("kind is \(RemoteSecretKind.allCases.map(\.rawValue).joined(separator: " or "))"))
         }
         guard entry.settings.login.secrets.contains(kind) else {
-            return .failure(OperationFailure(.invalidField, "login \(entry.settings.login.rawValue) of \(name) does not use a \(kind.rawValue)"))
+            return .failure(OperationFailure(.invalidField, Message("problem.remote.secretNotUsed", ["login": entry.settings.login.rawValue, "service": name, "kind": kind.rawValue])))
         }
         guard !value.isEmpty, value.count <= 1024, !value.bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
-            return .failure(OperationFailure(.invalidField, "the \(kind.rawValue) must be 1 to 1024 bytes without control characters"))
+            return .failure(OperationFailure(.invalidField, Message("problem.remote.secretShape", ["kind": kind.rawValue])))
         }
         do throws(SealingError) {
             try secrets.store(value.bytes, service: name, kind: kind)
@@ -33,7 +34,7 @@ extension RemoteServices {
         }
         do throws(SealingError) {
             guard let opened = try secrets.open(service: name, kind: kind) else {
-                return .failure(OperationFailure(.secretNotStored, "no \(kind.rawValue) is stored for remote service \(name)"))
+                return .failure(OperationFailure(.secretNotStored, Message("problem.remote.secretNotStored", ["kind": kind.rawValue, "service": name])))
             }
             var bytes = opened.value
             defer { SecretBytes.wipe(&bytes) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KysoAPI
 import KysoCore
+import KysoText
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,10 +10,10 @@ import Glibc
 /// What `kyso sign` and `kyso register` add for a remote credential: the one-time password, and telling the holder
 /// to approve on their phone while kysod waits.
 struct OTPInput: ParsableArguments {
-    @Option(name: .customLong("otp-fd"), help: ArgumentHelp("Remote credentials: read the one-time password from this file descriptor.", valueName: "N"))
+    @Option(name: .customLong("otp-fd"), help: ArgumentHelp(tr("otp.option.fd.help"), valueName: "N"))
     var otpFD: Int32?
 
-    @Flag(name: .customLong("send-otp"), help: "Remote credentials: have the service send the one-time password first (SMS, app).")
+    @Flag(name: .customLong("send-otp"), help: ArgumentHelp(tr("otp.option.send.help")))
     var sendOTP = false
 
     /// The OTP when the credential asks for one: from --otp-fd, else asked on the terminal (after --send-otp has it sent).
@@ -21,14 +22,14 @@ struct OTPInput: ParsableArguments {
         if sendOTP {
             let response = try await client.request(.POST, "/v1/tokens/\(token.id)/otp")
             guard response.status == 204 else { throw response.problem() }
-            Output.error("kyso: the service is sending a one-time password to the holder's phone")
+            Output.error(tr("remote.otp.sending"))
         }
         if let otpFD {
-            guard let line = try TerminalPrompt.line(from: otpFD), !line.isEmpty else { throw ValidationError("no one-time password on file descriptor \(otpFD)") }
+            guard let line = try TerminalPrompt.line(from: otpFD), !line.isEmpty else { throw ValidationError(tr("otp.error.noneOnFD", ["fd": String(otpFD)])) }
             return line
         }
-        guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("the credential asks for a one-time password: use --otp-fd N") }
-        return try TerminalPrompt.askWithoutEcho("One-time password for \(token.label): ")
+        guard isatty(STDIN_FILENO) == 1 else { throw ValidationError(tr("otp.error.noTerminal")) }
+        return try TerminalPrompt.askWithoutEcho(tr("otp.prompt", ["token": token.label]))
     }
 }
 
@@ -42,8 +43,8 @@ enum ApprovalNotice {
                 for try await event in client.events() where event.event == EventType.signatureAwaitingApproval.rawValue {
                     guard let decoded = try? APIJSON.decoder().decode(DaemonEvent.self, from: Data(event.data.utf8)),
                           decoded.data.tokenId == tokenId else { continue }
-                    let until = decoded.data.deadline.map { " (kysod waits until \($0.formatted(date: .omitted, time: .standard)))" } ?? ""
-                    Output.error("kyso: approve the signature on your phone\(until)")
+                    Output.error(decoded.data.deadline.map { tr("approval.noticeUntil", ["time": RemoteTokenText.clock($0)]) }
+                                 ?? tr("approval.notice"))
                 }
             } catch {}
         }

@@ -89,10 +89,10 @@ public final class RemoteKeyBackend: KeyBackend {
     /// `credentials/sendOTP`: the service sends the holder a one-time password (SMS, app) for `tokenId`.
     public func sendOTP(tokenId: String) async -> Result<Void, OperationFailure> {
         guard let token = tokens.withLock({ $0[tokenId] }), let client = currentClient else {
-            return .failure(OperationFailure(.tokenNotFound, "no remote credential with token id \(tokenId)"))
+            return .failure(Self.noCredential(tokenId))
         }
         guard token.credential.authorisation.otp != .absent else {
-            return .failure(OperationFailure(.mechanismUnsupported, "this credential needs no one-time password"))
+            return .failure(Self.noOTPNeeded)
         }
         do {
             try await client.sendOTP(credentialID: token.credential.credentialID)
@@ -100,27 +100,26 @@ public final class RemoteKeyBackend: KeyBackend {
         } catch let error as CSCError {
             return .failure(Self.failure(error, approval: false))
         } catch {
-            return .failure(OperationFailure(.remoteServiceUnavailable, "\(error)"))
+            return .failure(Self.unavailable(error))
         }
     }
 
     public func withKey<T: Sendable>(_ key: KeyReference, authorization: KeyAuthorization,
                                      _ body: @escaping @Sendable (any KeyOperations) throws -> T) async -> Result<KeyUse<T>, OperationFailure> {
         guard let token = tokens.withLock({ $0[key.tokenId] }), let client = currentClient else {
-            return .failure(OperationFailure(.tokenNotFound, "no remote credential with token id \(key.tokenId)"))
+            return .failure(Self.noCredential(key.tokenId))
         }
         guard token.certificateSHA256 == key.certificateSHA256 else {
-            return .failure(OperationFailure(.certificateNotFound, "remote credential \(key.tokenId) holds no certificate \(key.certificateSHA256)"))
+            return .failure(Self.noCertificate(key))
         }
         if token.credential.authorisation.mode == .oauth2code {
-            return .failure(OperationFailure(.mechanismUnsupported, "the credential is authorised in a browser (oauth2code), which Kyso does not do"))
+            return .failure(Self.browserAuthorisation)
         }
         if token.credential.authorisation.pin == .required, authorization.pin == nil {
-            return .failure(OperationFailure(.pinRequired, "the signing service asks for the credential's PIN (field pin)"))
+            return .failure(Self.pinRequired)
         }
         if token.credential.authorisation.otp == .required, authorization.otp == nil {
-            return .failure(OperationFailure(
-                .otpRequired, "the signing service asks for a one-time password (field otp); POST /v1/tokens/\(key.tokenId)/otp has it sent"))
+            return .failure(Self.otpRequired(key.tokenId))
         }
         let holderApproves = holderApproves
         let operations = RemoteKeyOperations(
@@ -139,7 +138,7 @@ public final class RemoteKeyBackend: KeyBackend {
                 } catch let error as KeyOperationError {
                     outcome = .failure(Self.failure(error))
                 } catch {
-                    outcome = .failure(OperationFailure(.signingFailed, "\(error)"))
+                    outcome = .failure(Self.signingFailed(error))
                 }
                 continuation.resume(returning: outcome)
             }
@@ -153,43 +152,6 @@ public final class RemoteKeyBackend: KeyBackend {
     /// Stops every wait for the service (kysod is stopping): those requests fail with `shutting-down`, and the
     /// signature requests already sent are never sent again.
     public func cancelWaits() { waits.cancelAll() }
-
-    static func failure(_ error: KeyOperationError) -> OperationFailure {
-        switch error {
-        case .parametersRefused(let detail): OperationFailure(.mechanismUnsupported, detail)
-        case .notPermitted(let detail): OperationFailure(.mechanismUnsupported, detail)
-        case .keyMismatch: OperationFailure(.keyCertificateMismatch)
-        }
-    }
-
-    /// The service's answers in the daemon's failure codes. `approval`: the holder was asked on their phone, so a
-    /// refusal or a signHash held past its time is theirs.
-    static func failure(_ error: CSCError, approval: Bool) -> OperationFailure {
-        switch error {
-        case .invalidPIN(let left):
-            OperationFailure(.pinIncorrect, left.map { "the signing service refused the PIN (\($0) tries left)" } ?? "the signing service refused the PIN")
-        case .invalidOTP(let left):
-            OperationFailure(.pinIncorrect, left.map { "the signing service refused the one-time password (\($0) tries left)" }
-                ?? "the signing service refused the one-time password")
-        case .pinLocked, .otpLocked: OperationFailure(.pinLocked, "the signing service has locked the credential's PIN or OTP")
-        case .approvalTimedOut: OperationFailure(.approvalTimedOut, "the holder did not approve the signature on their phone in time")
-        case .timedOut(let method) where approval && method == "signatures/signHash":
-            OperationFailure(.approvalTimedOut, "the holder did not approve the signature on their phone in time")
-        case .accessDenied(let detail):
-            OperationFailure(.approvalRefused, "the holder or the service refused the signature" + (detail.isEmpty ? "" : ": \(detail)"))
-        case .sadExpired, .sadInvalid, .hashNotAuthorized:
-            OperationFailure(.tokenTimeout, "the signing service's authorisation ended before the signature (\(error)); sign again")
-        case .timedOut(let method): OperationFailure(.tokenTimeout, "the signing service did not answer \(method) in time")
-        case .unreachable(_, let reason), .tlsFailure(_, let reason):
-            OperationFailure(.remoteServiceUnavailable, "the signing service is unreachable: \(reason)")
-        case .loginRejected(let detail), .accessTokenRejected(let detail):
-            OperationFailure(.remoteServiceUnavailable, "the signing service refused Kyso's login: \(detail)")
-        case .credentialUnknown, .credentialDisabled: OperationFailure(.tokenRemoved, "the signing service no longer offers this credential")
-        case .unsupported(let what): OperationFailure(.mechanismUnsupported, "the signing service does not support \(what)")
-        case .cancelled: OperationFailure(.shuttingDown, "kysod is stopping; the signature request was not sent again")
-        default: OperationFailure(.signingFailed, "\(error)")
-        }
-    }
 }
 
 /// The tasks waiting on a service, so a stopping kysod can end them rather than wait out an approval.
