@@ -29,7 +29,7 @@ struct BackupCommand: AsyncParsableCommand {
             throw ValidationError(tr("backup.exists", ["path": file]))
         }
         // Made ready before anything is asked, so a path that cannot be written fails first.
-        let output = try PrivateFile(path: file)
+        let output = try OutputFile.privateFile(path: file)
         let passphrase: SecretBytes
         do {
             passphrase = try Passphrase.read(fromStdin: passphraseStdin, twice: true)
@@ -72,43 +72,5 @@ enum Passphrase {
         let second = try TerminalPrompt.askWithoutEcho(tr("prompt.sameAgain"))
         guard first.bytes == second.bytes else { throw ValidationError(tr("passphrase.differ")) }
         return first
-    }
-}
-
-/// A file only its owner can read, written beside its final name and renamed into place whole.
-struct PrivateFile {
-    let path: String
-    private let partial: String
-    private let descriptor: Int32
-
-    init(path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        self.path = path
-        partial = folder + "/." + url.lastPathComponent + ".kyso-\(getpid())"
-        descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw FileProblem(tr("file.cannotWriteIn", ["path": path, "reason": FileProblem.reason(), "folder": folder])) }
-    }
-
-    func commit(_ bytes: Data) throws {
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
-        do {
-            try handle.write(contentsOf: bytes)
-            try handle.synchronize()
-        } catch {
-            discard()
-            throw FileProblem(tr("file.cannotWrite", ["path": path, "reason": error.localizedDescription]))
-        }
-        close(descriptor)
-        guard rename(partial, path) == 0 else {
-            let reason = FileProblem.reason()
-            unlink(partial)
-            throw FileProblem(tr("file.cannotWrite", ["path": path, "reason": reason]))
-        }
-    }
-
-    func discard() {
-        close(descriptor)
-        unlink(partial)
     }
 }

@@ -48,10 +48,10 @@ struct SignCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Everything that can fail without the token fails before the PIN is asked: the output file, then the input.
-        let output: SignatureFile?
+        let output: OutputFile?
         let digest: [UInt8]
         do {
-            output = try outPath.map(SignatureFile.init(path:))
+            output = try outPath.map(OutputFile.signature(path:))
             do {
                 digest = try FileDigest.sha256(of: file)
             } catch {
