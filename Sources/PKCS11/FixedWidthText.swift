@@ -4,12 +4,17 @@
 /// character), so decoding drops the padding and repairs a truncated tail instead of failing.
 enum FixedWidthText {
     static func decode<T>(_ tuple: T) -> String {
-        withUnsafeBytes(of: tuple) { raw in
-            var bytes = Array(raw)
-            while let last = bytes.last, last == 0x20 || last == 0x00 { bytes.removeLast() }
-            return String(decoding: bytes, as: UTF8.self)
-                .replacingTrailingReplacementCharacter()
-        }
+        withUnsafeBytes(of: tuple) { raw in decode(bytes: Array(raw)) }
+    }
+
+    /// The field's bytes as text: padding dropped, and a character cut at the byte limit left out, whether it ends
+    /// the field or stands before the "..." OpenSC appends to a label it shortened ("PHƯ\u{FFFD}..." → "PHƯ...").
+    static func decode(bytes: [UInt8]) -> String {
+        var bytes = bytes
+        while let last = bytes.last, last == 0x20 || last == 0x00 { bytes.removeLast() }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.hasSuffix("...") else { return text.droppingTrailingReplacementCharacters() }
+        return String(text.dropLast(3)).droppingTrailingReplacementCharacters() + "..."
     }
 
     /// Writes `text` into a fixed-width field, blank-padded, as p11-kit expects when matching and formatting URIs.
@@ -23,7 +28,7 @@ enum FixedWidthText {
 
 extension String {
     /// A character cut at the end decodes to U+FFFD; drop it rather than show noise.
-    fileprivate func replacingTrailingReplacementCharacter() -> String {
+    fileprivate func droppingTrailingReplacementCharacters() -> String {
         var text = self
         while text.last == "\u{FFFD}" { text.removeLast() }
         return text
