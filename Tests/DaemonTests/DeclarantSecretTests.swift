@@ -154,6 +154,11 @@ struct DeclarantSecretTests {
                                     "--socket", labDirectory.appendingPathComponent("none.sock").path],
                                    environment: ["SOFTHSM2_CONF": labDirectory.appendingPathComponent("softhsm2.conf").path])
         #expect(json.stdout.contains(#""summary" : "\#(first)""#) || json.stdout.contains(#""summary":"\#(first)""#), "\(json.stdout.prefix(300))")
+        // With the modules registered with p11-kit too (Debian's softhsm2 package registers the same SoftHSM), each
+        // token is counted once, not once per module that shows it.
+        let both = try KysoRun.run(["doctor", "--module", Lab.softHSMModule, "--socket", labDirectory.appendingPathComponent("none.sock").path],
+                                   environment: ["SOFTHSM2_CONF": labDirectory.appendingPathComponent("softhsm2.conf").path])
+        #expect(both.stdout.hasPrefix("\(manifest.tokens.count) tokens ready,"), "\(both.stdout.prefix(200))")
     }
 
     @Test("a reminder sent before a restart is not sent again after it")

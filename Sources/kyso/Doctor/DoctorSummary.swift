@@ -7,7 +7,10 @@ import KysoText
 /// counted as blank (SoftHSM's spare slot, or a real token that was reset), not as a token that failed.
 enum DoctorSummary {
     static func line(_ report: DoctorReport) -> String {
-        let all = report.modules.filter { $0.loaded && !$0.trustPolicy }.flatMap(\.tokens)
+        // One token seen through two modules (registered with p11-kit and given with --module) is one token: its
+        // URI names the token (manufacturer, model, serial, label), not the module.
+        var seenTokens: Set<String> = []
+        let all = report.modules.filter { $0.loaded && !$0.trustPolicy }.flatMap(\.tokens).filter { seenTokens.insert($0.uri).inserted }
         let tokens = all.filter { !$0.certificates.isEmpty }
         let certificates = tokens.flatMap(\.certificates).compactMap(\.profile)
         // One certificate on two tokens (or seen through two modules) is one certificate.
