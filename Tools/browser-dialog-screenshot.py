@@ -13,7 +13,7 @@ import argparse, base64, hashlib, json, os, shutil, signal, struct, subprocess, 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "Tools"))
-from xwdpng import xwd_to_png  # noqa: E402
+from xwdpng import stop_all, xwd_to_png  # noqa: E402
 parser = argparse.ArgumentParser()
 parser.add_argument("output", nargs="?", default=os.path.join(ROOT, "docs/browser-dialog.png"))
 parser.add_argument("--pinentry", default="/usr/bin/pinentry-gtk-2")
@@ -61,11 +61,5 @@ try:
     os.killpg(host.pid, signal.SIGTERM)
     print(f"saved {args.output}")
 finally:
-    for process in reversed(started):
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    stop_all(started)
     shutil.rmtree(work, ignore_errors=True)

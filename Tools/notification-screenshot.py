@@ -14,7 +14,7 @@ import argparse, os, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "Tools"))
-from xwdpng import xwd_to_png  # noqa: E402
+from xwdpng import stop_all, xwd_to_png  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("output", nargs="?", default=os.path.join(ROOT, "docs/notification.png"))
@@ -82,11 +82,5 @@ try:
         f.write(xwd_to_png(screen, box=(544, 0, 480, 160)))  # notification-daemon draws in the top right corner
     print(f"saved {args.output}")
 finally:
-    for process in reversed(started):
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    stop_all(started)
     shutil.rmtree(work, ignore_errors=True)
